@@ -1,0 +1,169 @@
+site-name = undersign
+skip-to-content = Skip to content
+language-switch = Language
+footer-privacy = Your e-mail address is stored encrypted, used only to confirm your signature, and never shown. No IP addresses are stored. This site loads nothing from other sites.
+back-home = Back to the home page
+back-to-letter = Back to the letter
+
+## Counts
+signature-count = { $count ->
+    [one] { $formatted } signature
+   *[other] { $formatted } signatures
+}
+organisation-count = { $count ->
+    [one] { $formatted } organisation
+   *[other] { $formatted } organisations
+}
+campaign-total = { $count ->
+    [one] { $formatted } signature in all
+   *[other] { $formatted } signatures in all
+}
+
+## Dates
+date-long = { $month } { $day }, { $year }
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+
+## Home
+home-title = Open letters
+home-lead = Letters from professional communities, with signatures anyone can count and check.
+home-campaigns = Campaigns
+home-letters = Letters
+home-empty = No letters have been published yet.
+
+## Campaign
+campaign-letters = Letters by community
+campaign-timeline = Timeline
+campaign-source = Source
+action-court = Court
+action-picket = Picket
+action-letter = Letter
+action-detention = Detentions
+action-closure = Closure
+action-press = Press
+
+## Communities
+community-scientists = Scientists
+community-writers = Writers and journalists
+community-journalists = Journalists
+community-teachers = Teachers
+community-doctors = Doctors
+community-psychologists = Psychologists
+community-artists = Artists and museum workers
+community-bookstores = Bookstores
+community-lawyers = Lawyers
+community-students = Students
+
+## Letter
+letter-published = Published { $date }
+letter-closed = This letter is closed and no longer takes signatures.
+letter-recent = Recent signatures
+letter-no-signatures = No confirmed signatures yet. Be the first.
+letter-all-signatures = All signatures
+signer-organisation = organisation
+signatures-title = Signatures: { $title }
+signatures-withheld-note = Signers who asked to be counted without their name are counted but not listed.
+signatures-older = Older signatures
+
+## Sign form
+form-heading = Sign this letter
+form-has-errors = Please correct the following:
+form-name = Full name (or the organisation's name)
+form-email = E-mail
+form-email-hint = Only to confirm your signature. It is stored encrypted and never shown.
+form-title = Title or profession
+form-affiliation = Affiliation
+form-affiliation-hint = Your university, school, hospital, publication or other workplace.
+form-city = City
+form-country = Country
+form-orcid = ORCID iD (optional)
+form-orcid-hint = For example 0000-0002-1825-0097.
+form-signer-kind = Who signs
+form-organisation = I sign on behalf of an organisation
+form-pledge = Pledge (organisations only, optional)
+form-pledge-hint = For example: "We close on Monday in solidarity."
+form-visibility = Your name
+form-show-name = Show my name under the letter
+form-hide-name = Count me, but do not show my name
+form-consent = I have read the letter and sign it. I agree that my signature is stored and, unless I chose otherwise, shown with my name.
+form-privacy = After you sign, we send you an e-mail with a link. Your signature counts only once you confirm it.
+form-submit = Sign
+
+## Field errors
+error-required = Please fill in this field.
+error-required-name = Please enter your name.
+error-required-email = Please enter your e-mail address; we send the confirmation link there.
+error-too-long = Please shorten this to at most { $max } characters.
+error-forbidden-characters = This contains invisible or control characters. Please type it again.
+error-name-without-letters = A name needs at least one letter.
+error-email-invalid = This does not look like an e-mail address. Please check it, e.g. name@example.org.
+error-orcid-format = An ORCID iD has 16 digits in four groups, like 0000-0002-1825-0097.
+error-orcid-checksum = This ORCID iD's check digit does not match; there may be a typo.
+error-consent-required = Please tick this box to sign.
+error-pledge-without-organisation = Only organisations can make a pledge. Tick "I sign on behalf of an organisation" or leave the pledge empty.
+
+## Check e-mail
+check-email-title = Check your e-mail
+check-email-body = We have sent a confirmation link for "{ $title }". Your signature counts once you open the link and press the button.
+check-email-validity = The link is valid for 7 days.
+check-email-spam = No e-mail after a few minutes? Look in the spam folder, or sign again to get a new link.
+
+## Confirmation
+confirm-title = Confirm your signature
+confirm-explain = Press the button to confirm that you sign this letter.
+confirm-button = Confirm my signature
+confirm-done = Thank you. Your signature is confirmed and counted.
+confirm-already = This signature was already confirmed. It is counted once.
+confirm-number = Your signature is number { $number } on this letter.
+
+## Error pages
+error-status = Status
+error-page-not-found-title = Page not found
+error-page-not-found-body = There is nothing at this address. The link may be mistyped, or the letter may have been moved.
+error-page-bad-request-title = The request could not be read
+error-page-bad-request-body = Your browser sent something we could not understand. Please go back and try again.
+error-page-too-large-title = Too much text
+error-page-too-large-body = What you sent is larger than we accept. Please shorten it and try again.
+error-page-letter-closed-title = This letter is closed
+error-page-letter-closed-body = This letter no longer takes signatures.
+error-page-internal-title = Something went wrong on our side
+error-page-internal-body = Nothing you did caused this, and nothing you entered was lost or shown to anyone. Please try again in a minute.
+error-page-link-expired-title = This link has expired
+error-page-link-expired-body = Confirmation links are valid for 7 days. Please sign the letter again to receive a new link.
+error-page-method-not-allowed-title = Not possible here
+error-page-method-not-allowed-body = This address does not accept this kind of request.
+error-page-too-many-title = Too many attempts
+error-page-too-many-body = Please wait a little and try again.
+
+## API errors
+api-error-letter_not_found = There is no letter with this slug.
+api-error-letter_closed = This letter is closed and no longer takes signatures.
+api-error-not_found = There is nothing at this address.
+api-error-internal = Something went wrong on our side; nothing was stored. Please try again.
+api-error-unsupported_media_type = Send the body as JSON with the header Content-Type: application/json.
+api-error-payload_too_large = The request body is larger than 16 KiB.
+api-error-invalid_body = The JSON does not match what this endpoint expects
+api-error-malformed_json = The request body is not valid JSON.
+
+## Mail
+mail-greeting = Hello,
+mail-confirm-subject = Please confirm your signature: { $title }
+mail-confirm-intro = Someone, hopefully you, signed the open letter "{ $title }" with this e-mail address.
+mail-confirm-action = To confirm your signature, open this link and press the button on the page:
+mail-confirm-button = Confirm my signature
+mail-confirm-validity = The link is valid for 7 days and works once.
+mail-confirm-not-you = If this was not you, ignore this e-mail: without confirmation nothing is counted or shown.
+mail-letter-link = The letter:
+mail-already-signed-subject = You have already signed: { $title }
+mail-already-signed-body = Someone, probably you, tried to sign the open letter "{ $title }" again with this e-mail address. You have already signed it and your signature is counted once; nothing has changed.
+mail-already-signed-not-you = If this was not you, you need not do anything.

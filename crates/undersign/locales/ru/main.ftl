@@ -1,0 +1,175 @@
+site-name = undersign
+skip-to-content = К содержанию
+language-switch = Язык
+footer-privacy = Ваш адрес электронной почты хранится зашифрованным, используется только для подтверждения подписи и нигде не показывается. IP-адреса не хранятся. Сайт ничего не загружает с других сайтов.
+back-home = На главную
+back-to-letter = К письму
+
+## Counts
+signature-count = { $count ->
+    [one] { $formatted } подпись
+    [few] { $formatted } подписи
+    [many] { $formatted } подписей
+   *[other] { $formatted } подписи
+}
+organisation-count = { $count ->
+    [one] { $formatted } организация
+    [few] { $formatted } организации
+    [many] { $formatted } организаций
+   *[other] { $formatted } организации
+}
+campaign-total = { $count ->
+    [one] Всего { $formatted } подпись
+    [few] Всего { $formatted } подписи
+    [many] Всего { $formatted } подписей
+   *[other] Всего { $formatted } подписи
+}
+
+## Dates
+date-long = { $day } { $month } { $year } г.
+month-1 = января
+month-2 = февраля
+month-3 = марта
+month-4 = апреля
+month-5 = мая
+month-6 = июня
+month-7 = июля
+month-8 = августа
+month-9 = сентября
+month-10 = октября
+month-11 = ноября
+month-12 = декабря
+
+## Home
+home-title = Открытые письма
+home-lead = Письма профессиональных сообществ. Подписи может пересчитать и проверить каждый.
+home-campaigns = Кампании
+home-letters = Письма
+home-empty = Пока не опубликовано ни одного письма.
+
+## Campaign
+campaign-letters = Письма по сообществам
+campaign-timeline = Хроника
+campaign-source = Источник
+action-court = Суд
+action-picket = Пикет
+action-letter = Письмо
+action-detention = Задержания
+action-closure = Закрытие
+action-press = Пресса
+
+## Communities
+community-scientists = Учёные
+community-writers = Писатели и журналисты
+community-journalists = Журналисты
+community-teachers = Учителя
+community-doctors = Врачи
+community-psychologists = Психологи
+community-artists = Художники и сотрудники музеев
+community-bookstores = Книжные магазины
+community-lawyers = Юристы
+community-students = Студенты
+
+## Letter
+letter-published = Опубликовано { $date }
+letter-closed = Письмо закрыто, подписи больше не принимаются.
+letter-recent = Последние подписи
+letter-no-signatures = Подтверждённых подписей пока нет. Станьте первым.
+letter-all-signatures = Все подписи
+signer-organisation = организация
+signatures-title = Подписи: { $title }
+signatures-withheld-note = Подписавшие, которые просили не показывать их имя, учтены в числе подписей, но не перечислены.
+signatures-older = Более ранние подписи
+
+## Sign form
+form-heading = Подписать письмо
+form-has-errors = Пожалуйста, исправьте:
+form-name = Имя и фамилия (или название организации)
+form-email = Электронная почта
+form-email-hint = Только для подтверждения подписи. Хранится зашифрованной и нигде не показывается.
+form-title = Должность или профессия
+form-affiliation = Место работы или учёбы
+form-affiliation-hint = Университет, школа, больница, издание или другое место работы.
+form-city = Город
+form-country = Страна
+form-orcid = ORCID iD (необязательно)
+form-orcid-hint = Например, 0000-0002-1825-0097.
+form-signer-kind = Кто подписывает
+form-organisation = Я подписываю от имени организации
+form-pledge = Обязательство (только для организаций, необязательно)
+form-pledge-hint = Например: «В понедельник мы закрываемся в знак солидарности».
+form-visibility = Ваше имя
+form-show-name = Показывать моё имя под письмом
+form-hide-name = Учесть мою подпись, но не показывать имя
+form-consent = Я прочитал(а) письмо и подписываю его. Я согласен(на), что моя подпись будет храниться и, если я не выбрал(а) иное, показываться с моим именем.
+form-privacy = После подписи мы пришлём письмо со ссылкой. Подпись учитывается только после подтверждения.
+form-submit = Подписать
+
+## Field errors
+error-required = Пожалуйста, заполните это поле.
+error-required-name = Пожалуйста, укажите имя.
+error-required-email = Пожалуйста, укажите адрес электронной почты: на него придёт ссылка для подтверждения.
+error-too-long = Пожалуйста, сократите до { $max } символов.
+error-forbidden-characters = Здесь есть невидимые или управляющие символы. Пожалуйста, введите текст заново.
+error-name-without-letters = В имени должна быть хотя бы одна буква.
+error-email-invalid = Это не похоже на адрес электронной почты. Проверьте его, например: name@example.org.
+error-orcid-format = ORCID iD состоит из 16 цифр в четырёх группах, например 0000-0002-1825-0097.
+error-orcid-checksum = Контрольная цифра этого ORCID iD не сходится; возможно, опечатка.
+error-consent-required = Чтобы подписать, отметьте это поле.
+error-pledge-without-organisation = Обязательство могут взять только организации. Отметьте «Я подписываю от имени организации» или оставьте поле пустым.
+
+## Check e-mail
+check-email-title = Проверьте почту
+check-email-body = Мы отправили ссылку для подтверждения подписи под письмом «{ $title }». Подпись будет учтена, когда вы откроете ссылку и нажмёте кнопку.
+check-email-validity = Ссылка действует 7 дней.
+check-email-spam = Письма нет уже несколько минут? Проверьте папку «Спам» или подпишите ещё раз, чтобы получить новую ссылку.
+
+## Confirmation
+confirm-title = Подтверждение подписи
+confirm-explain = Нажмите кнопку, чтобы подтвердить, что вы подписываете это письмо.
+confirm-button = Подтвердить подпись
+confirm-done = Спасибо. Ваша подпись подтверждена и учтена.
+confirm-already = Эта подпись уже была подтверждена. Она учтена один раз.
+confirm-number = Ваша подпись под этим письмом — номер { $number }.
+
+## Error pages
+error-status = Код
+error-page-not-found-title = Страница не найдена
+error-page-not-found-body = По этому адресу ничего нет. Возможно, в ссылке опечатка или письмо перенесено.
+error-page-bad-request-title = Запрос не удалось прочитать
+error-page-bad-request-body = Браузер прислал что-то непонятное. Вернитесь назад и попробуйте ещё раз.
+error-page-too-large-title = Слишком много текста
+error-page-too-large-body = Отправленные данные больше допустимого. Сократите их и попробуйте ещё раз.
+error-page-letter-closed-title = Письмо закрыто
+error-page-letter-closed-body = Под этим письмом больше не принимаются подписи.
+error-page-internal-title = У нас что-то сломалось
+error-page-internal-body = Вы ни в чём не виноваты; введённые данные не потеряны и никому не показаны. Попробуйте ещё раз через минуту.
+error-page-link-expired-title = Срок действия ссылки истёк
+error-page-link-expired-body = Ссылки для подтверждения действуют 7 дней. Подпишите письмо ещё раз, чтобы получить новую ссылку.
+error-page-method-not-allowed-title = Так нельзя
+error-page-method-not-allowed-body = Этот адрес не принимает такой запрос.
+error-page-too-many-title = Слишком много попыток
+error-page-too-many-body = Пожалуйста, подождите немного и попробуйте снова.
+
+## API errors
+api-error-letter_not_found = Письма с таким адресом нет.
+api-error-letter_closed = Письмо закрыто, подписи больше не принимаются.
+api-error-not_found = По этому адресу ничего нет.
+api-error-internal = У нас что-то сломалось; ничего не сохранено. Попробуйте ещё раз.
+api-error-unsupported_media_type = Отправьте тело запроса в JSON с заголовком Content-Type: application/json.
+api-error-payload_too_large = Тело запроса больше 16 КиБ.
+api-error-invalid_body = JSON не соответствует тому, что ожидает этот адрес
+api-error-malformed_json = Тело запроса — не JSON.
+
+## Mail
+mail-greeting = Здравствуйте!
+mail-confirm-subject = Подтвердите подпись: { $title }
+mail-confirm-intro = Кто-то, надеемся, что вы, подписал открытое письмо «{ $title }», указав этот адрес.
+mail-confirm-action = Чтобы подтвердить подпись, откройте ссылку и нажмите кнопку на странице:
+mail-confirm-button = Подтвердить подпись
+mail-confirm-validity = Ссылка действует 7 дней и срабатывает один раз.
+mail-confirm-not-you = Если это были не вы, просто не обращайте внимания на это письмо: без подтверждения подпись не учитывается и не показывается.
+mail-letter-link = Письмо:
+mail-already-signed-subject = Вы уже подписали: { $title }
+mail-already-signed-body = Кто-то, вероятно вы, ещё раз попытался подписать открытое письмо «{ $title }» с этим адресом. Вы уже подписали его, подпись учтена один раз, ничего не изменилось.
+mail-already-signed-not-you = Если это были не вы, ничего делать не нужно.

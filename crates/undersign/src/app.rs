@@ -1,0 +1,146 @@
+//! Wiring: opens storage and keys, starts the mail worker and the HTTP server, and
+//! shuts both down gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::InstanceKeys;
+use crate::mail::{MailTransport, MailWorker};
+use crate::signing::LetterKeyCache;
+use crate::storage::{SqliteStore, Store};
+use crate::web;
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub keys: Arc<InstanceKeys>,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the mail worker when a job was queued.
+    pub mail_wake: Arc<Notify>,
+    pub letter_keys: LetterKeyCache,
+}
+
+impl AppState {
+    /// Opens the data folder: creates it, the key file and the database as needed.
+    pub fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+        let keys = InstanceKeys::load_or_create(&config.keys_dir())?;
+        let store = SqliteStore::open(&config.database_path())
+            .with_context(|| format!("opening database {}", config.database_path().display()))?;
+        Ok(Arc::new(Self {
+            store: Arc::new(store),
+            keys: Arc::new(keys),
+            config: Arc::new(config),
+            clock,
+            mail_wake: Arc::new(Notify::new()),
+            letter_keys: LetterKeyCache::default(),
+        }))
+    }
+
+    pub fn open_with_system_clock(config: Config) -> anyhow::Result<Arc<Self>> {
+        Self::open(config, Arc::new(SystemClock))
+    }
+}
+
+/// A running server: its address, and a handle to stop it.
+pub struct Application {
+    pub state: Arc<AppState>,
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    mailer: JoinHandle<()>,
+}
+
+impl Application {
+    /// Binds the listen address and starts serving and mailing in the background.
+    pub async fn start(state: Arc<AppState>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(state.config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", state.config.listen))?;
+        let local_addr = listener.local_addr()?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+
+        let transport =
+            MailTransport::from_config(&state.config.mail.transport, &state.config.outbox_dir())?;
+        let worker = MailWorker::new(
+            state.store.clone(),
+            state.keys.clone(),
+            transport,
+            state.config.clone(),
+            state.clock.clone(),
+            state.mail_wake.clone(),
+        );
+        let mailer = tokio::spawn(worker.run(shutdown_rx.clone()));
+
+        let router = web::router(state.clone());
+        let mut server_shutdown = shutdown_rx;
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = server_shutdown.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        tracing::info!(address = %local_addr, public_url = %state.config.public_url, "undersign is serving");
+        Ok(Self {
+            state,
+            local_addr,
+            shutdown,
+            server,
+            mailer,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting connections, lets requests in flight and the mail job in
+    /// hand finish, then returns.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.server
+            .await
+            .context("server task")?
+            .context("server")?;
+        self.mailer.await.context("mail worker task")?;
+        Ok(())
+    }
+
+    /// Serves until SIGTERM or ctrl-c, then stops gracefully.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight and the mail in hand");
+        self.stop().await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,406 @@
+//! Configuration: defaults, then an optional TOML file, then `UNDERSIGN_*`
+//! environment variables, then command-line flags; later ones win.
+//! The reference of every key is in `docs/OPERATIONS.md`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+/// The settings a running instance uses, resolved and checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Holds the database, the key folder and the mail outbox.
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// The address people reach this instance at; used in e-mailed links.
+    pub public_url: Url,
+    pub mail: MailConfig,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// The `From:` header, e.g. `Open letters <letters@example.org>`.
+    pub from: String,
+    pub transport: MailTransportConfig,
+}
+
+#[derive(Debug, Clone)]
+pub enum MailTransportConfig {
+    /// Writes each message as an `.eml` file into `<data>/outbox/`.
+    File,
+    Smtp(SmtpConfig),
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The config file, every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    #[serde(default)]
+    mail: FileMail,
+    #[serde(default)]
+    log: FileLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMail {
+    transport: Option<String>,
+    from: Option<String>,
+    #[serde(default)]
+    smtp: FileSmtp,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSmtp {
+    host: Option<String>,
+    port: Option<u16>,
+    tls: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLog {
+    format: Option<String>,
+}
+
+/// Values given on the command line (clap has already folded in the environment
+/// variables that have flags: `UNDERSIGN_DATA`, `UNDERSIGN_LISTEN`,
+/// `UNDERSIGN_PUBLIC_URL`).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+}
+
+pub const DEFAULT_DATA_DIR: &str = "./undersign-data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Config {
+    /// Reads the configuration from the file, the process environment and flags.
+    pub fn load(overrides: Overrides) -> anyhow::Result<Self> {
+        Self::load_with_env(overrides, |key| std::env::var(key).ok())
+    }
+
+    /// As [`Config::load`], with the environment given as a function (for tests).
+    pub fn load_with_env(
+        overrides: Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let file_path = overrides
+            .config_file
+            .clone()
+            .or_else(|| env("UNDERSIGN_CONFIG").map(PathBuf::from));
+        let mut file = match &file_path {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        apply_env(&mut file, &env);
+        if let Some(data) = overrides.data_dir {
+            file.data = Some(data);
+        }
+        if let Some(listen) = overrides.listen {
+            file.listen = Some(listen);
+        }
+        if let Some(url) = overrides.public_url {
+            file.public_url = Some(url);
+        }
+        resolve(file)
+    }
+
+    /// Settings for tests and tools: a data folder, a listen address, file mail.
+    pub fn for_data_dir(data_dir: &Path, listen: SocketAddr) -> Self {
+        Self {
+            data_dir: data_dir.to_owned(),
+            listen,
+            public_url: default_public_url(listen),
+            mail: MailConfig {
+                from: default_from(),
+                transport: MailTransportConfig::File,
+            },
+            log_format: LogFormat::Text,
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("undersign.sqlite3")
+    }
+
+    pub fn keys_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// `<public url>/<path>` without doubled slashes.
+    pub fn public_link(&self, path: &str) -> String {
+        format!(
+            "{}/{}",
+            self.public_url.as_str().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
+}
+
+fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
+    let set = |slot: &mut Option<String>, key: &str| {
+        if let Some(value) = env(key).filter(|v| !v.is_empty()) {
+            *slot = Some(value);
+        }
+    };
+    if let Some(data) = env("UNDERSIGN_DATA").filter(|v| !v.is_empty()) {
+        file.data = Some(PathBuf::from(data));
+    }
+    set(&mut file.listen, "UNDERSIGN_LISTEN");
+    set(&mut file.public_url, "UNDERSIGN_PUBLIC_URL");
+    set(&mut file.mail.transport, "UNDERSIGN_MAIL_TRANSPORT");
+    set(&mut file.mail.from, "UNDERSIGN_MAIL_FROM");
+    set(&mut file.mail.smtp.host, "UNDERSIGN_SMTP_HOST");
+    set(&mut file.mail.smtp.tls, "UNDERSIGN_SMTP_TLS");
+    set(&mut file.mail.smtp.username, "UNDERSIGN_SMTP_USERNAME");
+    set(&mut file.mail.smtp.password, "UNDERSIGN_SMTP_PASSWORD");
+    set(&mut file.log.format, "UNDERSIGN_LOG_FORMAT");
+    if let Some(port) = env("UNDERSIGN_SMTP_PORT").and_then(|p| p.parse().ok()) {
+        file.mail.smtp.port = Some(port);
+    }
+}
+
+fn default_public_url(listen: SocketAddr) -> Url {
+    Url::parse(&format!("http://{listen}")).expect("a socket address makes a valid URL")
+}
+
+fn default_from() -> String {
+    "undersign <undersign@localhost>".to_owned()
+}
+
+fn resolve(file: FileConfig) -> anyhow::Result<Config> {
+    let listen_text = file.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let listen: SocketAddr = listen_text
+        .parse()
+        .with_context(|| format!("listen address {listen_text:?} must look like 127.0.0.1:8080"))?;
+    let public_url = match file.public_url {
+        Some(text) => {
+            let url =
+                Url::parse(&text).with_context(|| format!("public URL {text:?} is not a URL"))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                bail!("public URL {text:?} must start with http:// or https:// and name a host");
+            }
+            url
+        }
+        None => default_public_url(listen),
+    };
+    let transport = match file.mail.transport.as_deref().unwrap_or("file") {
+        "file" => MailTransportConfig::File,
+        "smtp" => {
+            let smtp = file.mail.smtp;
+            let tls = match smtp.tls.as_deref().unwrap_or("starttls") {
+                "starttls" => SmtpTls::Starttls,
+                "tls" => SmtpTls::Tls,
+                "none" => SmtpTls::None,
+                other => bail!("mail.smtp.tls {other:?} must be starttls, tls or none"),
+            };
+            let host = smtp
+                .host
+                .context("mail.transport is smtp, so mail.smtp.host is needed")?;
+            let port = smtp.port.unwrap_or(match tls {
+                SmtpTls::Starttls => 587,
+                SmtpTls::Tls => 465,
+                SmtpTls::None => 25,
+            });
+            if smtp.password.is_some() && smtp.username.is_none() {
+                bail!("mail.smtp.password is set without mail.smtp.username");
+            }
+            MailTransportConfig::Smtp(SmtpConfig {
+                host,
+                port,
+                tls,
+                username: smtp.username,
+                password: smtp.password.map(SecretString::from),
+            })
+        }
+        other => bail!("mail.transport {other:?} must be file or smtp"),
+    };
+    let from = file.mail.from.unwrap_or_else(default_from);
+    from.parse::<lettre::message::Mailbox>()
+        .map_err(|e| anyhow::anyhow!("mail.from {from:?} is not a mailbox: {e}"))?;
+    let log_format = match file.log.format.as_deref().unwrap_or("text") {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        other => bail!("log.format {other:?} must be text or json"),
+    };
+    Ok(Config {
+        data_dir: file.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+        listen,
+        public_url,
+        mail: MailConfig { from, transport },
+        log_format,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(
+        file: Option<&str>,
+        env: &[(&str, &str)],
+        overrides: Overrides,
+    ) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut overrides = overrides;
+        if let Some(text) = file {
+            let path = dir.path().join("undersign.toml");
+            std::fs::write(&path, text).unwrap();
+            overrides.config_file = Some(path);
+        }
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_with_env(overrides, |k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let config = load(None, &[], Overrides::default()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(config.data_dir, PathBuf::from("./undersign-data"));
+        assert!(matches!(config.mail.transport, MailTransportConfig::File));
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        let file = "listen = \"127.0.0.1:9000\"\npublic_url = \"https://file.example\"\n[mail]\nfrom = \"Letters <l@example.org>\"";
+        let config = load(
+            Some(file),
+            &[("UNDERSIGN_PUBLIC_URL", "https://env.example")],
+            Overrides {
+                listen: Some("127.0.0.1:9001".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9001);
+        assert_eq!(config.public_url.as_str(), "https://env.example/");
+        assert_eq!(config.mail.from, "Letters <l@example.org>");
+    }
+
+    #[test]
+    fn smtp_settings_resolve_with_default_ports() {
+        let config = load(
+            None,
+            &[
+                ("UNDERSIGN_MAIL_TRANSPORT", "smtp"),
+                ("UNDERSIGN_SMTP_HOST", "mail.example.org"),
+                ("UNDERSIGN_SMTP_TLS", "tls"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap();
+        let MailTransportConfig::Smtp(smtp) = config.mail.transport else {
+            panic!("expected smtp")
+        };
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port, smtp.tls),
+            ("mail.example.org", 465, SmtpTls::Tls)
+        );
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        let cases = [
+            (Some("lisen = \"x\""), vec![], "not valid"),
+            (
+                None,
+                vec![("UNDERSIGN_LISTEN", "localhost")],
+                "must look like",
+            ),
+            (None, vec![("UNDERSIGN_PUBLIC_URL", "ftp://x")], "http://"),
+            (
+                None,
+                vec![("UNDERSIGN_MAIL_TRANSPORT", "smtp")],
+                "mail.smtp.host",
+            ),
+            (
+                None,
+                vec![("UNDERSIGN_MAIL_TRANSPORT", "pigeon")],
+                "file or smtp",
+            ),
+        ];
+        for (file, env, expected) in cases {
+            let error = format!("{:#}", load(file, &env, Overrides::default()).unwrap_err());
+            assert!(
+                error.contains(expected),
+                "{error} should mention {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_smtp_password_is_not_printed() {
+        let config = load(
+            None,
+            &[
+                ("UNDERSIGN_MAIL_TRANSPORT", "smtp"),
+                ("UNDERSIGN_SMTP_HOST", "h.example"),
+                ("UNDERSIGN_SMTP_USERNAME", "u"),
+                ("UNDERSIGN_SMTP_PASSWORD", "hunter2-secret"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert!(!format!("{config:?}").contains("hunter2-secret"));
+    }
+}

@@ -1,0 +1,30 @@
+//! undersign: open letters whose signatures anyone can count and check.
+//!
+//! Where things live:
+//! - [`web`]: every HTTP route is declared in `web/router.rs`; pages in
+//!   `web/pages/`, the JSON API in `web/api.rs`, templates in `templates/`.
+//! - [`signing`]: the use cases behind the form and the API (sign, confirm).
+//! - [`domain`]: parsed types (e-mail, names, ORCID, slugs, letters, signatures).
+//! - [`storage`]: the `Store` trait and its SQLite backend; SQL lives only there
+//!   and in `migrations/`.
+//! - [`crypto`]: the instance key file, per-letter keys, lookup hashes, tokens.
+//! - [`mail`]: the outbox worker, the e-mails, the file and SMTP transports.
+//! - [`i18n`]: languages, Fluent texts (`locales/`), number formatting.
+//! - [`demo`]: the demo campaign; [`letter_file`]: letters from Markdown files.
+//! - [`app`]: wiring and graceful shutdown; [`config`]: settings;
+//!   [`telemetry`]: logs.
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod demo;
+pub mod domain;
+pub mod i18n;
+pub mod letter_file;
+pub mod mail;
+pub mod publishing;
+pub mod signing;
+pub mod storage;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,36 @@
+//! Publishing letters and campaigns (for now from the CLI and the demo).
+
+use crate::app::AppState;
+use crate::domain::{Campaign, LetterDraft, LetterId};
+use crate::storage::PublishRefusal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Refused(#[from] PublishRefusal),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Publishes a letter: it gets its own data key and starts taking signatures.
+pub async fn publish_letter(
+    state: &AppState,
+    draft: &LetterDraft,
+) -> Result<LetterId, PublishError> {
+    let (_key, wrapped) = state.keys.new_letter_key(draft.slug.as_str())?;
+    let id = state
+        .store
+        .insert_letter(draft, wrapped, state.clock.now())
+        .await
+        .map_err(anyhow::Error::from)??;
+    tracing::info!(letter.slug = %draft.slug, "letter published");
+    Ok(id)
+}
+
+/// Creates a campaign unless one with its slug exists; `true` if created.
+pub async fn create_campaign(state: &AppState, campaign: &Campaign) -> anyhow::Result<bool> {
+    Ok(state
+        .store
+        .insert_campaign(campaign, state.clock.now())
+        .await?)
+}

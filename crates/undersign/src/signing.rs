@@ -1,0 +1,144 @@
+//! The signing use cases: submit a signature, look at a confirmation link, confirm.
+//! Handlers for the HTML form and the JSON API both call these, so the rules and
+//! the messages are the same on both.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::app::AppState;
+use crate::crypto::{LetterKey, PlainToken};
+use crate::domain::{
+    ConfirmedSignature, FieldErrors, Letter, LetterId, NewSignature, SignatureSubmission, Slug,
+};
+use crate::i18n::Language;
+use crate::storage::{ConfirmRefusal, SealedSignature, StoreError, SubmitOutcome, TokenState};
+
+/// Why a signature was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("no letter has this address")]
+    UnknownLetter,
+    #[error("the letter is closed")]
+    LetterClosed,
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for SignError {
+    fn from(error: StoreError) -> Self {
+        SignError::Internal(error.into())
+    }
+}
+
+/// Unwrapped letter keys, kept so a busy letter is not unwrapped per signature.
+#[derive(Default)]
+pub struct LetterKeyCache(Mutex<HashMap<LetterId, Arc<LetterKey>>>);
+
+impl LetterKeyCache {
+    async fn get(&self, state: &AppState, letter: &Letter) -> anyhow::Result<Arc<LetterKey>> {
+        if let Some(key) = self
+            .0
+            .lock()
+            .map_err(|_| anyhow::anyhow!("key cache poisoned"))?
+            .get(&letter.id)
+        {
+            return Ok(key.clone());
+        }
+        let wrapped = state
+            .store
+            .wrapped_letter_key(letter.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("letter {} has no key", letter.slug))?;
+        let key = Arc::new(
+            state
+                .keys
+                .unwrap_letter_key(letter.slug.as_str(), &wrapped)?,
+        );
+        self.0
+            .lock()
+            .map_err(|_| anyhow::anyhow!("key cache poisoned"))?
+            .insert(letter.id, key.clone());
+        Ok(key)
+    }
+}
+
+/// Validates and stores a signature as pending, with its confirmation mail queued.
+///
+/// A repeated address answers exactly like a first signature, so the form cannot
+/// be used to learn who signed; the mail tells the address's owner instead.
+pub async fn submit_signature(
+    state: &AppState,
+    slug: &Slug,
+    submission: &SignatureSubmission,
+    language: Language,
+) -> Result<(), SignError> {
+    let letter = state
+        .store
+        .letter(slug)
+        .await?
+        .ok_or(SignError::UnknownLetter)?;
+    if !letter.accepts_signatures() {
+        return Err(SignError::LetterClosed);
+    }
+    let signature = NewSignature::try_from(submission).map_err(SignError::Invalid)?;
+    let key = state.letter_keys.get(state, &letter).await?;
+    let email_lookup = state.keys.email_lookup(letter.id, &signature.email);
+    let email_sealed = key.seal_email(&signature.email, &email_lookup)?;
+    let sealed = SealedSignature {
+        letter: letter.id,
+        email_lookup,
+        email_sealed,
+        name: signature.name.as_str().to_owned(),
+        title: signature.title.map(|t| t.into_string()),
+        affiliation: signature.affiliation.map(|t| t.into_string()),
+        city: signature.city.map(|t| t.into_string()),
+        country: signature.country.map(|t| t.into_string()),
+        orcid: signature.orcid.map(|o| o.as_str().to_owned()),
+        signer: signature.signer,
+        show_name: signature.show_name,
+        language,
+    };
+    let outcome = state
+        .store
+        .submit_signature(sealed, state.clock.now())
+        .await?;
+    state.mail_wake.notify_one();
+    let duplicate = matches!(outcome, SubmitOutcome::Duplicate { .. });
+    tracing::info!(letter.slug = %letter.slug, duplicate, "signature received");
+    Ok(())
+}
+
+/// What a confirmation link leads to, without changing anything (GET).
+pub async fn inspect_token(state: &AppState, token: &str) -> Result<TokenState, StoreError> {
+    match PlainToken::parse(token) {
+        Some(token) => {
+            state
+                .store
+                .token_state(&token.hash(), state.clock.now())
+                .await
+        }
+        None => Ok(TokenState::Unknown),
+    }
+}
+
+/// Confirms the signature behind a link (POST). Twice is fine and counts once.
+pub async fn confirm_signature(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<ConfirmedSignature, ConfirmRefusal>, StoreError> {
+    let Some(token) = PlainToken::parse(token) else {
+        return Ok(Err(ConfirmRefusal::UnknownToken));
+    };
+    let result = state
+        .store
+        .confirm_signature(&token.hash(), state.clock.now())
+        .await?;
+    if let Ok(confirmed) = &result
+        && !confirmed.already_confirmed
+    {
+        tracing::info!(letter.slug = %confirmed.letter_slug, "signature confirmed");
+    }
+    Ok(result)
+}

@@ -1,0 +1,223 @@
+//! Persistence behind one small trait, so the service never sees SQL and every
+//! backend passes the same conformance tests.
+//!
+//! `sqlite` is the embedded default: one writer thread, a few reader connections.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
+use crate::domain::{
+    Campaign, ConfirmedSignature, Letter, LetterDraft, LetterId, PublicSignature, SignatureId,
+    Signer, Slug,
+};
+use crate::i18n::Language;
+
+pub use sqlite::SqliteStore;
+
+/// Failures of the storage layer itself (disk, corruption, a bug). Outcomes a
+/// person can cause are values of the use case's own result, not errors here.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("the storage worker has stopped")]
+    WorkerGone,
+}
+
+/// A validated signature ready to store: the address already sealed and hashed.
+#[derive(Debug, Clone)]
+pub struct SealedSignature {
+    pub letter: LetterId,
+    pub email_lookup: EmailLookup,
+    pub email_sealed: SealedEmail,
+    pub name: String,
+    pub title: Option<String>,
+    pub affiliation: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub orcid: Option<String>,
+    pub signer: Signer,
+    pub show_name: bool,
+    pub language: Language,
+}
+
+/// What storing a signature did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// A new pending signature and its confirmation mail job.
+    Created(SignatureId),
+    /// This address had signed this letter already; a mail job tells them so (or,
+    /// if still pending, sends a fresh confirmation link). Nothing else changed.
+    Duplicate {
+        existing: SignatureId,
+        confirmed: bool,
+    },
+}
+
+/// What the confirmation page may say about a token, before any button is pressed.
+#[derive(Debug, Clone)]
+pub enum TokenState {
+    Pending { letter: Letter },
+    AlreadyConfirmed { letter: Letter, seq: u64 },
+    Expired,
+    Unknown,
+}
+
+/// Why a confirmation did not count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ConfirmRefusal {
+    #[error("no signature has this confirmation link")]
+    UnknownToken,
+    #[error("the confirmation link has expired")]
+    Expired,
+    #[error("the letter no longer accepts signatures")]
+    LetterClosed,
+}
+
+/// The kinds of mail the outbox sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    /// "Please confirm your signature" with a fresh single-use link.
+    Confirm,
+    /// "You have already signed this letter."
+    AlreadySigned,
+}
+
+impl MailKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Confirm => "confirm",
+            MailKind::AlreadySigned => "already_signed",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "confirm" => Some(MailKind::Confirm),
+            "already_signed" => Some(MailKind::AlreadySigned),
+            _ => None,
+        }
+    }
+}
+
+/// A claimed outbox job with everything needed to write the mail.
+#[derive(Debug, Clone)]
+pub struct MailJob {
+    pub id: i64,
+    pub kind: MailKind,
+    /// Including this one.
+    pub attempts: u32,
+    pub signature: SignatureId,
+    pub signature_confirmed: bool,
+    pub letter_slug: Slug,
+    pub letter_title: String,
+    pub wrapped_letter_key: Vec<u8>,
+    pub email_lookup: EmailLookup,
+    /// `None` when the address was erased: nothing to send.
+    pub email_sealed: Option<SealedEmail>,
+    pub language: Language,
+}
+
+/// A confirmed signature imported in bulk (the demo, later migrations).
+#[derive(Debug, Clone)]
+pub struct ImportedSignature {
+    pub signature: SealedSignature,
+    pub confirmed_at: OffsetDateTime,
+}
+
+/// A campaign with its letters, in the order they were added.
+#[derive(Debug, Clone)]
+pub struct CampaignWithLetters {
+    pub campaign: Campaign,
+    pub letters: Vec<Letter>,
+}
+
+/// Everything the service stores. One implementation per database engine.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Campaigns and letters.
+    async fn insert_campaign(
+        &self,
+        campaign: &Campaign,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// `Ok(None)` when the slug is taken or the campaign does not exist.
+    async fn insert_letter(
+        &self,
+        draft: &LetterDraft,
+        wrapped_key: Vec<u8>,
+        now: OffsetDateTime,
+    ) -> Result<Result<LetterId, PublishRefusal>, StoreError>;
+    async fn letters(&self) -> Result<Vec<Letter>, StoreError>;
+    async fn letter(&self, slug: &Slug) -> Result<Option<Letter>, StoreError>;
+    async fn wrapped_letter_key(&self, letter: LetterId) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn campaigns(&self) -> Result<Vec<CampaignWithLetters>, StoreError>;
+    async fn campaign(&self, slug: &Slug) -> Result<Option<CampaignWithLetters>, StoreError>;
+
+    // Signatures.
+    /// Stores a pending signature and its mail job in one transaction.
+    async fn submit_signature(
+        &self,
+        signature: SealedSignature,
+        now: OffsetDateTime,
+    ) -> Result<SubmitOutcome, StoreError>;
+    async fn token_state(
+        &self,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<TokenState, StoreError>;
+    /// Confirms the pending signature holding this token. Confirming twice is not
+    /// an error and counts once.
+    async fn confirm_signature(
+        &self,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<Result<ConfirmedSignature, ConfirmRefusal>, StoreError>;
+    /// Shown signatures, newest confirmation first, before `before_seq` if given.
+    async fn public_signatures(
+        &self,
+        letter: LetterId,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<PublicSignature>, StoreError>;
+    async fn import_confirmed(&self, signatures: Vec<ImportedSignature>) -> Result<(), StoreError>;
+
+    // The mail outbox.
+    /// Claims the oldest due job: its attempt is counted and it is leased until
+    /// `lease_until`, so a crash mid-send only delays it.
+    async fn claim_mail_job(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Option<MailJob>, StoreError>;
+    async fn set_confirmation_token(
+        &self,
+        signature: SignatureId,
+        token: &HashedToken,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    async fn finish_mail_job(&self, job: i64) -> Result<(), StoreError>;
+    async fn retry_mail_job(
+        &self,
+        job: i64,
+        at: OffsetDateTime,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    async fn abandon_mail_job(&self, job: i64, error: &str) -> Result<(), StoreError>;
+    /// The time the next queued job is due, if any.
+    async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
+}
+
+/// Why a letter could not be published.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishRefusal {
+    #[error("a letter with the slug {0} already exists")]
+    SlugTaken(String),
+    #[error("there is no campaign with the slug {0}")]
+    UnknownCampaign(String),
+}

@@ -1,0 +1,757 @@
+//! The embedded SQLite backend.
+//!
+//! SQLite allows one writer at a time, so all writes go to one thread that owns the
+//! write connection (no lock contention, and later room for group commit); reads run
+//! on a small pool of read-only connections, which WAL mode lets proceed while the
+//! writer commits. Every write transaction is durable (`synchronous=FULL`) before
+//! its caller hears back: nothing is acknowledged that a power cut could lose.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use time::{Date, OffsetDateTime};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    CampaignWithLetters, ConfirmRefusal, ImportedSignature, MailJob, MailKind, PublishRefusal,
+    SealedSignature, Store, StoreError, SubmitOutcome, TokenState,
+};
+use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
+use crate::domain::{
+    Campaign, Community, ConfirmedSignature, Letter, LetterDraft, LetterId, LetterLanguage,
+    LetterStatus, Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
+};
+use crate::i18n::Language;
+
+/// Forward-only migrations; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql")];
+
+/// Room for this many queued writes before callers wait.
+const WRITE_QUEUE: usize = 1024;
+/// Read connections kept open for reuse.
+const IDLE_READERS: usize = 8;
+
+type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// SQLite storage in one database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    writes: mpsc::Sender<WriteJob>,
+    readers: Arc<ReaderPool>,
+}
+
+struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReaderPool {
+    fn take(&self) -> Result<Connection, StoreError> {
+        if let Some(conn) = self.idle.lock().map_err(|_| StoreError::WorkerGone)?.pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open(&self.path)?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;",
+        )?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < IDLE_READERS
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file, applies pending migrations and
+    /// starts the writer thread. The thread ends when the last handle is dropped.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA journal_size_limit = 67108864;",
+        )?;
+        migrate(&mut conn)?;
+        let (writes, mut queue) = mpsc::channel::<WriteJob>(WRITE_QUEUE);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                while let Some(job) = queue.blocking_recv() {
+                    job(&mut conn);
+                }
+            })
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self {
+            writes,
+            readers: Arc::new(ReaderPool {
+                path: path.to_owned(),
+                idle: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job: WriteJob = Box::new(move |conn| {
+            let _ = reply.send(f(conn));
+        });
+        self.writes
+            .send(job)
+            .await
+            .map_err(|_| StoreError::WorkerGone)?;
+        answer.await.map_err(|_| StoreError::WorkerGone)?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.take()?;
+            let result = f(&conn);
+            pool.give_back(conn);
+            result
+        })
+        .await
+        .map_err(|_| StoreError::WorkerGone)?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "the database has {applied} migrations applied but this program knows {}; it was written by a newer version",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+        tracing::info!(migration = i + 1, "applied database migration");
+    }
+    Ok(())
+}
+
+fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_unix(seconds: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .map_err(|_| StoreError::Corrupt(format!("timestamp {seconds} out of range")))
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unreadable {what}: {value:?}"))
+}
+
+const LETTER_COLUMNS: &str = "l.id, l.slug, l.title, l.addressee, l.community, l.language, l.body, \
+     l.organisations, l.status, l.published_at, c.slug, l.pull_quote, l.confirmed_count";
+
+fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
+    let slug: String = row.get(1)?;
+    let community: String = row.get(4)?;
+    let language: String = row.get(5)?;
+    let status: String = row.get(8)?;
+    let campaign: Option<String> = row.get(10)?;
+    let count: i64 = row.get(12)?;
+    Ok(Letter {
+        id: LetterId(row.get(0)?),
+        slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
+        title: row.get(2)?,
+        addressee: row.get(3)?,
+        community: Community::parse(&community).map_err(|_| corrupt("community", &community))?,
+        language: LetterLanguage::parse(&language).map_err(|_| corrupt("language", &language))?,
+        body: row.get(6)?,
+        organisations: row.get(7)?,
+        status: LetterStatus::parse(&status).ok_or_else(|| corrupt("letter status", &status))?,
+        published_at: from_unix(row.get(9)?)?,
+        campaign: campaign
+            .map(|c| Slug::parse(&c).map_err(|_| corrupt("campaign slug", &c)))
+            .transpose()?,
+        pull_quote: row.get(11)?,
+        count: u64::try_from(count).map_err(|_| corrupt("count", &count.to_string()))?,
+    })
+}
+
+fn query_letters(
+    conn: &Connection,
+    filter: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<Letter>, StoreError> {
+    let sql = format!(
+        "SELECT {LETTER_COLUMNS} FROM letters l LEFT JOIN campaigns c ON c.id = l.campaign_id {filter}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(args)?;
+    let mut letters = Vec::new();
+    while let Some(row) = rows.next()? {
+        letters.push(letter_from_row(row)?);
+    }
+    Ok(letters)
+}
+
+fn load_campaign(
+    conn: &Connection,
+    id: i64,
+    slug: String,
+    title: String,
+    summary: String,
+) -> Result<CampaignWithLetters, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT date, kind, place, note, source_url FROM timeline_entries
+         WHERE campaign_id = ?1 ORDER BY date, id",
+    )?;
+    let mut rows = stmt.query([id])?;
+    let mut timeline = Vec::new();
+    while let Some(row) = rows.next()? {
+        let date: String = row.get(0)?;
+        timeline.push(TimelineEntry {
+            date: Date::parse(
+                &date,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| corrupt("timeline date", &date))?,
+            kind: row.get(1)?,
+            place: row.get(2)?,
+            note: row.get(3)?,
+            source_url: row.get(4)?,
+        });
+    }
+    let letters = query_letters(conn, "WHERE l.campaign_id = ?1 ORDER BY l.id", [id])?;
+    Ok(CampaignWithLetters {
+        campaign: Campaign {
+            slug: Slug::parse(&slug).map_err(|_| corrupt("campaign slug", &slug))?,
+            title,
+            summary,
+            timeline,
+        },
+        letters,
+    })
+}
+
+fn letter_of_signature(conn: &Connection, signature: i64) -> Result<Letter, StoreError> {
+    query_letters(
+        conn,
+        "WHERE l.id = (SELECT letter_id FROM signatures WHERE id = ?1)",
+        [signature],
+    )?
+    .pop()
+    .ok_or_else(|| StoreError::Corrupt(format!("signature {signature} has no letter")))
+}
+
+fn insert_signature_row(
+    tx: &rusqlite::Transaction<'_>,
+    s: &SealedSignature,
+    now: OffsetDateTime,
+) -> Result<i64, StoreError> {
+    let (organisation, pledge) = match &s.signer {
+        Signer::Person => (false, None),
+        Signer::Organisation { pledge } => (true, pledge.as_ref().map(|p| p.as_str().to_owned())),
+    };
+    tx.prepare_cached(
+        "INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, title, affiliation,
+             city, country, orcid, organisation, pledge, show_name, language, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14)",
+    )?
+    .execute(params![
+        s.letter.0,
+        &s.email_lookup.0[..],
+        &s.email_sealed.0,
+        s.name,
+        s.title,
+        s.affiliation,
+        s.city,
+        s.country,
+        s.orcid,
+        organisation,
+        pledge,
+        s.show_name,
+        s.language.code(),
+        unix(now),
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Marks a pending signature confirmed with the next sequence number of its letter.
+fn confirm_row(
+    tx: &rusqlite::Transaction<'_>,
+    signature: i64,
+    letter: i64,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let seq: i64 = tx.query_row(
+        "UPDATE letters SET confirmed_count = confirmed_count + 1 WHERE id = ?1 RETURNING confirmed_count",
+        [letter],
+        |r| r.get(0),
+    )?;
+    tx.prepare_cached(
+        "UPDATE signatures SET status = 'confirmed', seq = ?2, confirmed_at = ?3
+         WHERE id = ?1 AND status = 'pending'",
+    )?
+    .execute(params![signature, seq, unix(now)])?;
+    u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))
+}
+
+fn enqueue_mail(
+    tx: &rusqlite::Transaction<'_>,
+    kind: MailKind,
+    signature: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO outbox (kind, signature_id, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?3)",
+    )?
+    .execute(params![kind.as_str(), signature, unix(now)])?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_campaign(
+        &self,
+        campaign: &Campaign,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let campaign = campaign.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let inserted = tx.execute(
+                "INSERT INTO campaigns (slug, title, summary, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (slug) DO NOTHING",
+                params![campaign.slug.as_str(), campaign.title, campaign.summary, unix(now)],
+            )?;
+            if inserted == 0 {
+                return Ok(false);
+            }
+            let id = tx.last_insert_rowid();
+            for entry in &campaign.timeline {
+                tx.execute(
+                    "INSERT INTO timeline_entries (campaign_id, date, kind, place, note, source_url)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![id, entry.date.to_string(), entry.kind, entry.place, entry.note, entry.source_url],
+                )?;
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn insert_letter(
+        &self,
+        draft: &LetterDraft,
+        wrapped_key: Vec<u8>,
+        now: OffsetDateTime,
+    ) -> Result<Result<LetterId, PublishRefusal>, StoreError> {
+        let draft = draft.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let campaign_id: Option<i64> = match &draft.campaign {
+                None => None,
+                Some(slug) => {
+                    let id = tx
+                        .query_row("SELECT id FROM campaigns WHERE slug = ?1", [slug.as_str()], |r| r.get(0))
+                        .optional()?;
+                    match id {
+                        Some(id) => Some(id),
+                        None => return Ok(Err(PublishRefusal::UnknownCampaign(slug.to_string()))),
+                    }
+                }
+            };
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM letters WHERE slug = ?1)",
+                [draft.slug.as_str()],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Ok(Err(PublishRefusal::SlugTaken(draft.slug.to_string())));
+            }
+            tx.execute(
+                "INSERT INTO letters (slug, title, addressee, community, language, body, organisations,
+                     status, published_at, campaign_id, pull_quote, wrapped_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'published', ?8, ?9, ?10, ?11)",
+                params![
+                    draft.slug.as_str(),
+                    draft.title,
+                    draft.addressee,
+                    draft.community.as_str(),
+                    draft.language.as_str(),
+                    draft.body,
+                    draft.organisations,
+                    unix(now),
+                    campaign_id,
+                    draft.pull_quote,
+                    wrapped_key,
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(Ok(LetterId(id)))
+        })
+        .await
+    }
+
+    async fn letters(&self) -> Result<Vec<Letter>, StoreError> {
+        self.read(|conn| query_letters(conn, "ORDER BY l.published_at DESC, l.id DESC", []))
+            .await
+    }
+
+    async fn letter(&self, slug: &Slug) -> Result<Option<Letter>, StoreError> {
+        let slug = slug.to_string();
+        self.read(move |conn| Ok(query_letters(conn, "WHERE l.slug = ?1", [slug])?.pop()))
+            .await
+    }
+
+    async fn wrapped_letter_key(&self, letter: LetterId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT wrapped_key FROM letters WHERE id = ?1",
+                    [letter.0],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn campaigns(&self) -> Result<Vec<CampaignWithLetters>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, slug, title, summary FROM campaigns ORDER BY created_at DESC, id DESC",
+            )?;
+            let heads = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            heads
+                .into_iter()
+                .map(|(id, slug, title, summary)| load_campaign(conn, id, slug, title, summary))
+                .collect()
+        })
+        .await
+    }
+
+    async fn campaign(&self, slug: &Slug) -> Result<Option<CampaignWithLetters>, StoreError> {
+        let slug = slug.to_string();
+        self.read(move |conn| {
+            let head = conn
+                .query_row(
+                    "SELECT id, slug, title, summary FROM campaigns WHERE slug = ?1",
+                    [slug],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            head.map(|(id, slug, title, summary)| load_campaign(conn, id, slug, title, summary))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn submit_signature(
+        &self,
+        signature: SealedSignature,
+        now: OffsetDateTime,
+    ) -> Result<SubmitOutcome, StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let existing: Option<(i64, String)> = tx
+                .prepare_cached(
+                    "SELECT id, status FROM signatures WHERE letter_id = ?1 AND email_lookup = ?2",
+                )?
+                .query_row(
+                    params![signature.letter.0, &signature.email_lookup.0[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let outcome = match existing {
+                Some((id, status)) => {
+                    let confirmed = status == "confirmed";
+                    // A pending signer who signs again most likely lost the first
+                    // mail: send a fresh link rather than "already signed".
+                    let kind = if confirmed {
+                        MailKind::AlreadySigned
+                    } else {
+                        MailKind::Confirm
+                    };
+                    enqueue_mail(&tx, kind, id, now)?;
+                    SubmitOutcome::Duplicate {
+                        existing: SignatureId(id),
+                        confirmed,
+                    }
+                }
+                None => {
+                    let id = insert_signature_row(&tx, &signature, now)?;
+                    enqueue_mail(&tx, MailKind::Confirm, id, now)?;
+                    SubmitOutcome::Created(SignatureId(id))
+                }
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn token_state(
+        &self,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<TokenState, StoreError> {
+        let hash = token.0;
+        self.read(move |conn| {
+            let found: Option<(i64, Option<i64>, Option<i64>, Option<Vec<u8>>)> = conn
+                .prepare_cached("SELECT id, seq, token_expires_at, token_hash FROM signatures WHERE token_hash = ?1")?
+                .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()?;
+            match found {
+                Some((id, seq, expires, Some(stored))) if HashedToken(hash).matches(&stored) => {
+                    let letter = letter_of_signature(conn, id)?;
+                    match seq {
+                        Some(seq) => Ok(TokenState::AlreadyConfirmed {
+                            letter,
+                            seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
+                        }),
+                        None if expires.is_some_and(|e| e < unix(now)) => Ok(TokenState::Expired),
+                        None => Ok(TokenState::Pending { letter }),
+                    }
+                }
+                _ => Ok(TokenState::Unknown),
+            }
+        })
+        .await
+    }
+
+    async fn confirm_signature(
+        &self,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<Result<ConfirmedSignature, ConfirmRefusal>, StoreError> {
+        let hash = token.0;
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let found: Option<(i64, i64, Option<i64>, Option<i64>, String, String)> = tx
+                .prepare_cached(
+                    "SELECT s.id, s.letter_id, s.seq, s.token_expires_at, l.status, l.slug
+                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.token_hash = ?1",
+                )?
+                .query_row([&hash[..]], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })
+                .optional()?;
+            let Some((id, letter_id, seq, expires, letter_status, slug)) = found else {
+                return Ok(Err(ConfirmRefusal::UnknownToken));
+            };
+            let letter_slug = Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?;
+            if let Some(seq) = seq {
+                // The link was used before: confirming twice counts once.
+                return Ok(Ok(ConfirmedSignature {
+                    letter_slug,
+                    seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
+                    already_confirmed: true,
+                }));
+            }
+            if expires.is_some_and(|e| e < unix(now)) {
+                return Ok(Err(ConfirmRefusal::Expired));
+            }
+            if letter_status != LetterStatus::Published.as_str() {
+                return Ok(Err(ConfirmRefusal::LetterClosed));
+            }
+            let seq = confirm_row(&tx, id, letter_id, now)?;
+            tx.commit()?;
+            Ok(Ok(ConfirmedSignature {
+                letter_slug,
+                seq,
+                already_confirmed: false,
+            }))
+        })
+        .await
+    }
+
+    async fn public_signatures(
+        &self,
+        letter: LetterId,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<PublicSignature>, StoreError> {
+        let before = before_seq.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, name, title, affiliation, city, country, orcid, organisation, pledge
+                 FROM signatures
+                 WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1
+                 ORDER BY seq DESC LIMIT ?3",
+            )?;
+            let mut rows = stmt.query(params![letter.0, before, limit])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let seq: i64 = row.get(0)?;
+                out.push(PublicSignature {
+                    seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
+                    name: PersonName::from_trusted(row.get(1)?),
+                    title: row.get(2)?,
+                    affiliation: row.get(3)?,
+                    city: row.get(4)?,
+                    country: row.get(5)?,
+                    orcid: row.get::<_, Option<String>>(6)?.map(Orcid::from_trusted),
+                    organisation: row.get(7)?,
+                    pledge: row.get(8)?,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn import_confirmed(&self, signatures: Vec<ImportedSignature>) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for imported in &signatures {
+                let id = insert_signature_row(&tx, &imported.signature, imported.confirmed_at)?;
+                confirm_row(&tx, id, imported.signature.letter.0, imported.confirmed_at)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn claim_mail_job(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Option<MailJob>, StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let job = tx
+                .prepare_cached(
+                    "SELECT o.id, o.kind, o.attempts, s.id, s.status, l.slug, l.title, l.wrapped_key,
+                            s.email_lookup, s.email_sealed, s.language
+                     FROM outbox o
+                     JOIN signatures s ON s.id = o.signature_id
+                     JOIN letters l ON l.id = s.letter_id
+                     WHERE o.state = 'queued' AND o.next_attempt_at <= ?1
+                     ORDER BY o.next_attempt_at, o.id LIMIT 1",
+                )?
+                .query_row([unix(now)], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, u32>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, Vec<u8>>(7)?,
+                        r.get::<_, Vec<u8>>(8)?,
+                        r.get::<_, Option<Vec<u8>>>(9)?,
+                        r.get::<_, String>(10)?,
+                    ))
+                })
+                .optional()?;
+            let Some((id, kind, attempts, signature, status, slug, title, key, lookup, sealed, lang)) = job else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
+                params![id, unix(lease_until)],
+            )?;
+            tx.commit()?;
+            let lookup: [u8; 32] = lookup.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?;
+            Ok(Some(MailJob {
+                id,
+                kind: MailKind::parse(&kind).ok_or_else(|| corrupt("mail kind", &kind))?,
+                attempts: attempts + 1,
+                signature: SignatureId(signature),
+                signature_confirmed: status == "confirmed",
+                letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
+                letter_title: title,
+                wrapped_letter_key: key,
+                email_lookup: EmailLookup(lookup),
+                email_sealed: sealed.map(SealedEmail),
+                language: Language::from_code(&lang).unwrap_or_default(),
+            }))
+        })
+        .await
+    }
+
+    async fn set_confirmation_token(
+        &self,
+        signature: SignatureId,
+        token: &HashedToken,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let hash = token.0;
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE signatures SET token_hash = ?2, token_expires_at = ?3 WHERE id = ?1 AND status = 'pending'",
+            )?
+            .execute(params![signature.0, &hash[..], unix(expires_at)])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn finish_mail_job(&self, job: i64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")?
+                .execute([job])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn retry_mail_job(
+        &self,
+        job: i64,
+        at: OffsetDateTime,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let error = error.to_owned();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+            )?
+            .execute(params![job, unix(at), error])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn abandon_mail_job(&self, job: i64, error: &str) -> Result<(), StoreError> {
+        let error = error.to_owned();
+        self.write(move |conn| {
+            conn.prepare_cached("UPDATE outbox SET state = 'dead', last_error = ?2 WHERE id = ?1")?
+                .execute(params![job, error])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.read(|conn| {
+            let at: Option<i64> = conn.query_row(
+                "SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'",
+                [],
+                |r| r.get(0),
+            )?;
+            at.map(from_unix).transpose()
+        })
+        .await
+    }
+}

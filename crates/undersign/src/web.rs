@@ -1,0 +1,16 @@
+//! The HTTP surface: server-rendered pages and the JSON API v1.
+//!
+//! Every route is listed in `router.rs`. Pages live in `pages/`, the API in `api/`,
+//! view models for the templates in `views.rs`, and the error answers of each
+//! surface in `errors.rs`.
+
+mod api;
+mod assets;
+mod errors;
+mod lang;
+mod markdown;
+mod pages;
+mod router;
+mod views;
+
+pub use router::{API_ROUTES, router};

@@ -1,0 +1,190 @@
+//! The JSON API v1. Same rules and messages as the pages; errors in one shape
+//! (`errors.rs`). The OpenAPI description is `docs/openapi.json`, served at
+//! `/api/v1/openapi.json`; a test checks that it lists every route here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::domain::{Letter, SignatureSubmission, Slug};
+use crate::signing::{self, SignError};
+use crate::web::errors::ApiError;
+use crate::web::lang::Lang;
+
+const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
+
+#[derive(Serialize)]
+pub struct LetterJson {
+    slug: String,
+    title: String,
+    addressee: String,
+    community: String,
+    language: String,
+    status: &'static str,
+    /// Confirmed signatures.
+    count: u64,
+    organisations: bool,
+    campaign: Option<String>,
+    published_at: String,
+    url: String,
+}
+
+impl LetterJson {
+    fn new(state: &AppState, letter: &Letter) -> Self {
+        Self {
+            slug: letter.slug.to_string(),
+            title: letter.title.clone(),
+            addressee: letter.addressee.clone(),
+            community: letter.community.as_str().to_owned(),
+            language: letter.language.as_str().to_owned(),
+            status: letter.status.as_str(),
+            count: letter.count,
+            organisations: letter.organisations,
+            campaign: letter.campaign.as_ref().map(ToString::to_string),
+            published_at: letter
+                .published_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            url: state
+                .config
+                .public_link(&format!("letters/{}", letter.slug)),
+        }
+    }
+}
+
+pub async fn list_letters(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+) -> Result<Response, ApiError> {
+    let letters = state
+        .store
+        .letters()
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?;
+    let letters: Vec<_> = letters.iter().map(|l| LetterJson::new(&state, l)).collect();
+    Ok(Json(serde_json::json!({ "letters": letters })).into_response())
+}
+
+pub async fn get_letter(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
+    let slug = Slug::parse(&slug).map_err(|_| not_found())?;
+    let letter = state
+        .store
+        .letter(&slug)
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?
+        .ok_or_else(not_found)?;
+    Ok(Json(serde_json::json!({ "letter": LetterJson::new(&state, &letter) })).into_response())
+}
+
+/// The JSON body of a signature. Unknown fields are refused so a misspelt field
+/// name is reported instead of silently ignored. `show_name` defaults to `false`
+/// (the safer choice: counted, not shown).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    affiliation: Option<String>,
+    #[serde(default)]
+    city: Option<String>,
+    #[serde(default)]
+    country: Option<String>,
+    #[serde(default)]
+    orcid: Option<String>,
+    #[serde(default)]
+    organisation: bool,
+    #[serde(default)]
+    pledge: Option<String>,
+    #[serde(default)]
+    show_name: bool,
+    #[serde(default)]
+    consent: bool,
+}
+
+impl From<SignRequest> for SignatureSubmission {
+    fn from(r: SignRequest) -> Self {
+        SignatureSubmission {
+            name: r.name,
+            email: r.email,
+            title: r.title.unwrap_or_default(),
+            affiliation: r.affiliation.unwrap_or_default(),
+            city: r.city.unwrap_or_default(),
+            country: r.country.unwrap_or_default(),
+            orcid: r.orcid.unwrap_or_default(),
+            organisation: r.organisation,
+            pledge: r.pledge.unwrap_or_default(),
+            show_name: r.show_name,
+            consent: r.consent,
+        }
+    }
+}
+
+/// 202: received, pending confirmation by e-mail (the same for a repeat signature).
+pub async fn create_signature(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+    body: Result<Json<SignRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
+    let slug = Slug::parse(&slug).map_err(|_| not_found())?;
+    let Json(request) = body.map_err(|rejection| json_rejection(rejection, lang))?;
+    let submission = SignatureSubmission::from(request);
+    match signing::submit_signature(&state, &slug, &submission, lang).await {
+        Ok(()) => Ok((
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "ok": true })),
+        )
+            .into_response()),
+        Err(SignError::Invalid(errors)) => Err(ApiError::validation(&errors, lang)),
+        Err(SignError::UnknownLetter) => Err(not_found()),
+        Err(SignError::LetterClosed) => Err(ApiError::general(
+            StatusCode::CONFLICT,
+            "letter_closed",
+            lang,
+        )),
+        Err(SignError::Internal(error)) => Err(ApiError::internal(lang, error)),
+    }
+}
+
+/// Our error shape instead of the framework's plain text, with the parser's
+/// explanation (which names the field and the position, never a value).
+fn json_rejection(rejection: JsonRejection, lang: crate::i18n::Language) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => ApiError::general(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            lang,
+        ),
+        JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::general(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", lang)
+        }
+        JsonRejection::JsonDataError(e) => {
+            let mut error = ApiError::general(StatusCode::BAD_REQUEST, "invalid_body", lang);
+            error.errors[0].detail = format!("{} ({})", error.errors[0].detail, e.body_text());
+            error
+        }
+        _ => ApiError::general(StatusCode::BAD_REQUEST, "malformed_json", lang),
+    }
+}
+
+pub async fn get_openapi() -> Response {
+    ([(CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}

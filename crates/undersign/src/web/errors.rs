@@ -1,0 +1,152 @@
+//! How each surface answers when something goes wrong: one type for pages, one for
+//! the API. A 500 says nothing internal; the cause is logged here, once.
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use crate::domain::FieldErrors;
+use crate::i18n::{Language, Translator};
+use crate::web::views::{ErrorView, PageMeta, field_error_message};
+
+/// A page that could not be shown as asked.
+#[derive(Debug)]
+pub struct PageError {
+    pub lang: Language,
+    pub kind: PageErrorKind,
+}
+
+#[derive(Debug)]
+pub enum PageErrorKind {
+    NotFound,
+    /// The request could not be read at all (not a field mistake: those are shown
+    /// in the form itself).
+    BadRequest,
+    PayloadTooLarge,
+    /// The letter no longer takes signatures.
+    LetterClosed,
+    Internal(anyhow::Error),
+}
+
+impl PageError {
+    pub fn not_found(lang: Language) -> Self {
+        Self {
+            lang,
+            kind: PageErrorKind::NotFound,
+        }
+    }
+
+    pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            lang,
+            kind: PageErrorKind::Internal(error.into()),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, key) = match &self.kind {
+            PageErrorKind::NotFound => (StatusCode::NOT_FOUND, "not-found"),
+            PageErrorKind::BadRequest => (StatusCode::BAD_REQUEST, "bad-request"),
+            PageErrorKind::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+            PageErrorKind::LetterClosed => (StatusCode::CONFLICT, "letter-closed"),
+            PageErrorKind::Internal(error) => {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "internal error while rendering a page"
+                );
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        render_error_page(self.lang, status, key)
+    }
+}
+
+/// The friendly error page, for handlers and for the fallbacks.
+pub fn render_error_page(lang: Language, status: StatusCode, key: &str) -> Response {
+    let tr = Translator::new(lang);
+    let heading = tr.t(&format!("error-page-{key}-title"));
+    let view = ErrorView {
+        page: PageMeta::new(tr, "/", heading.clone()),
+        status: status.as_u16(),
+        heading,
+        message: tr.t(&format!("error-page-{key}-body")),
+    };
+    match view.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "the error page itself failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    }
+}
+
+/// The one error shape of the API: `{"errors": [{"field"?, "code", "detail"}]}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub errors: Vec<ApiErrorItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiErrorItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+#[derive(Serialize)]
+struct ApiErrorBody<'a> {
+    errors: &'a [ApiErrorItem],
+}
+
+impl ApiError {
+    /// An error that is about the request as a whole, with a translated detail.
+    pub fn general(status: StatusCode, code: &'static str, lang: Language) -> Self {
+        Self {
+            status,
+            errors: vec![ApiErrorItem {
+                field: None,
+                code,
+                detail: Translator::new(lang).t(&format!("api-error-{code}")),
+            }],
+        }
+    }
+
+    pub fn validation(errors: &FieldErrors, lang: Language) -> Self {
+        let tr = Translator::new(lang);
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            errors: errors
+                .iter()
+                .map(|e| ApiErrorItem {
+                    field: Some(e.field.as_str()),
+                    code: "invalid_field",
+                    detail: field_error_message(&tr, e),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
+        let error = error.into();
+        tracing::error!(error = format!("{error:#}"), "internal error in the API");
+        Self::general(StatusCode::INTERNAL_SERVER_ERROR, "internal", lang)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ApiErrorBody {
+                errors: &self.errors,
+            }),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,28 @@
+//! Server-rendered pages. They work without JavaScript.
+
+mod campaigns;
+mod confirmations;
+mod letters;
+
+pub use campaigns::{show_campaign, show_home};
+pub use confirmations::{confirm_signature, show_confirmation};
+pub use letters::{list_signatures, show_check_email, show_letter, sign_letter};
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::domain::Slug;
+use crate::i18n::Language;
+use crate::web::errors::PageError;
+
+/// Renders a template into a 200 page.
+fn render(lang: Language, view: &impl Template) -> Result<Response, PageError> {
+    view.render()
+        .map(|html| Html(html).into_response())
+        .map_err(|e| PageError::internal(lang, e))
+}
+
+/// A slug from the path; a malformed one is simply a page that does not exist.
+fn parse_slug(lang: Language, raw: &str) -> Result<Slug, PageError> {
+    Slug::parse(raw).map_err(|_| PageError::not_found(lang))
+}

@@ -1,0 +1,188 @@
+//! A letter's page, its sign form, its signer list and "check your e-mail".
+
+use std::sync::Arc;
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{parse_slug, render};
+use crate::app::AppState;
+use crate::domain::{FieldErrors, Letter, SignatureSubmission, Slug, signature_limits};
+use crate::i18n::{Language, Translator};
+use crate::signing::{self, SignError};
+use crate::web::errors::{PageError, PageErrorKind};
+use crate::web::lang::Lang;
+use crate::web::markdown;
+use crate::web::views::{
+    CheckEmailView, LetterCard, LetterView, PageMeta, SignFormView, SignaturesView, SignerRow,
+    format_date,
+};
+
+/// Signers shown under the letter; the rest are on the list pages.
+const RECENT: u32 = 20;
+const PAGE_SIZE: u32 = 100;
+
+async fn load_letter(
+    state: &AppState,
+    lang: Language,
+    raw_slug: &str,
+) -> Result<Letter, PageError> {
+    let slug = parse_slug(lang, raw_slug)?;
+    state
+        .store
+        .letter(&slug)
+        .await
+        .map_err(|e| PageError::internal(lang, e))?
+        .ok_or_else(|| PageError::not_found(lang))
+}
+
+async fn letter_page(
+    state: &AppState,
+    lang: Language,
+    letter: &Letter,
+    values: &SignatureSubmission,
+    errors: &FieldErrors,
+) -> Result<LetterView, PageError> {
+    let tr = Translator::new(lang);
+    let recent = state
+        .store
+        .public_signatures(letter.id, None, RECENT)
+        .await
+        .map_err(|e| PageError::internal(lang, e))?;
+    Ok(LetterView {
+        page: PageMeta::new(
+            tr,
+            &format!("/letters/{}", letter.slug),
+            letter.title.clone(),
+        ),
+        letter: LetterCard::new(&tr, letter),
+        addressee: letter.addressee.clone(),
+        language: letter.language.as_str().to_owned(),
+        published: format_date(&tr, letter.published_at.date()),
+        body_html: markdown::to_safe_html(&letter.body),
+        form: SignFormView::new(&tr, letter.slug.as_str(), values, errors),
+        recent: recent.iter().map(SignerRow::new).collect(),
+        max_pledge: signature_limits::MAX_PLEDGE,
+    })
+}
+
+pub async fn show_letter(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let letter = load_letter(&state, lang, &slug).await?;
+    let blank = SignatureSubmission {
+        show_name: true,
+        organisation: letter.organisations,
+        ..Default::default()
+    };
+    let view = letter_page(&state, lang, &letter, &blank, &FieldErrors::default()).await?;
+    render(lang, &view)
+}
+
+/// The form's POST. Success redirects to "check your e-mail" (so a reload does not
+/// sign again); mistakes show the letter again, 400, with the input kept.
+pub async fn sign_letter(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+    form: Result<Form<SignatureSubmission>, FormRejection>,
+) -> Result<Response, PageError> {
+    let letter = load_letter(&state, lang, &slug).await?;
+    let Form(submission) = form.map_err(|rejection| PageError {
+        lang,
+        kind: match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => PageErrorKind::PayloadTooLarge,
+            _ => PageErrorKind::BadRequest,
+        },
+    })?;
+    match signing::submit_signature(&state, &letter.slug, &submission, lang).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/letters/{}/check-email", letter.slug)).into_response())
+        }
+        Err(SignError::Invalid(errors)) => {
+            let view = letter_page(&state, lang, &letter, &submission, &errors).await?;
+            let page = render(lang, &view)?;
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(SignError::UnknownLetter) => Err(PageError::not_found(lang)),
+        Err(SignError::LetterClosed) => Err(PageError {
+            lang,
+            kind: PageErrorKind::LetterClosed,
+        }),
+        Err(SignError::Internal(error)) => Err(PageError::internal(lang, error)),
+    }
+}
+
+pub async fn show_check_email(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let tr = Translator::new(lang);
+    let letter = load_letter(&state, lang, &slug).await?;
+    let view = CheckEmailView {
+        page: PageMeta::new(
+            tr,
+            &format!("/letters/{}/check-email", letter.slug),
+            tr.t("check-email-title"),
+        ),
+        letter: LetterCard::new(&tr, &letter),
+    };
+    render(lang, &view)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    before: Option<u64>,
+}
+
+/// The public signer list, newest first, by keyset pages (`?before=<seq>`).
+pub async fn list_signatures(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    let tr = Translator::new(lang);
+    let Query(query) = query.map_err(|_| PageError {
+        lang,
+        kind: PageErrorKind::BadRequest,
+    })?;
+    let letter = load_letter(&state, lang, &slug).await?;
+    let rows = state
+        .store
+        .public_signatures(letter.id, query.before, PAGE_SIZE + 1)
+        .await
+        .map_err(|e| PageError::internal(lang, e))?;
+    let older_link = (rows.len() > PAGE_SIZE as usize)
+        .then(|| rows.get(PAGE_SIZE as usize - 1))
+        .flatten()
+        .map(|last| signatures_path(&letter.slug, Some(last.seq)));
+    let view = SignaturesView {
+        page: PageMeta::new(
+            tr,
+            &signatures_path(&letter.slug, None),
+            tr.t1("signatures-title", "title", &letter.title),
+        ),
+        letter: LetterCard::new(&tr, &letter),
+        rows: rows
+            .iter()
+            .take(PAGE_SIZE as usize)
+            .map(SignerRow::new)
+            .collect(),
+        older_link,
+    };
+    render(lang, &view)
+}
+
+fn signatures_path(slug: &Slug, before: Option<u64>) -> String {
+    match before {
+        Some(seq) => format!("/letters/{slug}/signatures?before={seq}"),
+        None => format!("/letters/{slug}/signatures"),
+    }
+}

@@ -1,0 +1,108 @@
+//! Every route of the service, in one place.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Router, middleware};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::app::AppState;
+use crate::i18n::Language;
+use crate::web::errors::{ApiError, render_error_page};
+use crate::web::lang::{self, Lang};
+use crate::web::{api, assets, pages};
+
+/// Forms and JSON bodies are small; anything larger is refused with 413.
+pub const BODY_LIMIT: usize = 16 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The API routes, as `(method, path)`; the OpenAPI document must describe each.
+pub const API_ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/letters"),
+    ("get", "/api/v1/letters/{slug}"),
+    ("post", "/api/v1/letters/{slug}/signatures"),
+    ("get", "/api/v1/openapi.json"),
+];
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/api/v1/letters", get(api::list_letters))
+        .route("/api/v1/letters/{slug}", get(api::get_letter))
+        .route(
+            "/api/v1/letters/{slug}/signatures",
+            axum::routing::post(api::create_signature),
+        )
+        .route("/api/v1/openapi.json", get(api::get_openapi));
+
+    Router::new()
+        .route("/", get(pages::show_home))
+        .route("/campaigns/{slug}", get(pages::show_campaign))
+        .route("/letters/{slug}", get(pages::show_letter))
+        .route("/letters/{slug}/sign", axum::routing::post(pages::sign_letter))
+        .route("/letters/{slug}/check-email", get(pages::show_check_email))
+        .route("/letters/{slug}/signatures", get(pages::list_signatures))
+        .route("/confirm/{token}", get(pages::show_confirmation).post(pages::confirm_signature))
+        .route("/healthz", get(healthz))
+        .route("/static/style.css", get(assets::get_style))
+        .merge(api)
+        .fallback(page_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(lang::remember_language))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            // Log the route pattern, never the path: paths carry tokens.
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("<unmatched>", |p| p.as_str())
+                        .to_owned();
+                    tracing::info_span!("request", method = %request.method(), route)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            render_error_page(Language::En, StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        }))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Confirmation pages carry a token in their address; never leak it onward.
+        .layer(SetResponseHeaderLayer::if_not_present(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .with_state(state)
+}
+
+/// For load balancers and benchmarks: cheap, touches nothing.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// A JSON 404 under `/api/`, the friendly page elsewhere.
+async fn page_not_found(Lang(lang): Lang, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::general(StatusCode::NOT_FOUND, "not_found", lang).into_response()
+    } else {
+        render_error_page(lang, StatusCode::NOT_FOUND, "not-found")
+    }
+}
+
+async fn method_not_allowed(Lang(lang): Lang) -> Response {
+    render_error_page(lang, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
+}

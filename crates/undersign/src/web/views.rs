@@ -1,0 +1,348 @@
+//! View models: what each template shows, already translated and formatted, so
+//! templates hold layout only. Every template escapes by default.
+
+use askama::Template;
+use fluent_templates::fluent_bundle::FluentValue;
+use time::Date;
+
+use crate::domain::{
+    Field, FieldError, FieldErrorKind, FieldErrors, Letter, PublicSignature, SignatureSubmission,
+    signature_limits,
+};
+use crate::i18n::{Language, Translator};
+use crate::storage::CampaignWithLetters;
+
+/// What the layout needs on every page.
+pub struct PageMeta {
+    pub tr: Translator,
+    /// The path of this page, for the language switch.
+    pub path: String,
+    pub title: String,
+}
+
+impl PageMeta {
+    pub fn new(tr: Translator, path: &str, title: String) -> Self {
+        Self {
+            tr,
+            path: path.to_owned(),
+            title,
+        }
+    }
+
+    /// The other languages, with the link that switches to each.
+    pub fn switches(&self) -> Vec<(&'static str, &'static str, String)> {
+        Language::ALL
+            .iter()
+            .filter(|l| **l != self.tr.lang)
+            .map(|l| {
+                (
+                    l.code(),
+                    l.native_name(),
+                    format!("{}?lang={}", self.path, l.code()),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The message for one field error, in the page's language.
+pub fn field_error_message(tr: &Translator, error: &FieldError) -> String {
+    let id = error.kind.message_id(error.field);
+    match error.kind {
+        FieldErrorKind::TooLong { max } => tr.lookup(id, [("max", FluentValue::from(max))]),
+        _ => tr.t(id),
+    }
+}
+
+/// A letter as a card in lists.
+pub struct LetterCard {
+    pub slug: String,
+    pub title: String,
+    pub community: String,
+    pub count_text: String,
+    pub closed: bool,
+    pub pull_quote: Option<String>,
+}
+
+impl LetterCard {
+    pub fn new(tr: &Translator, letter: &Letter) -> Self {
+        let count_id = if letter.organisations {
+            "organisation-count"
+        } else {
+            "signature-count"
+        };
+        Self {
+            slug: letter.slug.to_string(),
+            title: letter.title.clone(),
+            community: community_label(tr, letter),
+            count_text: tr.count(count_id, letter.count),
+            closed: !letter.accepts_signatures(),
+            pull_quote: letter.pull_quote.clone(),
+        }
+    }
+}
+
+fn community_label(tr: &Translator, letter: &Letter) -> String {
+    letter
+        .community
+        .label_id()
+        .map_or_else(|| letter.community.as_str().to_owned(), |id| tr.t(&id))
+}
+
+pub struct CampaignCard {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub letters: Vec<LetterCard>,
+    pub total_text: String,
+}
+
+impl CampaignCard {
+    pub fn new(tr: &Translator, c: &CampaignWithLetters) -> Self {
+        let total = c.letters.iter().map(|l| l.count).sum();
+        Self {
+            slug: c.campaign.slug.to_string(),
+            title: c.campaign.title.clone(),
+            summary: c.campaign.summary.clone(),
+            letters: c.letters.iter().map(|l| LetterCard::new(tr, l)).collect(),
+            total_text: tr.count("campaign-total", total),
+        }
+    }
+}
+
+pub fn format_date(tr: &Translator, date: Date) -> String {
+    let month = u8::from(date.month());
+    tr.lookup(
+        "date-long",
+        [
+            ("day", FluentValue::from(date.day())),
+            ("month", FluentValue::from(tr.t(&format!("month-{month}")))),
+            ("year", FluentValue::from(date.year())),
+        ],
+    )
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomeView {
+    pub page: PageMeta,
+    pub campaigns: Vec<CampaignCard>,
+    pub letters: Vec<LetterCard>,
+}
+
+pub struct TimelineItem {
+    pub date: String,
+    pub iso_date: String,
+    pub kind: String,
+    pub place: String,
+    pub note: String,
+    pub source_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+pub struct CampaignView {
+    pub page: PageMeta,
+    pub campaign: CampaignCard,
+    pub timeline: Vec<TimelineItem>,
+}
+
+/// One signer in a list.
+pub struct SignerRow {
+    pub name: String,
+    pub details: String,
+    pub orcid: Option<(String, String)>,
+    pub organisation: bool,
+    pub pledge: Option<String>,
+}
+
+impl SignerRow {
+    pub fn new(s: &PublicSignature) -> Self {
+        let details = [&s.title, &s.affiliation, &s.city, &s.country]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self {
+            name: s.name.as_str().to_owned(),
+            details,
+            orcid: s.orcid.as_ref().map(|o| (o.as_str().to_owned(), o.url())),
+            organisation: s.organisation,
+            pledge: s.pledge.clone(),
+        }
+    }
+}
+
+/// One text input of the sign form.
+pub struct InputView {
+    pub name: &'static str,
+    pub label: String,
+    pub hint: Option<String>,
+    pub input_type: &'static str,
+    pub autocomplete: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+    pub required: bool,
+    pub maxlength: usize,
+}
+
+/// The sign form with what was typed and what was wrong with it.
+pub struct SignFormView {
+    pub action: String,
+    pub inputs: Vec<InputView>,
+    pub organisation: bool,
+    pub pledge: String,
+    pub pledge_error: Option<String>,
+    pub show_name: bool,
+    pub consent_error: Option<String>,
+    /// `(field, message)` for the summary at the top of the form.
+    pub summary: Vec<(&'static str, String)>,
+}
+
+impl SignFormView {
+    pub fn new(
+        tr: &Translator,
+        slug: &str,
+        values: &SignatureSubmission,
+        errors: &FieldErrors,
+    ) -> Self {
+        let message = |field: Field| errors.get(field).map(|e| field_error_message(tr, e));
+        let input =
+            |field: Field, input_type, autocomplete, value: &str, required, maxlength| InputView {
+                name: field.as_str(),
+                label: tr.t(&format!("form-{}", field.as_str())),
+                hint: matches!(field, Field::Email | Field::Affiliation | Field::Orcid)
+                    .then(|| tr.t(&format!("form-{}-hint", field.as_str()))),
+                input_type,
+                autocomplete,
+                value: value.to_owned(),
+                error: message(field),
+                required,
+                maxlength,
+            };
+        let inputs = vec![
+            input(
+                Field::Name,
+                "text",
+                "name",
+                &values.name,
+                true,
+                crate::domain::PersonName::MAX_CHARS,
+            ),
+            input(
+                Field::Email,
+                "email",
+                "email",
+                &values.email,
+                true,
+                crate::domain::EmailAddress::MAX_LEN,
+            ),
+            input(
+                Field::Title,
+                "text",
+                "organization-title",
+                &values.title,
+                false,
+                signature_limits::MAX_TITLE,
+            ),
+            input(
+                Field::Affiliation,
+                "text",
+                "organization",
+                &values.affiliation,
+                false,
+                signature_limits::MAX_AFFILIATION,
+            ),
+            input(
+                Field::City,
+                "text",
+                "address-level2",
+                &values.city,
+                false,
+                signature_limits::MAX_CITY,
+            ),
+            input(
+                Field::Country,
+                "text",
+                "country-name",
+                &values.country,
+                false,
+                signature_limits::MAX_COUNTRY,
+            ),
+            input(Field::Orcid, "text", "off", &values.orcid, false, 40),
+        ];
+        Self {
+            action: format!("/letters/{slug}/sign"),
+            inputs,
+            organisation: values.organisation,
+            pledge: values.pledge.clone(),
+            pledge_error: message(Field::Pledge),
+            show_name: values.show_name,
+            consent_error: message(Field::Consent),
+            summary: errors
+                .iter()
+                .map(|e| (e.field.as_str(), field_error_message(tr, e)))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "letter.html")]
+pub struct LetterView {
+    pub page: PageMeta,
+    pub letter: LetterCard,
+    pub addressee: String,
+    pub language: String,
+    pub published: String,
+    pub body_html: String,
+    pub form: SignFormView,
+    pub recent: Vec<SignerRow>,
+    pub max_pledge: usize,
+}
+
+#[derive(Template)]
+#[template(path = "signatures.html")]
+pub struct SignaturesView {
+    pub page: PageMeta,
+    pub letter: LetterCard,
+    pub rows: Vec<SignerRow>,
+    pub older_link: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "check_email.html")]
+pub struct CheckEmailView {
+    pub page: PageMeta,
+    pub letter: LetterCard,
+}
+
+/// What the confirmation page shows.
+pub enum ConfirmState {
+    /// A button that POSTs the confirmation.
+    Ready {
+        action: String,
+    },
+    Confirmed {
+        seq_text: String,
+        already: bool,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmView {
+    pub page: PageMeta,
+    pub letter: LetterCard,
+    pub state: ConfirmState,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorView {
+    pub page: PageMeta,
+    pub status: u16,
+    pub heading: String,
+    pub message: String,
+}
