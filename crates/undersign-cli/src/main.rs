@@ -52,6 +52,11 @@ enum LetterCommand {
         /// The letter file.
         file: PathBuf,
     },
+    /// Close a letter: it stays readable and counted but takes no more signatures.
+    Close {
+        /// The letter's slug.
+        slug: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -95,6 +100,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let state = AppState::open_with_system_clock(config)?;
             undersign::publishing::publish_letter(&state, &draft).await?;
             println!("published /letters/{}", draft.slug);
+            Ok(())
+        }
+        Command::Letter {
+            command: LetterCommand::Close { slug },
+        } => {
+            let slug = undersign::domain::Slug::parse(&slug)
+                .map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
+            let state = AppState::open_with_system_clock(config)?;
+            if !undersign::publishing::close_letter(&state, &slug).await? {
+                anyhow::bail!("there is no letter {slug}");
+            }
+            println!("closed /letters/{slug}");
             Ok(())
         }
     }

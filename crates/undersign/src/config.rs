@@ -236,6 +236,11 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
             }
             url
         }
+        None if listen.port() == 0 => {
+            bail!(
+                "listening on port 0 picks a port at random, so links in e-mails cannot be known: set public_url too"
+            )
+        }
         None => default_public_url(listen),
     };
     let transport = match file.mail.transport.as_deref().unwrap_or("file") {

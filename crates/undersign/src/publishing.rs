@@ -34,3 +34,12 @@ pub async fn create_campaign(state: &AppState, campaign: &Campaign) -> anyhow::R
         .insert_campaign(campaign, state.clock.now())
         .await?)
 }
+
+/// Closes a letter: it stays readable and counted, and takes no more signatures.
+pub async fn close_letter(state: &AppState, slug: &crate::domain::Slug) -> anyhow::Result<bool> {
+    let closed = state.store.close_letter(slug).await?;
+    if closed {
+        tracing::info!(letter.slug = %slug, "letter closed");
+    }
+    Ok(closed)
+}

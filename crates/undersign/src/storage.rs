@@ -153,6 +153,8 @@ pub trait Store: Send + Sync + 'static {
         wrapped_key: Vec<u8>,
         now: OffsetDateTime,
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError>;
+    /// Stops a letter taking signatures; `false` if there is no such letter.
+    async fn close_letter(&self, slug: &Slug) -> Result<bool, StoreError>;
     async fn letters(&self) -> Result<Vec<Letter>, StoreError>;
     async fn letter(&self, slug: &Slug) -> Result<Option<Letter>, StoreError>;
     async fn wrapped_letter_key(&self, letter: LetterId) -> Result<Option<Vec<u8>>, StoreError>;

@@ -11,7 +11,15 @@ pub fn init<W>(format: LogFormat, writer: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with_default_level(format, writer, "info");
+}
+
+/// As [`init`], with another default level (tests log at `debug`).
+pub fn init_with_default_level<W>(format: LogFormat, writer: W, level: &str)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);

@@ -124,7 +124,7 @@ impl fmt::Debug for LetterLanguage {
 }
 
 /// Everything needed to publish a letter. Its text is frozen once published.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LetterDraft {
     pub slug: Slug,
     pub title: String,

@@ -408,6 +408,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn close_letter(&self, slug: &Slug) -> Result<bool, StoreError> {
+        let slug = slug.to_string();
+        self.write(move |conn| {
+            let changed = conn.execute(
+                "UPDATE letters SET status = 'closed' WHERE slug = ?1",
+                [slug],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
     async fn letters(&self) -> Result<Vec<Letter>, StoreError> {
         self.read(|conn| query_letters(conn, "ORDER BY l.published_at DESC, l.id DESC", []))
             .await

@@ -1,0 +1,299 @@
+//! `TestApp` and typed helpers shared by every integration test.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tempfile::TempDir;
+use undersign::app::{AppState, Application};
+use undersign::clock::ManualClock;
+use undersign::config::{Config, LogFormat};
+use undersign::domain::{Community, LetterDraft, LetterLanguage, Slug};
+
+pub const LETTER: &str = "test-letter";
+
+/// Every log line the servers of this test process wrote.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        undersign::telemetry::init_with_default_level(
+            LogFormat::Json,
+            move || LogSink(sink.clone()),
+            "debug",
+        );
+        buffer
+    })
+}
+
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub dir: Arc<TempDir>,
+    app: Option<Application>,
+}
+
+/// One e-mail read back from the outbox.
+pub struct Mail {
+    pub subject: String,
+    pub to: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mail {
+    /// The confirmation link in the plain-text part.
+    pub fn confirmation_link(&self) -> String {
+        self.text
+            .split_whitespace()
+            .find(|w| w.contains("/confirm/"))
+            .unwrap_or_else(|| panic!("no confirmation link in mail {:?}", self.subject))
+            .to_owned()
+    }
+}
+
+impl TestApp {
+    /// A server with one published letter, `test-letter`.
+    pub async fn spawn() -> Self {
+        let app = Self::spawn_empty().await;
+        app.publish(LETTER, false).await;
+        app
+    }
+
+    /// A server with nothing in it.
+    pub async fn spawn_empty() -> Self {
+        Self::start(Arc::new(tempfile::tempdir().unwrap()), |_| {}).await
+    }
+
+    /// A server with the configuration changed by `tweak`.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let app = Self::start(Arc::new(tempfile::tempdir().unwrap()), tweak).await;
+        app.publish(LETTER, false).await;
+        app
+    }
+
+    async fn start(dir: Arc<TempDir>, tweak: impl FnOnce(&mut Config)) -> Self {
+        log_buffer();
+        // A known port, so the links in e-mails point at this server.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut config =
+            Config::for_data_dir(dir.path(), format!("127.0.0.1:{port}").parse().unwrap());
+        tweak(&mut config);
+        let clock = Arc::new(ManualClock::default());
+        let state = AppState::open(config, clock.clone()).unwrap();
+        let app = Application::start(state).await.unwrap();
+        let address = format!("http://{}", app.local_addr());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            address,
+            client,
+            clock,
+            dir,
+            app: Some(app),
+        }
+    }
+
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.app.as_ref().expect("running").state
+    }
+
+    /// Stops the server gracefully and starts a new one on the same data folder.
+    pub async fn restart(mut self) -> Self {
+        self.app.take().unwrap().stop().await.unwrap();
+        Self::start(self.dir.clone(), |_| {}).await
+    }
+
+    pub async fn publish(&self, slug: &str, organisations: bool) {
+        let draft = LetterDraft {
+            slug: Slug::parse(slug).unwrap(),
+            title: format!("Letter {slug}"),
+            addressee: "To the court".into(),
+            community: Community::parse("scientists").unwrap(),
+            language: LetterLanguage::parse("en").unwrap(),
+            body: "We ask for a *fair* trial.".into(),
+            organisations,
+            campaign: None,
+            pull_quote: None,
+        };
+        undersign::publishing::publish_letter(self.state(), &draft)
+            .await
+            .unwrap();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    /// Submits the HTML sign form.
+    pub async fn sign_form(&self, slug: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/letters/{slug}/sign")))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Submits a signature to the JSON API.
+    pub async fn sign_api(&self, slug: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/letters/{slug}/signatures")))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, slug: &str) -> u64 {
+        let json: serde_json::Value = self
+            .get(&format!("/api/v1/letters/{slug}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        json["letter"]["count"].as_u64().unwrap()
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+
+    /// Waits until the outbox holds `n` messages and returns them, oldest first.
+    pub async fn wait_for_mails(&self, n: usize) -> Vec<Mail> {
+        for _ in 0..200 {
+            let mails = read_outbox(&self.outbox_dir());
+            if mails.len() >= n {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {n} mails, found {}",
+            read_outbox(&self.outbox_dir()).len()
+        );
+    }
+
+    /// Signs with the form, reads the mail, opens the link and presses the button.
+    pub async fn sign_and_confirm(&self, slug: &str, name: &str, email: &str, show_name: bool) {
+        let before = read_outbox(&self.outbox_dir()).len();
+        let show = if show_name { "true" } else { "false" };
+        let response = self
+            .sign_form(
+                slug,
+                &[
+                    ("name", name),
+                    ("email", email),
+                    ("show_name", show),
+                    ("consent", "true"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "signing should redirect");
+        let mails = self.wait_for_mails(before + 1).await;
+        let link = mails[before].confirmation_link();
+        self.confirm(&link).await;
+    }
+
+    /// POSTs the confirmation form behind a link and returns the page.
+    pub async fn confirm(&self, link: &str) -> String {
+        let response = self.client.post(link).send().await.unwrap();
+        assert_eq!(response.status(), 200, "confirming {link}");
+        response.text().await.unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The runtime of the test is ending; the server task ends with it.
+        self.app.take();
+    }
+}
+
+/// Reads every `.eml` in the folder, oldest first.
+pub fn read_outbox(dir: &Path) -> Vec<Mail> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| (e.metadata().unwrap().modified().unwrap(), e.path()))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|(_, path)| parse_mail(&std::fs::read(path).unwrap()))
+        .collect()
+}
+
+pub fn parse_mail(raw: &[u8]) -> Mail {
+    let message = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("a parsable message");
+    Mail {
+        subject: message.subject().unwrap_or_default().to_owned(),
+        to: message
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_owned(),
+        text: message.body_text(0).unwrap_or_default().into_owned(),
+        html: message.body_html(0).unwrap_or_default().into_owned(),
+    }
+}
+
+/// The form fields of a valid signature.
+pub fn valid_form(email: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", "Анна Петрова".into()),
+        ("email", email.into()),
+        ("title", "Professor".into()),
+        ("affiliation", "Moscow State University".into()),
+        ("city", "Moscow".into()),
+        ("country", "Russia".into()),
+        ("show_name", "true".into()),
+        ("consent", "true".into()),
+    ]
+}
+
+/// Borrows form fields as the pairs `sign_form` takes.
+pub fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}

@@ -1,0 +1,14 @@
+//! Integration tests: one binary, one `TestApp` that runs the real server on a
+//! random port with a fresh data folder, driven over HTTP.
+
+mod helpers;
+
+mod api;
+mod browser;
+mod confirmation;
+mod demo;
+mod pages;
+mod persistence;
+mod privacy;
+mod signing_form;
+mod smtp;
