@@ -8,11 +8,7 @@ use undersign::app::{AppState, Application};
 use undersign::config::{Config, Overrides};
 
 #[derive(Parser)]
-#[command(
-    name = "undersign",
-    version,
-    about = "Open letters with signatures anyone can verify"
-)]
+#[command(name = "undersign", version, about = "Open letters with signatures anyone can verify")]
 struct Cli {
     /// A TOML configuration file (see docs/OPERATIONS.md).
     #[arg(long, global = true, env = "UNDERSIGN_CONFIG")]
@@ -62,9 +58,7 @@ enum LetterCommand {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (listen, public_url) = match &cli.command {
-        Command::Serve {
-            listen, public_url, ..
-        } => (listen.clone(), public_url.clone()),
+        Command::Serve { listen, public_url, .. } => (listen.clone(), public_url.clone()),
         Command::Letter { .. } => (None, None),
     };
     let config = Config::load(Overrides {
@@ -83,18 +77,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve { demo, .. } => {
             let state = AppState::open_with_system_clock(config)?;
             if demo {
-                undersign::demo::load(&state)
-                    .await
-                    .context("loading the demo campaign")?;
+                undersign::demo::load(&state).await.context("loading the demo campaign")?;
             }
             let app = Application::start(state).await?;
             app.run_until_signal().await
         }
-        Command::Letter {
-            command: LetterCommand::Publish { file },
-        } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+        Command::Letter { command: LetterCommand::Publish { file } } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let draft = undersign::letter_file::parse_letter_file(&text)
                 .with_context(|| format!("{} is not a valid letter file", file.display()))?;
             let state = AppState::open_with_system_clock(config)?;
@@ -102,11 +92,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("published /letters/{}", draft.slug);
             Ok(())
         }
-        Command::Letter {
-            command: LetterCommand::Close { slug },
-        } => {
-            let slug = undersign::domain::Slug::parse(&slug)
-                .map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
+        Command::Letter { command: LetterCommand::Close { slug } } => {
+            let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
             let state = AppState::open_with_system_clock(config)?;
             if !undersign::publishing::close_letter(&state, &slug).await? {
                 anyhow::bail!("there is no letter {slug}");

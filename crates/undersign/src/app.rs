@@ -69,8 +69,7 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
 
-        let transport =
-            MailTransport::from_config(&state.config.mail.transport, &state.config.outbox_dir())?;
+        let transport = MailTransport::from_config(&state.config.mail.transport, &state.config.outbox_dir())?;
         let worker = MailWorker::new(
             state.store.clone(),
             state.keys.clone(),
@@ -91,13 +90,7 @@ impl Application {
                 .await
         });
         tracing::info!(address = %local_addr, public_url = %state.config.public_url, "undersign is serving");
-        Ok(Self {
-            state,
-            local_addr,
-            shutdown,
-            server,
-            mailer,
-        })
+        Ok(Self { state, local_addr, shutdown, server, mailer })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -108,10 +101,7 @@ impl Application {
     /// hand finish, then returns.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
-        self.server
-            .await
-            .context("server task")?
-            .context("server")?;
+        self.server.await.context("server task")?.context("server")?;
         self.mailer.await.context("mail worker task")?;
         Ok(())
     }

@@ -124,14 +124,8 @@ impl Config {
     }
 
     /// As [`Config::load`], with the environment given as a function (for tests).
-    pub fn load_with_env(
-        overrides: Overrides,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> anyhow::Result<Self> {
-        let file_path = overrides
-            .config_file
-            .clone()
-            .or_else(|| env("UNDERSIGN_CONFIG").map(PathBuf::from));
+    pub fn load_with_env(overrides: Overrides, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let file_path = overrides.config_file.clone().or_else(|| env("UNDERSIGN_CONFIG").map(PathBuf::from));
         let mut file = match &file_path {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
@@ -155,10 +149,7 @@ impl Config {
             data_dir: data_dir.to_owned(),
             listen,
             public_url: default_public_url(listen),
-            mail: MailConfig {
-                from: default_from(),
-                transport: MailTransportConfig::File,
-            },
+            mail: MailConfig { from: default_from(), transport: MailTransportConfig::File },
             log_format: LogFormat::Text,
         }
     }
@@ -177,17 +168,13 @@ impl Config {
 
     /// `<public url>/<path>` without doubled slashes.
     pub fn public_link(&self, path: &str) -> String {
-        format!(
-            "{}/{}",
-            self.public_url.as_str().trim_end_matches('/'),
-            path.trim_start_matches('/')
-        )
+        format!("{}/{}", self.public_url.as_str().trim_end_matches('/'), path.trim_start_matches('/'))
     }
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading config file {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
 }
 
@@ -229,8 +216,7 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         .with_context(|| format!("listen address {listen_text:?} must look like 127.0.0.1:8080"))?;
     let public_url = match file.public_url {
         Some(text) => {
-            let url =
-                Url::parse(&text).with_context(|| format!("public URL {text:?} is not a URL"))?;
+            let url = Url::parse(&text).with_context(|| format!("public URL {text:?} is not a URL"))?;
             if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
                 bail!("public URL {text:?} must start with http:// or https:// and name a host");
             }
@@ -253,9 +239,7 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
                 "none" => SmtpTls::None,
                 other => bail!("mail.smtp.tls {other:?} must be starttls, tls or none"),
             };
-            let host = smtp
-                .host
-                .context("mail.transport is smtp, so mail.smtp.host is needed")?;
+            let host = smtp.host.context("mail.transport is smtp, so mail.smtp.host is needed")?;
             let port = smtp.port.unwrap_or(match tls {
                 SmtpTls::Starttls => 587,
                 SmtpTls::Tls => 465,
@@ -297,11 +281,7 @@ mod tests {
 
     use super::*;
 
-    fn load(
-        file: Option<&str>,
-        env: &[(&str, &str)],
-        overrides: Overrides,
-    ) -> anyhow::Result<Config> {
+    fn load(file: Option<&str>, env: &[(&str, &str)], overrides: Overrides) -> anyhow::Result<Config> {
         let dir = tempfile::tempdir().unwrap();
         let mut overrides = overrides;
         if let Some(text) = file {
@@ -309,10 +289,7 @@ mod tests {
             std::fs::write(&path, text).unwrap();
             overrides.config_file = Some(path);
         }
-        let env: HashMap<String, String> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::load_with_env(overrides, |k| env.get(k).cloned())
     }
 
@@ -331,10 +308,7 @@ mod tests {
         let config = load(
             Some(file),
             &[("UNDERSIGN_PUBLIC_URL", "https://env.example")],
-            Overrides {
-                listen: Some("127.0.0.1:9001".into()),
-                ..Default::default()
-            },
+            Overrides { listen: Some("127.0.0.1:9001".into()), ..Default::default() },
         )
         .unwrap();
         assert_eq!(config.listen.port(), 9001);
@@ -354,42 +328,22 @@ mod tests {
             Overrides::default(),
         )
         .unwrap();
-        let MailTransportConfig::Smtp(smtp) = config.mail.transport else {
-            panic!("expected smtp")
-        };
-        assert_eq!(
-            (smtp.host.as_str(), smtp.port, smtp.tls),
-            ("mail.example.org", 465, SmtpTls::Tls)
-        );
+        let MailTransportConfig::Smtp(smtp) = config.mail.transport else { panic!("expected smtp") };
+        assert_eq!((smtp.host.as_str(), smtp.port, smtp.tls), ("mail.example.org", 465, SmtpTls::Tls));
     }
 
     #[test]
     fn mistakes_are_explained() {
         let cases = [
             (Some("lisen = \"x\""), vec![], "not valid"),
-            (
-                None,
-                vec![("UNDERSIGN_LISTEN", "localhost")],
-                "must look like",
-            ),
+            (None, vec![("UNDERSIGN_LISTEN", "localhost")], "must look like"),
             (None, vec![("UNDERSIGN_PUBLIC_URL", "ftp://x")], "http://"),
-            (
-                None,
-                vec![("UNDERSIGN_MAIL_TRANSPORT", "smtp")],
-                "mail.smtp.host",
-            ),
-            (
-                None,
-                vec![("UNDERSIGN_MAIL_TRANSPORT", "pigeon")],
-                "file or smtp",
-            ),
+            (None, vec![("UNDERSIGN_MAIL_TRANSPORT", "smtp")], "mail.smtp.host"),
+            (None, vec![("UNDERSIGN_MAIL_TRANSPORT", "pigeon")], "file or smtp"),
         ];
         for (file, env, expected) in cases {
             let error = format!("{:#}", load(file, &env, Overrides::default()).unwrap_err());
-            assert!(
-                error.contains(expected),
-                "{error} should mention {expected}"
-            );
+            assert!(error.contains(expected), "{error} should mention {expected}");
         }
     }
 

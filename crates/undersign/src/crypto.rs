@@ -50,11 +50,7 @@ impl InstanceKeys {
             Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
         };
         let master: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-            anyhow::anyhow!(
-                "{} must hold exactly 32 bytes; it holds {}",
-                path.display(),
-                bytes.len()
-            )
+            anyhow::anyhow!("{} must hold exactly 32 bytes; it holds {}", path.display(), bytes.len())
         })?;
         Ok(Self {
             lookup: SecretBox::new(Box::new(derive(&master, b"undersign/v1 email lookup"))),
@@ -66,38 +62,24 @@ impl InstanceKeys {
     pub fn new_letter_key(&self, letter_slug: &str) -> anyhow::Result<(LetterKey, Vec<u8>)> {
         let mut key = [0u8; 32];
         OsRng.fill_bytes(&mut key);
-        let wrapped = seal(
-            self.wrap.expose_secret(),
-            &key,
-            wrap_aad(letter_slug).as_bytes(),
-        )?;
+        let wrapped = seal(self.wrap.expose_secret(), &key, wrap_aad(letter_slug).as_bytes())?;
         Ok((LetterKey(SecretBox::new(Box::new(key))), wrapped))
     }
 
     /// Unwraps a letter key read from storage.
-    pub fn unwrap_letter_key(
-        &self,
-        letter_slug: &str,
-        wrapped: &[u8],
-    ) -> anyhow::Result<LetterKey> {
-        let key = open(
-            self.wrap.expose_secret(),
-            wrapped,
-            wrap_aad(letter_slug).as_bytes(),
-        )
-        .context("the letter key does not open with this instance key")?;
-        let key: [u8; 32] = key
-            .as_slice()
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("a letter key must be 32 bytes"))?;
+    pub fn unwrap_letter_key(&self, letter_slug: &str, wrapped: &[u8]) -> anyhow::Result<LetterKey> {
+        let key = open(self.wrap.expose_secret(), wrapped, wrap_aad(letter_slug).as_bytes())
+            .context("the letter key does not open with this instance key")?;
+        let key: [u8; 32] =
+            key.as_slice().try_into().map_err(|_| anyhow::anyhow!("a letter key must be 32 bytes"))?;
         Ok(LetterKey(SecretBox::new(Box::new(key))))
     }
 
     /// The keyed hash that finds an address among a letter's signatures without
     /// storing it. Scoped per letter so hashes cannot link a person across letters.
     pub fn email_lookup(&self, letter: LetterId, email: &EmailAddress) -> EmailLookup {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(self.lookup.expose_secret())
-            .expect("any key length");
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(self.lookup.expose_secret()).expect("any key length");
         mac.update(&letter.get().to_be_bytes());
         mac.update(email.canonical().as_bytes());
         EmailLookup(mac.finalize().into_bytes().into())
@@ -128,9 +110,7 @@ fn write_new_secret_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())
@@ -140,13 +120,7 @@ fn seal(key: &[u8; 32], plaintext: &[u8], aad: &[u8]) -> anyhow::Result<Vec<u8>>
     let cipher = XChaCha20Poly1305::new(key.into());
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
     let ciphertext = cipher
-        .encrypt(
-            &nonce,
-            Payload {
-                msg: plaintext,
-                aad,
-            },
-        )
+        .encrypt(&nonce, Payload { msg: plaintext, aad })
         .map_err(|_| anyhow::anyhow!("encryption failed"))?;
     let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     out.extend_from_slice(&nonce);
@@ -160,13 +134,7 @@ fn open(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> anyhow::Result<Vec<u8>> {
     }
     let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
     XChaCha20Poly1305::new(key.into())
-        .decrypt(
-            XNonce::from_slice(nonce),
-            Payload {
-                msg: ciphertext,
-                aad,
-            },
-        )
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad })
         .map_err(|_| anyhow::anyhow!("decryption failed: wrong key or damaged data"))
 }
 
@@ -176,19 +144,11 @@ pub struct LetterKey(SecretBox<[u8; 32]>);
 impl LetterKey {
     /// Encrypts an address; the signature's lookup hash is bound in as associated
     /// data so a ciphertext cannot be moved to another signature row.
-    pub fn seal_email(
-        &self,
-        email: &EmailAddress,
-        lookup: &EmailLookup,
-    ) -> anyhow::Result<SealedEmail> {
+    pub fn seal_email(&self, email: &EmailAddress, lookup: &EmailLookup) -> anyhow::Result<SealedEmail> {
         seal(self.0.expose_secret(), email.as_str().as_bytes(), &lookup.0).map(SealedEmail)
     }
 
-    pub fn open_email(
-        &self,
-        sealed: &SealedEmail,
-        lookup: &EmailLookup,
-    ) -> anyhow::Result<EmailAddress> {
+    pub fn open_email(&self, sealed: &SealedEmail, lookup: &EmailLookup) -> anyhow::Result<EmailAddress> {
         let bytes = open(self.0.expose_secret(), &sealed.0, &lookup.0)?;
         let text = String::from_utf8(bytes).context("a stored address is not UTF-8")?;
         EmailAddress::parse(&text).map_err(|_| anyhow::anyhow!("a stored address no longer parses"))
@@ -289,10 +249,7 @@ mod tests {
         let (dir, keys) = keys();
         let again = InstanceKeys::load_or_create(dir.path()).unwrap();
         let email = EmailAddress::parse("a@example.org").unwrap();
-        assert_eq!(
-            keys.email_lookup(LetterId(1), &email),
-            again.email_lookup(LetterId(1), &email)
-        );
+        assert_eq!(keys.email_lookup(LetterId(1), &email), again.email_lookup(LetterId(1), &email));
     }
 
     #[test]
@@ -319,14 +276,8 @@ mod tests {
         let (_dir, keys) = keys();
         let lower = EmailAddress::parse("anna@example.org").unwrap();
         let upper = EmailAddress::parse("ANNA@Example.org").unwrap();
-        assert_eq!(
-            keys.email_lookup(LetterId(1), &lower),
-            keys.email_lookup(LetterId(1), &upper)
-        );
-        assert_ne!(
-            keys.email_lookup(LetterId(1), &lower),
-            keys.email_lookup(LetterId(2), &lower)
-        );
+        assert_eq!(keys.email_lookup(LetterId(1), &lower), keys.email_lookup(LetterId(1), &upper));
+        assert_ne!(keys.email_lookup(LetterId(1), &lower), keys.email_lookup(LetterId(2), &lower));
     }
 
     #[test]

@@ -11,8 +11,7 @@ use time::macros::date;
 
 use crate::app::AppState;
 use crate::domain::{
-    BoundedText, Campaign, Community, EmailAddress, LetterDraft, LetterLanguage, Signer, Slug,
-    TimelineEntry,
+    BoundedText, Campaign, Community, EmailAddress, LetterDraft, LetterLanguage, Signer, Slug, TimelineEntry,
 };
 use crate::i18n::Language;
 use crate::publishing::{create_campaign, publish_letter};
@@ -367,46 +366,26 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
             .letter(&draft.slug)
             .await?
             .ok_or_else(|| anyhow::anyhow!("demo letter {} vanished", draft.slug))?;
-        let wrapped = state
-            .store
-            .wrapped_letter_key(id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no key"))?;
-        let key = state
-            .keys
-            .unwrap_letter_key(draft.slug.as_str(), &wrapped)?;
+        let wrapped = state.store.wrapped_letter_key(id).await?.ok_or_else(|| anyhow::anyhow!("no key"))?;
+        let key = state.keys.unwrap_letter_key(draft.slug.as_str(), &wrapped)?;
         // Seeded: the same demo on every machine.
         let mut rng = StdRng::seed_from_u64(2020 + index as u64);
         let start = state.clock.now() - Duration::days(3);
         let mut signatures = Vec::with_capacity(letter.signers);
         for i in 0..letter.signers {
-            let email =
-                EmailAddress::parse(&format!("signer-{i}@{}.demo.example.org", letter.slug))
-                    .map_err(|_| anyhow::anyhow!("demo address invalid"))?;
+            let email = EmailAddress::parse(&format!("signer-{i}@{}.demo.example.org", letter.slug))
+                .map_err(|_| anyhow::anyhow!("demo address invalid"))?;
             let email_lookup = state.keys.email_lookup(stored.id, &email);
             let email_sealed = key.seal_email(&email, &email_lookup)?;
             let (name, title, affiliation, city, signer) = if letter.organisations {
                 let (name, city) = BOOKSTORES[i % BOOKSTORES.len()];
-                let pledge = BoundedText::parse(
-                    "Closed for the day of the hearing; our staff join the pickets.",
-                    500,
-                )
-                .map_err(|_| anyhow::anyhow!("demo pledge invalid"))?;
-                (
-                    name.to_owned(),
-                    None,
-                    None,
-                    city.to_owned(),
-                    Signer::Organisation {
-                        pledge: Some(pledge),
-                    },
-                )
+                let pledge =
+                    BoundedText::parse("Closed for the day of the hearing; our staff join the pickets.", 500)
+                        .map_err(|_| anyhow::anyhow!("demo pledge invalid"))?;
+                (name.to_owned(), None, None, city.to_owned(), Signer::Organisation { pledge: Some(pledge) })
             } else {
-                let (first, last) = if rng.gen_bool(0.55) {
-                    (FIRST_CYR, LAST_CYR)
-                } else {
-                    (FIRST_LAT, LAST_LAT)
-                };
+                let (first, last) =
+                    if rng.gen_bool(0.55) { (FIRST_CYR, LAST_CYR) } else { (FIRST_LAT, LAST_LAT) };
                 let name = format!(
                     "{} {}",
                     first.choose(&mut rng).unwrap_or(&"Anna"),
@@ -415,17 +394,13 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
                 (
                     name,
                     letter.titles.choose(&mut rng).map(|t| (*t).to_owned()),
-                    letter
-                        .affiliations
-                        .choose(&mut rng)
-                        .map(|a| (*a).to_owned()),
+                    letter.affiliations.choose(&mut rng).map(|a| (*a).to_owned()),
                     CITIES.choose(&mut rng).unwrap_or(&"Moscow").to_string(),
                     Signer::Person,
                 )
             };
             // Spread over three days, denser at the start, as real letters go.
-            let offset =
-                Duration::seconds((rng.gen_range(0.0f64..1.0).powi(3) * 3.0 * 86_400.0) as i64);
+            let offset = Duration::seconds((rng.gen_range(0.0f64..1.0).powi(3) * 3.0 * 86_400.0) as i64);
             signatures.push(ImportedSignature {
                 signature: SealedSignature {
                     letter: stored.id,
@@ -439,11 +414,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
                     orcid: None,
                     signer,
                     show_name: !rng.gen_bool(0.1),
-                    language: if rng.gen_bool(0.5) {
-                        Language::Ru
-                    } else {
-                        Language::En
-                    },
+                    language: if rng.gen_bool(0.5) { Language::Ru } else { Language::En },
                 },
                 confirmed_at: start + offset,
             });
@@ -453,11 +424,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
         added += 1;
     }
     if added > 0 {
-        tracing::info!(
-            letters = added,
-            campaign = CAMPAIGN_SLUG,
-            "demo campaign loaded"
-        );
+        tracing::info!(letters = added, campaign = CAMPAIGN_SLUG, "demo campaign loaded");
     }
     Ok(added)
 }

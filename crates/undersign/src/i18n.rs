@@ -127,10 +127,7 @@ impl Translator {
     pub fn count(&self, id: &str, n: u64) -> String {
         self.lookup(
             id,
-            [
-                ("count", FluentValue::from(n)),
-                ("formatted", FluentValue::from(self.lang.format_number(n))),
-            ],
+            [("count", FluentValue::from(n)), ("formatted", FluentValue::from(self.lang.format_number(n)))],
         )
     }
 
@@ -140,10 +137,8 @@ impl Translator {
         id: &str,
         args: impl IntoIterator<Item = (&'static str, FluentValue<'a>)>,
     ) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'a>> = args
-            .into_iter()
-            .map(|(k, v)| (Cow::Borrowed(k), v))
-            .collect();
+        let args: HashMap<Cow<'static, str>, FluentValue<'a>> =
+            args.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect();
         LOCALES.lookup_complete(&self.lang.langid(), id, Some(&args))
     }
 
@@ -175,14 +170,8 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_highest_q_we_speak() {
-        assert_eq!(
-            Language::negotiate("de-DE,ru;q=0.8,en;q=0.5"),
-            Some(Language::Ru)
-        );
-        assert_eq!(
-            Language::negotiate("en-GB,en;q=0.9,ru;q=0.8"),
-            Some(Language::En)
-        );
+        assert_eq!(Language::negotiate("de-DE,ru;q=0.8,en;q=0.5"), Some(Language::Ru));
+        assert_eq!(Language::negotiate("en-GB,en;q=0.9,ru;q=0.8"), Some(Language::En));
         assert_eq!(Language::negotiate("fr,de"), None);
         assert_eq!(Language::negotiate("ru;q=0,en;q=0.1"), Some(Language::En));
     }

@@ -59,9 +59,7 @@ pub fn parse_letter_file(text: &str) -> Result<LetterDraft, LetterFileError> {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
-        let (key, value) = line
-            .split_once(':')
-            .ok_or(LetterFileError::NotKeyValue { line: line_no })?;
+        let (key, value) = line.split_once(':').ok_or(LetterFileError::NotKeyValue { line: line_no })?;
         let key = key.trim();
         let known = [
             "title",
@@ -73,43 +71,25 @@ pub fn parse_letter_file(text: &str) -> Result<LetterDraft, LetterFileError> {
             "pull_quote",
             "organisations",
         ];
-        let key: &'static str =
-            known
-                .into_iter()
-                .find(|k| *k == key)
-                .ok_or_else(|| LetterFileError::UnknownKey {
-                    line: line_no,
-                    key: key.to_owned(),
-                })?;
+        let key: &'static str = known
+            .into_iter()
+            .find(|k| *k == key)
+            .ok_or_else(|| LetterFileError::UnknownKey { line: line_no, key: key.to_owned() })?;
         if fields.iter().any(|(k, _)| *k == key) {
-            return Err(LetterFileError::Repeated {
-                line: line_no,
-                key: key.to_owned(),
-            });
+            return Err(LetterFileError::Repeated { line: line_no, key: key.to_owned() });
         }
         fields.push((key, unquote(value.trim()).to_owned()));
     }
     let body_start = body_start.ok_or(LetterFileError::NoFrontMatter)?;
-    let body = text
-        .lines()
-        .skip(body_start)
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_owned();
+    let body = text.lines().skip(body_start).collect::<Vec<_>>().join("\n").trim().to_owned();
     if body.is_empty() {
         return Err(LetterFileError::EmptyBody);
     }
     let get = |key: &'static str| {
-        fields
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
+        fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
     };
     let need = |key: &'static str| get(key).ok_or(LetterFileError::Missing(key));
-    let invalid =
-        |key: &'static str| move |message: String| LetterFileError::Invalid { key, message };
+    let invalid = |key: &'static str| move |message: String| LetterFileError::Invalid { key, message };
     Ok(LetterDraft {
         slug: Slug::parse(&need("slug")?).map_err(|e| invalid("slug")(e.to_string()))?,
         title: need("title")?,
@@ -121,9 +101,7 @@ pub fn parse_letter_file(text: &str) -> Result<LetterDraft, LetterFileError> {
             None | Some("false") => false,
             Some("true") => true,
             Some(other) => {
-                return Err(invalid("organisations")(format!(
-                    "{other:?} must be true or false"
-                )));
+                return Err(invalid("organisations")(format!("{other:?} must be true or false")));
             }
         },
         campaign: get("campaign")
@@ -135,10 +113,7 @@ pub fn parse_letter_file(text: &str) -> Result<LetterDraft, LetterFileError> {
 
 fn unquote(value: &str) -> &str {
     for quote in ['"', '\''] {
-        if let Some(inner) = value
-            .strip_prefix(quote)
-            .and_then(|v| v.strip_suffix(quote))
-        {
+        if let Some(inner) = value.strip_prefix(quote).and_then(|v| v.strip_suffix(quote)) {
             return inner;
         }
     }
@@ -163,16 +138,10 @@ mod tests {
 
     #[test]
     fn mistakes_name_the_line_or_key() {
-        assert_eq!(
-            parse_letter_file("title: x\n"),
-            Err(LetterFileError::NoFrontMatter)
-        );
+        assert_eq!(parse_letter_file("title: x\n"), Err(LetterFileError::NoFrontMatter));
         assert_eq!(
             parse_letter_file("---\ntitel: x\n---\nbody"),
-            Err(LetterFileError::UnknownKey {
-                line: 2,
-                key: "titel".into()
-            })
+            Err(LetterFileError::UnknownKey { line: 2, key: "titel".into() })
         );
         assert_eq!(
             parse_letter_file("---\ntitle x\n---\nbody"),

@@ -63,14 +63,7 @@ impl MailWorker {
         clock: Arc<dyn Clock>,
         wake: Arc<Notify>,
     ) -> Self {
-        Self {
-            store,
-            keys,
-            transport,
-            config,
-            clock,
-            wake,
-        }
+        Self { store, keys, transport, config, clock, wake }
     }
 
     /// Runs until `shutdown` turns true, then finishes the job in hand and returns.
@@ -85,9 +78,7 @@ impl MailWorker {
                 Err(error) => tracing::error!(%error, "mail worker could not read the outbox"),
             }
             let pause = match self.store.next_mail_due().await {
-                Ok(Some(due)) => {
-                    (due - self.clock.now()).clamp(Duration::ZERO, Duration::seconds(30))
-                }
+                Ok(Some(due)) => (due - self.clock.now()).clamp(Duration::ZERO, Duration::seconds(30)),
                 _ => Duration::seconds(30),
             };
             tokio::select! {
@@ -122,9 +113,7 @@ impl MailWorker {
             Err(error) => {
                 let delay = Duration::seconds(30 * (1 << (job.attempts - 1).min(7)));
                 tracing::warn!(mail.job = job.id, attempts = job.attempts, retry_in_s = delay.whole_seconds(), %error, "mail not sent; will retry");
-                self.store
-                    .retry_mail_job(job.id, now + delay, &error)
-                    .await?;
+                self.store.retry_mail_job(job.id, now + delay, &error).await?;
                 Ok(StepOutcome::WillRetry)
             }
         }
@@ -139,13 +128,9 @@ impl MailWorker {
             .keys
             .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
             .map_err(|e| format!("letter key: {e}"))?;
-        let to = key
-            .open_email(sealed, &job.email_lookup)
-            .map_err(|e| format!("address: {e}"))?;
+        let to = key.open_email(sealed, &job.email_lookup).map_err(|e| format!("address: {e}"))?;
         let tr = Translator::new(job.language);
-        let letter_url = self
-            .config
-            .public_link(&format!("letters/{}", job.letter_slug));
+        let letter_url = self.config.public_link(&format!("letters/{}", job.letter_slug));
         let link = match job.kind {
             MailKind::Confirm if job.signature_confirmed => return Ok(false),
             MailKind::Confirm => {
@@ -157,30 +142,21 @@ impl MailWorker {
                     .set_confirmation_token(job.signature, &token.hash(), expires)
                     .await
                     .map_err(|e| format!("storing token: {e}"))?;
-                Some(
-                    self.config
-                        .public_link(&format!("confirm/{}", token.expose())),
-                )
+                Some(self.config.public_link(&format!("confirm/{}", token.expose())))
             }
             MailKind::AlreadySigned => None,
         };
         let content = match &link {
-            Some(link) => MessageContent::Confirm {
-                letter_title: &job.letter_title,
-                letter_url: &letter_url,
-                link,
-            },
-            None => MessageContent::AlreadySigned {
-                letter_title: &job.letter_title,
-                letter_url: &letter_url,
-            },
+            Some(link) => {
+                MessageContent::Confirm { letter_title: &job.letter_title, letter_url: &letter_url, link }
+            }
+            None => {
+                MessageContent::AlreadySigned { letter_title: &job.letter_title, letter_url: &letter_url }
+            }
         };
         let message = render_message(&tr, &self.config.mail.from, &to, &content)
             .map_err(|e| format!("rendering: {e}"))?;
-        self.transport
-            .send(message)
-            .await
-            .map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map_err(|e| e.to_string())?;
         Ok(true)
     }
 }

@@ -13,26 +13,17 @@ pub enum PublishError {
 }
 
 /// Publishes a letter: it gets its own data key and starts taking signatures.
-pub async fn publish_letter(
-    state: &AppState,
-    draft: &LetterDraft,
-) -> Result<LetterId, PublishError> {
+pub async fn publish_letter(state: &AppState, draft: &LetterDraft) -> Result<LetterId, PublishError> {
     let (_key, wrapped) = state.keys.new_letter_key(draft.slug.as_str())?;
-    let id = state
-        .store
-        .insert_letter(draft, wrapped, state.clock.now())
-        .await
-        .map_err(anyhow::Error::from)??;
+    let id =
+        state.store.insert_letter(draft, wrapped, state.clock.now()).await.map_err(anyhow::Error::from)??;
     tracing::info!(letter.slug = %draft.slug, "letter published");
     Ok(id)
 }
 
 /// Creates a campaign unless one with its slug exists; `true` if created.
 pub async fn create_campaign(state: &AppState, campaign: &Campaign) -> anyhow::Result<bool> {
-    Ok(state
-        .store
-        .insert_campaign(campaign, state.clock.now())
-        .await?)
+    Ok(state.store.insert_campaign(campaign, state.clock.now()).await?)
 }
 
 /// Closes a letter: it stays readable and counted, and takes no more signatures.

@@ -38,12 +38,7 @@ pub struct LetterKeyCache(Mutex<HashMap<LetterId, Arc<LetterKey>>>);
 
 impl LetterKeyCache {
     async fn get(&self, state: &AppState, letter: &Letter) -> anyhow::Result<Arc<LetterKey>> {
-        if let Some(key) = self
-            .0
-            .lock()
-            .map_err(|_| anyhow::anyhow!("key cache poisoned"))?
-            .get(&letter.id)
-        {
+        if let Some(key) = self.0.lock().map_err(|_| anyhow::anyhow!("key cache poisoned"))?.get(&letter.id) {
             return Ok(key.clone());
         }
         let wrapped = state
@@ -51,15 +46,8 @@ impl LetterKeyCache {
             .wrapped_letter_key(letter.id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("letter {} has no key", letter.slug))?;
-        let key = Arc::new(
-            state
-                .keys
-                .unwrap_letter_key(letter.slug.as_str(), &wrapped)?,
-        );
-        self.0
-            .lock()
-            .map_err(|_| anyhow::anyhow!("key cache poisoned"))?
-            .insert(letter.id, key.clone());
+        let key = Arc::new(state.keys.unwrap_letter_key(letter.slug.as_str(), &wrapped)?);
+        self.0.lock().map_err(|_| anyhow::anyhow!("key cache poisoned"))?.insert(letter.id, key.clone());
         Ok(key)
     }
 }
@@ -74,11 +62,7 @@ pub async fn submit_signature(
     submission: &SignatureSubmission,
     language: Language,
 ) -> Result<(), SignError> {
-    let letter = state
-        .store
-        .letter(slug)
-        .await?
-        .ok_or(SignError::UnknownLetter)?;
+    let letter = state.store.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
     if !letter.accepts_signatures() {
         return Err(SignError::LetterClosed);
     }
@@ -100,10 +84,7 @@ pub async fn submit_signature(
         show_name: signature.show_name,
         language,
     };
-    let outcome = state
-        .store
-        .submit_signature(sealed, state.clock.now())
-        .await?;
+    let outcome = state.store.submit_signature(sealed, state.clock.now()).await?;
     state.mail_wake.notify_one();
     let duplicate = matches!(outcome, SubmitOutcome::Duplicate { .. });
     tracing::info!(letter.slug = %letter.slug, duplicate, "signature received");
@@ -113,12 +94,7 @@ pub async fn submit_signature(
 /// What a confirmation link leads to, without changing anything (GET).
 pub async fn inspect_token(state: &AppState, token: &str) -> Result<TokenState, StoreError> {
     match PlainToken::parse(token) {
-        Some(token) => {
-            state
-                .store
-                .token_state(&token.hash(), state.clock.now())
-                .await
-        }
+        Some(token) => state.store.token_state(&token.hash(), state.clock.now()).await,
         None => Ok(TokenState::Unknown),
     }
 }
@@ -131,10 +107,7 @@ pub async fn confirm_signature(
     let Some(token) = PlainToken::parse(token) else {
         return Ok(Err(ConfirmRefusal::UnknownToken));
     };
-    let result = state
-        .store
-        .confirm_signature(&token.hash(), state.clock.now())
-        .await?;
+    let result = state.store.confirm_signature(&token.hash(), state.clock.now()).await?;
     if let Ok(confirmed) = &result
         && !confirmed.already_confirmed
     {

@@ -10,8 +10,7 @@ use time::OffsetDateTime;
 
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{
-    Campaign, ConfirmedSignature, Letter, LetterDraft, LetterId, PublicSignature, SignatureId,
-    Signer, Slug,
+    Campaign, ConfirmedSignature, Letter, LetterDraft, LetterId, PublicSignature, SignatureId, Signer, Slug,
 };
 use crate::i18n::Language;
 
@@ -53,10 +52,7 @@ pub enum SubmitOutcome {
     Created(SignatureId),
     /// This address had signed this letter already; a mail job tells them so (or,
     /// if still pending, sends a fresh confirmation link). Nothing else changed.
-    Duplicate {
-        existing: SignatureId,
-        confirmed: bool,
-    },
+    Duplicate { existing: SignatureId, confirmed: bool },
 }
 
 /// What the confirmation page may say about a token, before any button is pressed.
@@ -141,11 +137,7 @@ pub struct CampaignWithLetters {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     // Campaigns and letters.
-    async fn insert_campaign(
-        &self,
-        campaign: &Campaign,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError>;
+    async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// `Ok(None)` when the slug is taken or the campaign does not exist.
     async fn insert_letter(
         &self,
@@ -168,11 +160,7 @@ pub trait Store: Send + Sync + 'static {
         signature: SealedSignature,
         now: OffsetDateTime,
     ) -> Result<SubmitOutcome, StoreError>;
-    async fn token_state(
-        &self,
-        token: &HashedToken,
-        now: OffsetDateTime,
-    ) -> Result<TokenState, StoreError>;
+    async fn token_state(&self, token: &HashedToken, now: OffsetDateTime) -> Result<TokenState, StoreError>;
     /// Confirms the pending signature holding this token. Confirming twice is not
     /// an error and counts once.
     async fn confirm_signature(
@@ -204,12 +192,7 @@ pub trait Store: Send + Sync + 'static {
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
     async fn finish_mail_job(&self, job: i64) -> Result<(), StoreError>;
-    async fn retry_mail_job(
-        &self,
-        job: i64,
-        at: OffsetDateTime,
-        error: &str,
-    ) -> Result<(), StoreError>;
+    async fn retry_mail_job(&self, job: i64, at: OffsetDateTime, error: &str) -> Result<(), StoreError>;
     async fn abandon_mail_job(&self, job: i64, error: &str) -> Result<(), StoreError>;
     /// The time the next queued job is due, if any.
     async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;

@@ -27,9 +27,7 @@ impl EmailAddress {
         if trimmed.chars().count() > MAX_LEN {
             return Err(FieldErrorKind::TooLong { max: MAX_LEN });
         }
-        let (local, domain) = trimmed
-            .rsplit_once('@')
-            .ok_or(FieldErrorKind::EmailInvalid)?;
+        let (local, domain) = trimmed.rsplit_once('@').ok_or(FieldErrorKind::EmailInvalid)?;
         // `email_address` accepts forms a mail client would not (quoted local parts,
         // IP literals, dotless domains); people type ordinary addresses, so demand
         // a dotted host name as well.
@@ -40,14 +38,9 @@ impl EmailAddress {
             && domain
                 .split('.')
                 .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         let candidate = format!("{local}@{domain}");
-        if !ordinary_domain
-            || local.starts_with('"')
-            || !email_address::EmailAddress::is_valid(&candidate)
-        {
+        if !ordinary_domain || local.starts_with('"') || !email_address::EmailAddress::is_valid(&candidate) {
             return Err(FieldErrorKind::EmailInvalid);
         }
         Ok(Self(candidate))
@@ -106,17 +99,10 @@ mod tests {
             "a@exa mple.org",
             "@example.org",
         ] {
-            assert_eq!(
-                EmailAddress::parse(bad),
-                Err(FieldErrorKind::EmailInvalid),
-                "{bad}"
-            );
+            assert_eq!(EmailAddress::parse(bad), Err(FieldErrorKind::EmailInvalid), "{bad}");
         }
         let long = format!("{}@example.org", "a".repeat(250));
-        assert_eq!(
-            EmailAddress::parse(&long),
-            Err(FieldErrorKind::TooLong { max: MAX_LEN })
-        );
+        assert_eq!(EmailAddress::parse(&long), Err(FieldErrorKind::TooLong { max: MAX_LEN }));
     }
 
     #[test]

@@ -61,8 +61,8 @@ impl Community {
     ];
 
     pub fn parse(input: &str) -> Result<Self, String> {
-        let ok = (1..=40).contains(&input.len())
-            && input.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+        let ok =
+            (1..=40).contains(&input.len()) && input.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
         if ok {
             Ok(Self(input.to_owned()))
         } else {
@@ -78,9 +78,7 @@ impl Community {
 
     /// The Fluent id of the label, if this community has one.
     pub fn label_id(&self) -> Option<String> {
-        Self::KNOWN
-            .contains(&self.0.as_str())
-            .then(|| format!("community-{}", self.0))
+        Self::KNOWN.contains(&self.0.as_str()).then(|| format!("community-{}", self.0))
     }
 }
 
@@ -99,16 +97,13 @@ impl LetterLanguage {
     pub fn parse(input: &str) -> Result<Self, String> {
         let mut parts = input.split('-');
         let primary = parts.next().unwrap_or("");
-        let primary_ok =
-            (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
-        let rest_ok = parts
-            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let primary_ok = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
+        let rest_ok =
+            parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
         if primary_ok && rest_ok {
             Ok(Self(input.to_owned()))
         } else {
-            Err(format!(
-                "language {input:?} must be a language tag such as ru or en"
-            ))
+            Err(format!("language {input:?} must be a language tag such as ru or en"))
         }
     }
 
@@ -199,10 +194,7 @@ mod tests {
 
     #[test]
     fn known_communities_have_labels() {
-        assert_eq!(
-            Community::parse("teachers").unwrap().label_id().as_deref(),
-            Some("community-teachers")
-        );
+        assert_eq!(Community::parse("teachers").unwrap().label_id().as_deref(), Some("community-teachers"));
         assert_eq!(Community::parse("beekeepers").unwrap().label_id(), None);
         assert!(Community::parse("Bee Keepers").is_err());
     }

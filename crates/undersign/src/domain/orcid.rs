@@ -20,10 +20,7 @@ impl Orcid {
             .unwrap_or(trimmed);
         let chars: Vec<char> = bare.chars().filter(|c| *c != '-').collect();
         let hyphens_ok = !bare.contains('-')
-            || (bare.len() == 19
-                && bare
-                    .char_indices()
-                    .all(|(i, c)| (c == '-') == [4, 9, 14].contains(&i)));
+            || (bare.len() == 19 && bare.char_indices().all(|(i, c)| (c == '-') == [4, 9, 14].contains(&i)));
         if chars.len() != 16 || !hyphens_ok {
             return Err(FieldErrorKind::OrcidFormat);
         }
@@ -39,13 +36,7 @@ impl Orcid {
             return Err(FieldErrorKind::OrcidChecksum);
         }
         let digits: String = body.iter().chain(std::iter::once(&check)).collect();
-        Ok(Self(format!(
-            "{}-{}-{}-{}",
-            &digits[0..4],
-            &digits[4..8],
-            &digits[8..12],
-            &digits[12..16]
-        )))
+        Ok(Self(format!("{}-{}-{}-{}", &digits[0..4], &digits[4..8], &digits[8..12], &digits[12..16])))
     }
 
     pub(crate) fn from_trusted(orcid: String) -> Self {
@@ -64,15 +55,12 @@ impl Orcid {
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// ISO 7064 MOD 11-2 over the first 15 digits, as ORCID documents it.
 fn check_digit(body: &[char]) -> char {
-    let total = body.iter().fold(0u32, |total, digit| {
-        (total + digit.to_digit(10).unwrap_or(0)) * 2
-    });
+    let total = body.iter().fold(0u32, |total, digit| (total + digit.to_digit(10).unwrap_or(0)) * 2);
     match (12 - total % 11) % 11 {
         10 => 'X',
         n => char::from_digit(n, 10).unwrap_or('0'),
@@ -94,11 +82,7 @@ mod tests {
     #[test]
     fn published_example_ids_are_valid() {
         // Examples from ORCID's documentation, one ending in X.
-        for id in [
-            "0000-0002-1825-0097",
-            "0000-0001-5109-3700",
-            "0000-0002-1694-233X",
-        ] {
+        for id in ["0000-0002-1825-0097", "0000-0001-5109-3700", "0000-0002-1694-233X"] {
             assert_eq!(Orcid::parse(id).unwrap().as_str(), id);
         }
     }
@@ -106,33 +90,20 @@ mod tests {
     #[test]
     fn url_and_unhyphenated_forms_are_normalised() {
         assert_eq!(
-            Orcid::parse("https://orcid.org/0000-0002-1825-0097")
-                .unwrap()
-                .as_str(),
+            Orcid::parse("https://orcid.org/0000-0002-1825-0097").unwrap().as_str(),
             "0000-0002-1825-0097"
         );
-        assert_eq!(
-            Orcid::parse("000000021694233x").unwrap().as_str(),
-            "0000-0002-1694-233X"
-        );
+        assert_eq!(Orcid::parse("000000021694233x").unwrap().as_str(), "0000-0002-1694-233X");
     }
 
     #[test]
     fn a_typo_fails_the_checksum() {
-        assert_eq!(
-            Orcid::parse("0000-0002-1825-0098"),
-            Err(FieldErrorKind::OrcidChecksum)
-        );
+        assert_eq!(Orcid::parse("0000-0002-1825-0098"), Err(FieldErrorKind::OrcidChecksum));
     }
 
     #[test]
     fn wrong_shapes_are_format_errors() {
-        for bad in [
-            "0000-0002-1825",
-            "abcd-0002-1825-0097",
-            "0000-00021-825-0097",
-            "0000 0002 1825 0097",
-        ] {
+        for bad in ["0000-0002-1825", "abcd-0002-1825-0097", "0000-00021-825-0097", "0000 0002 1825 0097"] {
             assert_eq!(Orcid::parse(bad), Err(FieldErrorKind::OrcidFormat), "{bad}");
         }
     }

@@ -1,9 +1,7 @@
 //! Signatures: what a person submits, what survives validation, and what the public
 //! list shows.
 
-use crate::domain::{
-    BoundedText, EmailAddress, Field, FieldErrorKind, FieldErrors, Orcid, PersonName,
-};
+use crate::domain::{BoundedText, EmailAddress, Field, FieldErrorKind, FieldErrors, Orcid, PersonName};
 
 /// Storage's key for a signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,34 +71,16 @@ impl TryFrom<&SignatureSubmission> for NewSignature {
         let mut errors = FieldErrors::default();
         let name = errors.check(Field::Name, PersonName::parse(&form.name));
         let email = errors.check(Field::Email, EmailAddress::parse(&form.email));
-        let title = errors.check(
-            Field::Title,
-            BoundedText::parse_optional(&form.title, MAX_TITLE),
-        );
-        let affiliation = errors.check(
-            Field::Affiliation,
-            BoundedText::parse_optional(&form.affiliation, MAX_AFFILIATION),
-        );
-        let city = errors.check(
-            Field::City,
-            BoundedText::parse_optional(&form.city, MAX_CITY),
-        );
-        let country = errors.check(
-            Field::Country,
-            BoundedText::parse_optional(&form.country, MAX_COUNTRY),
-        );
+        let title = errors.check(Field::Title, BoundedText::parse_optional(&form.title, MAX_TITLE));
+        let affiliation =
+            errors.check(Field::Affiliation, BoundedText::parse_optional(&form.affiliation, MAX_AFFILIATION));
+        let city = errors.check(Field::City, BoundedText::parse_optional(&form.city, MAX_CITY));
+        let country = errors.check(Field::Country, BoundedText::parse_optional(&form.country, MAX_COUNTRY));
         let orcid = errors.check(
             Field::Orcid,
-            if form.orcid.trim().is_empty() {
-                Ok(None)
-            } else {
-                Orcid::parse(&form.orcid).map(Some)
-            },
+            if form.orcid.trim().is_empty() { Ok(None) } else { Orcid::parse(&form.orcid).map(Some) },
         );
-        let pledge = errors.check(
-            Field::Pledge,
-            BoundedText::parse_optional(&form.pledge, MAX_PLEDGE),
-        );
+        let pledge = errors.check(Field::Pledge, BoundedText::parse_optional(&form.pledge, MAX_PLEDGE));
         let signer = match (form.organisation, pledge) {
             (true, Some(pledge)) => Some(Signer::Organisation { pledge }),
             (false, Some(Some(_))) => {
@@ -113,16 +93,7 @@ impl TryFrom<&SignatureSubmission> for NewSignature {
         if !form.consent {
             errors.push(Field::Consent, FieldErrorKind::ConsentRequired);
         }
-        match (
-            name,
-            email,
-            title,
-            affiliation,
-            city,
-            country,
-            orcid,
-            signer,
-        ) {
+        match (name, email, title, affiliation, city, country, orcid, signer) {
             (
                 Some(name),
                 Some(email),
@@ -226,9 +197,6 @@ mod tests {
             ..valid()
         };
         let signature = NewSignature::try_from(&form).unwrap();
-        assert!(matches!(
-            signature.signer,
-            Signer::Organisation { pledge: Some(_) }
-        ));
+        assert!(matches!(signature.signer, Signer::Organisation { pledge: Some(_) }));
     }
 }

@@ -16,17 +16,11 @@ pub struct InvalidSlug;
 impl Slug {
     pub fn parse(input: &str) -> Result<Self, InvalidSlug> {
         let ok = (3..=64).contains(&input.len())
-            && input
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !input.starts_with('-')
             && !input.ends_with('-')
             && !input.contains("--");
-        if ok {
-            Ok(Self(input.to_owned()))
-        } else {
-            Err(InvalidSlug)
-        }
+        if ok { Ok(Self(input.to_owned())) } else { Err(InvalidSlug) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -57,16 +51,8 @@ mod tests {
 
     #[test]
     fn odd_slugs_are_refused() {
-        for bad in [
-            "ab",
-            "Upper",
-            "-lead",
-            "trail-",
-            "dou--ble",
-            "sp ace",
-            "кириллица",
-            &"a".repeat(65),
-        ] {
+        for bad in ["ab", "Upper", "-lead", "trail-", "dou--ble", "sp ace", "кириллица", &"a".repeat(65)]
+        {
             assert_eq!(Slug::parse(bad), Err(InvalidSlug), "{bad}");
         }
     }

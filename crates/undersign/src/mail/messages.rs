@@ -10,15 +10,8 @@ use crate::i18n::Translator;
 /// What a message says.
 #[derive(Debug, Clone, Copy)]
 pub enum MessageContent<'a> {
-    Confirm {
-        letter_title: &'a str,
-        letter_url: &'a str,
-        link: &'a str,
-    },
-    AlreadySigned {
-        letter_title: &'a str,
-        letter_url: &'a str,
-    },
+    Confirm { letter_title: &'a str, letter_url: &'a str, link: &'a str },
+    AlreadySigned { letter_title: &'a str, letter_url: &'a str },
 }
 
 #[derive(Template)]
@@ -63,44 +56,15 @@ pub fn render_message(
     content: &MessageContent<'_>,
 ) -> anyhow::Result<Message> {
     let (subject, text, html) = match *content {
-        MessageContent::Confirm {
-            letter_title,
-            letter_url,
-            link,
-        } => (
+        MessageContent::Confirm { letter_title, letter_url, link } => (
             tr.t1("mail-confirm-subject", "title", letter_title),
-            ConfirmText {
-                tr,
-                letter_title,
-                letter_url,
-                link,
-            }
-            .render()?,
-            ConfirmHtml {
-                tr,
-                letter_title,
-                letter_url,
-                link,
-            }
-            .render()?,
+            ConfirmText { tr, letter_title, letter_url, link }.render()?,
+            ConfirmHtml { tr, letter_title, letter_url, link }.render()?,
         ),
-        MessageContent::AlreadySigned {
-            letter_title,
-            letter_url,
-        } => (
+        MessageContent::AlreadySigned { letter_title, letter_url } => (
             tr.t1("mail-already-signed-subject", "title", letter_title),
-            AlreadySignedText {
-                tr,
-                letter_title,
-                letter_url,
-            }
-            .render()?,
-            AlreadySignedHtml {
-                tr,
-                letter_title,
-                letter_url,
-            }
-            .render()?,
+            AlreadySignedText { tr, letter_title, letter_url }.render()?,
+            AlreadySignedHtml { tr, letter_title, letter_url }.render()?,
         ),
     };
     let from: Mailbox = from.parse()?;

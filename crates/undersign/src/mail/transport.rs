@@ -58,15 +58,9 @@ fn smtp_transport(config: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Toki
         SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)?,
         SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
     };
-    let mut builder = builder
-        .port(config.port)
-        .timeout(Some(Duration::from_secs(30)));
+    let mut builder = builder.port(config.port).timeout(Some(Duration::from_secs(30)));
     if let Some(username) = &config.username {
-        let password = config
-            .password
-            .as_ref()
-            .map(|p| p.expose_secret().to_owned())
-            .unwrap_or_default();
+        let password = config.password.as_ref().map(|p| p.expose_secret().to_owned()).unwrap_or_default();
         builder = builder.credentials(Credentials::new(username.clone(), password));
     }
     Ok(builder.build())

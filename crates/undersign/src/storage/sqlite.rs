@@ -20,8 +20,8 @@ use super::{
 };
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{
-    Campaign, Community, ConfirmedSignature, Letter, LetterDraft, LetterId, LetterLanguage,
-    LetterStatus, Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
+    Campaign, Community, ConfirmedSignature, Letter, LetterDraft, LetterId, LetterLanguage, LetterStatus,
+    Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
 };
 use crate::i18n::Language;
 
@@ -53,9 +53,7 @@ impl ReaderPool {
             return Ok(conn);
         }
         let conn = Connection::open(&self.path)?;
-        conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;",
-        )?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")?;
         Ok(conn)
     }
 
@@ -92,10 +90,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             writes,
-            readers: Arc::new(ReaderPool {
-                path: path.to_owned(),
-                idle: Mutex::new(Vec::new()),
-            }),
+            readers: Arc::new(ReaderPool { path: path.to_owned(), idle: Mutex::new(Vec::new()) }),
         })
     }
 
@@ -107,10 +102,7 @@ impl SqliteStore {
         let job: WriteJob = Box::new(move |conn| {
             let _ = reply.send(f(conn));
         });
-        self.writes
-            .send(job)
-            .await
-            .map_err(|_| StoreError::WorkerGone)?;
+        self.writes.send(job).await.map_err(|_| StoreError::WorkerGone)?;
         answer.await.map_err(|_| StoreError::WorkerGone)?
     }
 
@@ -182,9 +174,7 @@ fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
         organisations: row.get(7)?,
         status: LetterStatus::parse(&status).ok_or_else(|| corrupt("letter status", &status))?,
         published_at: from_unix(row.get(9)?)?,
-        campaign: campaign
-            .map(|c| Slug::parse(&c).map_err(|_| corrupt("campaign slug", &c)))
-            .transpose()?,
+        campaign: campaign.map(|c| Slug::parse(&c).map_err(|_| corrupt("campaign slug", &c))).transpose()?,
         pull_quote: row.get(11)?,
         count: u64::try_from(count).map_err(|_| corrupt("count", &count.to_string()))?,
     })
@@ -223,11 +213,8 @@ fn load_campaign(
     while let Some(row) = rows.next()? {
         let date: String = row.get(0)?;
         timeline.push(TimelineEntry {
-            date: Date::parse(
-                &date,
-                time::macros::format_description!("[year]-[month]-[day]"),
-            )
-            .map_err(|_| corrupt("timeline date", &date))?,
+            date: Date::parse(&date, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| corrupt("timeline date", &date))?,
             kind: row.get(1)?,
             place: row.get(2)?,
             note: row.get(3)?,
@@ -247,13 +234,9 @@ fn load_campaign(
 }
 
 fn letter_of_signature(conn: &Connection, signature: i64) -> Result<Letter, StoreError> {
-    query_letters(
-        conn,
-        "WHERE l.id = (SELECT letter_id FROM signatures WHERE id = ?1)",
-        [signature],
-    )?
-    .pop()
-    .ok_or_else(|| StoreError::Corrupt(format!("signature {signature} has no letter")))
+    query_letters(conn, "WHERE l.id = (SELECT letter_id FROM signatures WHERE id = ?1)", [signature])?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt(format!("signature {signature} has no letter")))
 }
 
 fn insert_signature_row(
@@ -324,11 +307,7 @@ fn enqueue_mail(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn insert_campaign(
-        &self,
-        campaign: &Campaign,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
+    async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError> {
         let campaign = campaign.clone();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -345,7 +324,14 @@ impl Store for SqliteStore {
                 tx.execute(
                     "INSERT INTO timeline_entries (campaign_id, date, kind, place, note, source_url)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![id, entry.date.to_string(), entry.kind, entry.place, entry.note, entry.source_url],
+                    params![
+                        id,
+                        entry.date.to_string(),
+                        entry.kind,
+                        entry.place,
+                        entry.note,
+                        entry.source_url
+                    ],
                 )?;
             }
             tx.commit()?;
@@ -411,34 +397,25 @@ impl Store for SqliteStore {
     async fn close_letter(&self, slug: &Slug) -> Result<bool, StoreError> {
         let slug = slug.to_string();
         self.write(move |conn| {
-            let changed = conn.execute(
-                "UPDATE letters SET status = 'closed' WHERE slug = ?1",
-                [slug],
-            )?;
+            let changed = conn.execute("UPDATE letters SET status = 'closed' WHERE slug = ?1", [slug])?;
             Ok(changed == 1)
         })
         .await
     }
 
     async fn letters(&self) -> Result<Vec<Letter>, StoreError> {
-        self.read(|conn| query_letters(conn, "ORDER BY l.published_at DESC, l.id DESC", []))
-            .await
+        self.read(|conn| query_letters(conn, "ORDER BY l.published_at DESC, l.id DESC", [])).await
     }
 
     async fn letter(&self, slug: &Slug) -> Result<Option<Letter>, StoreError> {
         let slug = slug.to_string();
-        self.read(move |conn| Ok(query_letters(conn, "WHERE l.slug = ?1", [slug])?.pop()))
-            .await
+        self.read(move |conn| Ok(query_letters(conn, "WHERE l.slug = ?1", [slug])?.pop())).await
     }
 
     async fn wrapped_letter_key(&self, letter: LetterId) -> Result<Option<Vec<u8>>, StoreError> {
         self.read(move |conn| {
             Ok(conn
-                .query_row(
-                    "SELECT wrapped_key FROM letters WHERE id = ?1",
-                    [letter.0],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT wrapped_key FROM letters WHERE id = ?1", [letter.0], |r| r.get(0))
                 .optional()?)
         })
         .await
@@ -464,14 +441,11 @@ impl Store for SqliteStore {
         let slug = slug.to_string();
         self.read(move |conn| {
             let head = conn
-                .query_row(
-                    "SELECT id, slug, title, summary FROM campaigns WHERE slug = ?1",
-                    [slug],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
+                .query_row("SELECT id, slug, title, summary FROM campaigns WHERE slug = ?1", [slug], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
                 .optional()?;
-            head.map(|(id, slug, title, summary)| load_campaign(conn, id, slug, title, summary))
-                .transpose()
+            head.map(|(id, slug, title, summary)| load_campaign(conn, id, slug, title, summary)).transpose()
         })
         .await
     }
@@ -487,26 +461,18 @@ impl Store for SqliteStore {
                 .prepare_cached(
                     "SELECT id, status FROM signatures WHERE letter_id = ?1 AND email_lookup = ?2",
                 )?
-                .query_row(
-                    params![signature.letter.0, &signature.email_lookup.0[..]],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                .query_row(params![signature.letter.0, &signature.email_lookup.0[..]], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()?;
             let outcome = match existing {
                 Some((id, status)) => {
                     let confirmed = status == "confirmed";
                     // A pending signer who signs again most likely lost the first
                     // mail: send a fresh link rather than "already signed".
-                    let kind = if confirmed {
-                        MailKind::AlreadySigned
-                    } else {
-                        MailKind::Confirm
-                    };
+                    let kind = if confirmed { MailKind::AlreadySigned } else { MailKind::Confirm };
                     enqueue_mail(&tx, kind, id, now)?;
-                    SubmitOutcome::Duplicate {
-                        existing: SignatureId(id),
-                        confirmed,
-                    }
+                    SubmitOutcome::Duplicate { existing: SignatureId(id), confirmed }
                 }
                 None => {
                     let id = insert_signature_row(&tx, &signature, now)?;
@@ -520,15 +486,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn token_state(
-        &self,
-        token: &HashedToken,
-        now: OffsetDateTime,
-    ) -> Result<TokenState, StoreError> {
+    async fn token_state(&self, token: &HashedToken, now: OffsetDateTime) -> Result<TokenState, StoreError> {
         let hash = token.0;
         self.read(move |conn| {
             let found: Option<(i64, Option<i64>, Option<i64>, Option<Vec<u8>>)> = conn
-                .prepare_cached("SELECT id, seq, token_expires_at, token_hash FROM signatures WHERE token_hash = ?1")?
+                .prepare_cached(
+                    "SELECT id, seq, token_expires_at, token_hash FROM signatures WHERE token_hash = ?1",
+                )?
                 .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
             match found {
@@ -586,11 +550,7 @@ impl Store for SqliteStore {
             }
             let seq = confirm_row(&tx, id, letter_id, now)?;
             tx.commit()?;
-            Ok(Ok(ConfirmedSignature {
-                letter_slug,
-                seq,
-                already_confirmed: false,
-            }))
+            Ok(Ok(ConfirmedSignature { letter_slug, seq, already_confirmed: false }))
         })
         .await
     }
@@ -676,7 +636,8 @@ impl Store for SqliteStore {
                     ))
                 })
                 .optional()?;
-            let Some((id, kind, attempts, signature, status, slug, title, key, lookup, sealed, lang)) = job else {
+            let Some((id, kind, attempts, signature, status, slug, title, key, lookup, sealed, lang)) = job
+            else {
                 return Ok(None);
             };
             tx.execute(
@@ -684,7 +645,8 @@ impl Store for SqliteStore {
                 params![id, unix(lease_until)],
             )?;
             tx.commit()?;
-            let lookup: [u8; 32] = lookup.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?;
+            let lookup: [u8; 32] =
+                lookup.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?;
             Ok(Some(MailJob {
                 id,
                 kind: MailKind::parse(&kind).ok_or_else(|| corrupt("mail kind", &kind))?,
@@ -721,25 +683,17 @@ impl Store for SqliteStore {
 
     async fn finish_mail_job(&self, job: i64) -> Result<(), StoreError> {
         self.write(move |conn| {
-            conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")?
-                .execute([job])?;
+            conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")?.execute([job])?;
             Ok(())
         })
         .await
     }
 
-    async fn retry_mail_job(
-        &self,
-        job: i64,
-        at: OffsetDateTime,
-        error: &str,
-    ) -> Result<(), StoreError> {
+    async fn retry_mail_job(&self, job: i64, at: OffsetDateTime, error: &str) -> Result<(), StoreError> {
         let error = error.to_owned();
         self.write(move |conn| {
-            conn.prepare_cached(
-                "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
-            )?
-            .execute(params![job, unix(at), error])?;
+            conn.prepare_cached("UPDATE outbox SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1")?
+                .execute(params![job, unix(at), error])?;
             Ok(())
         })
         .await
@@ -757,11 +711,10 @@ impl Store for SqliteStore {
 
     async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         self.read(|conn| {
-            let at: Option<i64> = conn.query_row(
-                "SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'",
-                [],
-                |r| r.get(0),
-            )?;
+            let at: Option<i64> =
+                conn.query_row("SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'", [], |r| {
+                    r.get(0)
+                })?;
             at.map(from_unix).transpose()
         })
         .await

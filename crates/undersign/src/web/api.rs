@@ -52,9 +52,7 @@ impl LetterJson {
                 .published_at
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
-            url: state
-                .config
-                .public_link(&format!("letters/{}", letter.slug)),
+            url: state.config.public_link(&format!("letters/{}", letter.slug)),
         }
     }
 }
@@ -63,11 +61,7 @@ pub async fn list_letters(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
 ) -> Result<Response, ApiError> {
-    let letters = state
-        .store
-        .letters()
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?;
+    let letters = state.store.letters().await.map_err(|e| ApiError::internal(lang, e))?;
     let letters: Vec<_> = letters.iter().map(|l| LetterJson::new(&state, l)).collect();
     Ok(Json(serde_json::json!({ "letters": letters })).into_response())
 }
@@ -79,12 +73,8 @@ pub async fn get_letter(
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
-    let letter = state
-        .store
-        .letter(&slug)
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?
-        .ok_or_else(not_found)?;
+    let letter =
+        state.store.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)?;
     Ok(Json(serde_json::json!({ "letter": LetterJson::new(&state, &letter) })).into_response())
 }
 
@@ -148,18 +138,10 @@ pub async fn create_signature(
     let Json(request) = body.map_err(|rejection| json_rejection(rejection, lang))?;
     let submission = SignatureSubmission::from(request);
     match signing::submit_signature(&state, &slug, &submission, lang).await {
-        Ok(()) => Ok((
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "ok": true })),
-        )
-            .into_response()),
+        Ok(()) => Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "ok": true }))).into_response()),
         Err(SignError::Invalid(errors)) => Err(ApiError::validation(&errors, lang)),
         Err(SignError::UnknownLetter) => Err(not_found()),
-        Err(SignError::LetterClosed) => Err(ApiError::general(
-            StatusCode::CONFLICT,
-            "letter_closed",
-            lang,
-        )),
+        Err(SignError::LetterClosed) => Err(ApiError::general(StatusCode::CONFLICT, "letter_closed", lang)),
         Err(SignError::Internal(error)) => Err(ApiError::internal(lang, error)),
     }
 }
@@ -168,11 +150,9 @@ pub async fn create_signature(
 /// explanation (which names the field and the position, never a value).
 fn json_rejection(rejection: JsonRejection, lang: crate::i18n::Language) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::general(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            lang,
-        ),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::general(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", lang)
+        }
         JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::general(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", lang)
         }

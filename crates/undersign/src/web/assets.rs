@@ -6,11 +6,5 @@ use axum::response::IntoResponse;
 const STYLE_CSS: &str = include_str!("../../static/style.css");
 
 pub async fn get_style() -> impl IntoResponse {
-    (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        STYLE_CSS,
-    )
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], STYLE_CSS)
 }

@@ -32,17 +32,11 @@ pub enum PageErrorKind {
 
 impl PageError {
     pub fn not_found(lang: Language) -> Self {
-        Self {
-            lang,
-            kind: PageErrorKind::NotFound,
-        }
+        Self { lang, kind: PageErrorKind::NotFound }
     }
 
     pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
-        Self {
-            lang,
-            kind: PageErrorKind::Internal(error.into()),
-        }
+        Self { lang, kind: PageErrorKind::Internal(error.into()) }
     }
 }
 
@@ -54,10 +48,7 @@ impl IntoResponse for PageError {
             PageErrorKind::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
             PageErrorKind::LetterClosed => (StatusCode::CONFLICT, "letter-closed"),
             PageErrorKind::Internal(error) => {
-                tracing::error!(
-                    error = format!("{error:#}"),
-                    "internal error while rendering a page"
-                );
+                tracing::error!(error = format!("{error:#}"), "internal error while rendering a page");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
@@ -141,12 +132,6 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(ApiErrorBody {
-                errors: &self.errors,
-            }),
-        )
-            .into_response()
+        (self.status, Json(ApiErrorBody { errors: &self.errors })).into_response()
     }
 }

@@ -36,20 +36,13 @@ pub fn language_of(parts: &Parts) -> Language {
                 .find_map(|c| c.trim().strip_prefix("lang=").and_then(Language::from_code))
         })
         .or_else(|| {
-            parts
-                .headers
-                .get(ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Language::negotiate)
+            parts.headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::negotiate)
         })
         .unwrap_or_default()
 }
 
 fn from_query(uri: &Uri) -> Option<Language> {
-    uri.query()?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("lang="))
-        .and_then(Language::from_code)
+    uri.query()?.split('&').find_map(|pair| pair.strip_prefix("lang=")).and_then(Language::from_code)
 }
 
 /// Remembers a language chosen with the switch for the following pages.
@@ -57,10 +50,7 @@ pub async fn remember_language(request: Request, next: Next) -> Response {
     let chosen = from_query(request.uri());
     let mut response = next.run(request).await;
     if let Some(lang) = chosen {
-        let cookie = format!(
-            "{COOKIE_NAME}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            lang.code()
-        );
+        let cookie = format!("{COOKIE_NAME}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);
         }

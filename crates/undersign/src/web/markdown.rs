@@ -4,11 +4,10 @@
 use pulldown_cmark::{Event, Options, Parser, html};
 
 pub fn to_safe_html(markdown: &str) -> String {
-    let parser =
-        Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
-            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-            other => other,
-        });
+    let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, parser);
     out
@@ -20,10 +19,7 @@ mod tests {
 
     #[test]
     fn paragraphs_and_emphasis_render() {
-        assert_eq!(
-            to_safe_html("We *demand*.\n\nSigned."),
-            "<p>We <em>demand</em>.</p>\n<p>Signed.</p>\n"
-        );
+        assert_eq!(to_safe_html("We *demand*.\n\nSigned."), "<p>We <em>demand</em>.</p>\n<p>Signed.</p>\n");
     }
 
     #[test]

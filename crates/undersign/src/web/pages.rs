@@ -17,9 +17,7 @@ use crate::web::errors::PageError;
 
 /// Renders a template into a 200 page.
 fn render(lang: Language, view: &impl Template) -> Result<Response, PageError> {
-    view.render()
-        .map(|html| Html(html).into_response())
-        .map_err(|e| PageError::internal(lang, e))
+    view.render().map(|html| Html(html).into_response()).map_err(|e| PageError::internal(lang, e))
 }
 
 /// A slug from the path; a malformed one is simply a page that does not exist.

@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::header::{
-    CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-};
+use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
 use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -39,10 +37,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/api/v1/letters", get(api::list_letters))
         .route("/api/v1/letters/{slug}", get(api::get_letter))
-        .route(
-            "/api/v1/letters/{slug}/signatures",
-            axum::routing::post(api::create_signature),
-        )
+        .route("/api/v1/letters/{slug}/signatures", axum::routing::post(api::create_signature))
         .route("/api/v1/openapi.json", get(api::get_openapi));
 
     Router::new()

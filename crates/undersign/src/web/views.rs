@@ -22,11 +22,7 @@ pub struct PageMeta {
 
 impl PageMeta {
     pub fn new(tr: Translator, path: &str, title: String) -> Self {
-        Self {
-            tr,
-            path: path.to_owned(),
-            title,
-        }
+        Self { tr, path: path.to_owned(), title }
     }
 
     /// The other languages, with the link that switches to each.
@@ -34,13 +30,7 @@ impl PageMeta {
         Language::ALL
             .iter()
             .filter(|l| **l != self.tr.lang)
-            .map(|l| {
-                (
-                    l.code(),
-                    l.native_name(),
-                    format!("{}?lang={}", self.path, l.code()),
-                )
-            })
+            .map(|l| (l.code(), l.native_name(), format!("{}?lang={}", self.path, l.code())))
             .collect()
     }
 }
@@ -66,11 +56,7 @@ pub struct LetterCard {
 
 impl LetterCard {
     pub fn new(tr: &Translator, letter: &Letter) -> Self {
-        let count_id = if letter.organisations {
-            "organisation-count"
-        } else {
-            "signature-count"
-        };
+        let count_id = if letter.organisations { "organisation-count" } else { "signature-count" };
         Self {
             slug: letter.slug.to_string(),
             title: letter.title.clone(),
@@ -83,10 +69,7 @@ impl LetterCard {
 }
 
 fn community_label(tr: &Translator, letter: &Letter) -> String {
-    letter
-        .community
-        .label_id()
-        .map_or_else(|| letter.community.as_str().to_owned(), |id| tr.t(&id))
+    letter.community.label_id().map_or_else(|| letter.community.as_str().to_owned(), |id| tr.t(&id))
 }
 
 pub struct CampaignCard {
@@ -201,43 +184,23 @@ pub struct SignFormView {
 }
 
 impl SignFormView {
-    pub fn new(
-        tr: &Translator,
-        slug: &str,
-        values: &SignatureSubmission,
-        errors: &FieldErrors,
-    ) -> Self {
+    pub fn new(tr: &Translator, slug: &str, values: &SignatureSubmission, errors: &FieldErrors) -> Self {
         let message = |field: Field| errors.get(field).map(|e| field_error_message(tr, e));
-        let input =
-            |field: Field, input_type, autocomplete, value: &str, required, maxlength| InputView {
-                name: field.as_str(),
-                label: tr.t(&format!("form-{}", field.as_str())),
-                hint: matches!(field, Field::Email | Field::Affiliation | Field::Orcid)
-                    .then(|| tr.t(&format!("form-{}-hint", field.as_str()))),
-                input_type,
-                autocomplete,
-                value: value.to_owned(),
-                error: message(field),
-                required,
-                maxlength,
-            };
+        let input = |field: Field, input_type, autocomplete, value: &str, required, maxlength| InputView {
+            name: field.as_str(),
+            label: tr.t(&format!("form-{}", field.as_str())),
+            hint: matches!(field, Field::Email | Field::Affiliation | Field::Orcid)
+                .then(|| tr.t(&format!("form-{}-hint", field.as_str()))),
+            input_type,
+            autocomplete,
+            value: value.to_owned(),
+            error: message(field),
+            required,
+            maxlength,
+        };
         let inputs = vec![
-            input(
-                Field::Name,
-                "text",
-                "name",
-                &values.name,
-                true,
-                crate::domain::PersonName::MAX_CHARS,
-            ),
-            input(
-                Field::Email,
-                "email",
-                "email",
-                &values.email,
-                true,
-                crate::domain::EmailAddress::MAX_LEN,
-            ),
+            input(Field::Name, "text", "name", &values.name, true, crate::domain::PersonName::MAX_CHARS),
+            input(Field::Email, "email", "email", &values.email, true, crate::domain::EmailAddress::MAX_LEN),
             input(
                 Field::Title,
                 "text",
@@ -254,14 +217,7 @@ impl SignFormView {
                 false,
                 signature_limits::MAX_AFFILIATION,
             ),
-            input(
-                Field::City,
-                "text",
-                "address-level2",
-                &values.city,
-                false,
-                signature_limits::MAX_CITY,
-            ),
+            input(Field::City, "text", "address-level2", &values.city, false, signature_limits::MAX_CITY),
             input(
                 Field::Country,
                 "text",
@@ -280,10 +236,7 @@ impl SignFormView {
             pledge_error: message(Field::Pledge),
             show_name: values.show_name,
             consent_error: message(Field::Consent),
-            summary: errors
-                .iter()
-                .map(|e| (e.field.as_str(), field_error_message(tr, e)))
-                .collect(),
+            summary: errors.iter().map(|e| (e.field.as_str(), field_error_message(tr, e))).collect(),
         }
     }
 }

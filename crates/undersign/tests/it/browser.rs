@@ -24,11 +24,7 @@ async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail()
     undersign::demo::load(app.state()).await.unwrap();
     let before = app.count("demo-teachers").await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let _driver = ChromeDriver(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -65,56 +61,23 @@ async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail()
     let browser = browser.expect("chromedriver accepted a session");
 
     let result = async {
-        browser
-            .goto(&app.url("/letters/demo-teachers?lang=ru"))
-            .await?;
+        browser.goto(&app.url("/letters/demo-teachers?lang=ru")).await?;
         // First a mistake: the form comes back with the message and the input kept.
-        browser
-            .find(Locator::Id("f-name"))
-            .await?
-            .send_keys("Мария Соколова")
-            .await?;
-        browser
-            .find(Locator::Id("f-email"))
-            .await?
-            .send_keys("maria@example.org")
-            .await?;
-        browser
-            .find(Locator::Css("form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .wait()
-            .for_element(Locator::Css(".error-summary"))
-            .await?;
+        browser.find(Locator::Id("f-name")).await?.send_keys("Мария Соколова").await?;
+        browser.find(Locator::Id("f-email")).await?.send_keys("maria@example.org").await?;
+        browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
+        browser.wait().for_element(Locator::Css(".error-summary")).await?;
         let page = browser.source().await?;
         assert!(
             page.contains("Чтобы подписать, отметьте это поле."),
             "the consent error is shown in Russian"
         );
-        let kept = browser
-            .find(Locator::Id("f-name"))
-            .await?
-            .prop("value")
-            .await?;
+        let kept = browser.find(Locator::Id("f-name")).await?.prop("value").await?;
         assert_eq!(kept.as_deref(), Some("Мария Соколова"));
 
-        browser
-            .find(Locator::Id("f-city"))
-            .await?
-            .send_keys("Пенза")
-            .await?;
-        browser
-            .find(Locator::Id("f-consent"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .find(Locator::Css("form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        browser.find(Locator::Id("f-city")).await?.send_keys("Пенза").await?;
+        browser.find(Locator::Id("f-consent")).await?.click().await?;
+        browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
         browser
             .wait()
             .for_url(&url::Url::parse(&app.url("/letters/demo-teachers/check-email")).unwrap())
@@ -124,22 +87,12 @@ async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail()
         assert!(browser.source().await?.contains("Проверьте почту"));
 
         let mail = app.wait_for_mails(1).await.remove(0);
-        assert!(
-            mail.subject.contains("Подтвердите подпись"),
-            "the mail is in the signer's language"
-        );
+        assert!(mail.subject.contains("Подтвердите подпись"), "the mail is in the signer's language");
         browser.goto(&mail.confirmation_link()).await?;
-        browser
-            .find(Locator::Css("form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
         browser.wait().for_element(Locator::Css(".success")).await?;
         let confirmed = browser.source().await?;
-        assert!(
-            confirmed.contains("Ваша подпись подтверждена"),
-            "confirmation page shown"
-        );
+        assert!(confirmed.contains("Ваша подпись подтверждена"), "confirmation page shown");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

@@ -6,23 +6,14 @@ use crate::helpers::TestApp;
 async fn the_demo_loads_once_with_six_letters_in_the_real_proportions() {
     let app = TestApp::spawn_empty().await;
     assert_eq!(undersign::demo::load(app.state()).await.unwrap(), 6);
-    assert_eq!(
-        undersign::demo::load(app.state()).await.unwrap(),
-        0,
-        "a second load adds nothing"
-    );
+    assert_eq!(undersign::demo::load(app.state()).await.unwrap(), 0, "a second load adds nothing");
 
     let expected = undersign::demo::expected_counts();
-    assert_eq!(
-        expected.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-        [&2700, &2500, &500, &200, &90, &12]
-    );
+    assert_eq!(expected.iter().map(|(_, n)| n).collect::<Vec<_>>(), [&2700, &2500, &500, &200, &90, &12]);
     for (slug, count) in &expected {
         assert_eq!(app.count(slug).await, *count, "{slug}");
     }
-    let campaign = app
-        .get_text(&format!("/campaigns/{}", undersign::demo::CAMPAIGN_SLUG))
-        .await;
+    let campaign = app.get_text(&format!("/campaigns/{}", undersign::demo::CAMPAIGN_SLUG)).await;
     for text in [
         "Scientists",
         "2,700 signatures",
@@ -34,12 +25,7 @@ async fn the_demo_loads_once_with_six_letters_in_the_real_proportions() {
     ] {
         assert!(campaign.contains(text), "campaign page lacks {text:?}");
     }
-    let russian = app
-        .get_text(&format!(
-            "/campaigns/{}?lang=ru",
-            undersign::demo::CAMPAIGN_SLUG
-        ))
-        .await;
+    let russian = app.get_text(&format!("/campaigns/{}?lang=ru", undersign::demo::CAMPAIGN_SLUG)).await;
     assert!(russian.contains("2\u{202F}700 подписей") && russian.contains("17 февраля 2020"));
     let letter = app.get_text("/letters/demo-scientists").await;
     assert!(letter.contains("demonstration letter"));

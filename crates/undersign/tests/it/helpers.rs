@@ -94,29 +94,15 @@ impl TestApp {
     async fn start(dir: Arc<TempDir>, tweak: impl FnOnce(&mut Config)) -> Self {
         log_buffer();
         // A known port, so the links in e-mails point at this server.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut config =
-            Config::for_data_dir(dir.path(), format!("127.0.0.1:{port}").parse().unwrap());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut config = Config::for_data_dir(dir.path(), format!("127.0.0.1:{port}").parse().unwrap());
         tweak(&mut config);
         let clock = Arc::new(ManualClock::default());
         let state = AppState::open(config, clock.clone()).unwrap();
         let app = Application::start(state).await.unwrap();
         let address = format!("http://{}", app.local_addr());
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Self {
-            address,
-            client,
-            clock,
-            dir,
-            app: Some(app),
-        }
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { address, client, clock, dir, app: Some(app) }
     }
 
     pub fn state(&self) -> &Arc<AppState> {
@@ -141,9 +127,7 @@ impl TestApp {
             campaign: None,
             pull_quote: None,
         };
-        undersign::publishing::publish_letter(self.state(), &draft)
-            .await
-            .unwrap();
+        undersign::publishing::publish_letter(self.state(), &draft).await.unwrap();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -162,12 +146,7 @@ impl TestApp {
 
     /// Submits the HTML sign form.
     pub async fn sign_form(&self, slug: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(&format!("/letters/{slug}/sign")))
-            .form(fields)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url(&format!("/letters/{slug}/sign"))).form(fields).send().await.unwrap()
     }
 
     /// Submits a signature to the JSON API.
@@ -181,12 +160,8 @@ impl TestApp {
     }
 
     pub async fn count(&self, slug: &str) -> u64 {
-        let json: serde_json::Value = self
-            .get(&format!("/api/v1/letters/{slug}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let json: serde_json::Value =
+            self.get(&format!("/api/v1/letters/{slug}")).await.json().await.unwrap();
         json["letter"]["count"].as_u64().unwrap()
     }
 
@@ -203,10 +178,7 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!(
-            "expected {n} mails, found {}",
-            read_outbox(&self.outbox_dir()).len()
-        );
+        panic!("expected {n} mails, found {}", read_outbox(&self.outbox_dir()).len());
     }
 
     /// Signs with the form, reads the mail, opens the link and presses the button.
@@ -214,15 +186,7 @@ impl TestApp {
         let before = read_outbox(&self.outbox_dir()).len();
         let show = if show_name { "true" } else { "false" };
         let response = self
-            .sign_form(
-                slug,
-                &[
-                    ("name", name),
-                    ("email", email),
-                    ("show_name", show),
-                    ("consent", "true"),
-                ],
-            )
+            .sign_form(slug, &[("name", name), ("email", email), ("show_name", show), ("consent", "true")])
             .await;
         assert_eq!(response.status(), 303, "signing should redirect");
         let mails = self.wait_for_mails(before + 1).await;
@@ -256,24 +220,14 @@ pub fn read_outbox(dir: &Path) -> Vec<Mail> {
         .map(|e| (e.metadata().unwrap().modified().unwrap(), e.path()))
         .collect();
     files.sort();
-    files
-        .into_iter()
-        .map(|(_, path)| parse_mail(&std::fs::read(path).unwrap()))
-        .collect()
+    files.into_iter().map(|(_, path)| parse_mail(&std::fs::read(path).unwrap())).collect()
 }
 
 pub fn parse_mail(raw: &[u8]) -> Mail {
-    let message = mail_parser::MessageParser::default()
-        .parse(raw)
-        .expect("a parsable message");
+    let message = mail_parser::MessageParser::default().parse(raw).expect("a parsable message");
     Mail {
         subject: message.subject().unwrap_or_default().to_owned(),
-        to: message
-            .to()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .unwrap_or_default()
-            .to_owned(),
+        to: message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned(),
         text: message.body_text(0).unwrap_or_default().into_owned(),
         html: message.body_html(0).unwrap_or_default().into_owned(),
     }

@@ -5,21 +5,16 @@ use crate::helpers::{LETTER, TestApp};
 #[tokio::test]
 async fn the_language_switch_is_remembered_and_russian_plurals_are_right() {
     let app = TestApp::spawn().await;
-    app.sign_and_confirm(LETTER, "Анна", "a1@example.org", true)
-        .await;
+    app.sign_and_confirm(LETTER, "Анна", "a1@example.org", true).await;
     let english = app.get_text(&format!("/letters/{LETTER}")).await;
     assert!(english.contains("1 signature") && english.contains("lang=ru"));
 
     let switched = app.get(&format!("/letters/{LETTER}?lang=ru")).await;
-    let cookie = switched.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = switched.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("lang=ru"), "{cookie}");
     assert!(switched.text().await.unwrap().contains("1 подпись"));
 
-    app.sign_and_confirm(LETTER, "Борис", "a2@example.org", true)
-        .await;
+    app.sign_and_confirm(LETTER, "Борис", "a2@example.org", true).await;
     let page = app
         .client
         .get(app.url(&format!("/letters/{LETTER}")))
@@ -37,45 +32,24 @@ async fn the_language_switch_is_remembered_and_russian_plurals_are_right() {
 #[tokio::test]
 async fn accept_language_chooses_russian_error_pages() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(app.url("/no/such/page"))
-        .header("accept-language", "ru")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        app.client.get(app.url("/no/such/page")).header("accept-language", "ru").send().await.unwrap();
     assert_eq!(response.status(), 404);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("Страница не найдена")
-    );
+    assert!(response.text().await.unwrap().contains("Страница не найдена"));
     let english = app.get("/letters/no-such-letter").await;
     assert_eq!(english.status(), 404);
     assert!(english.text().await.unwrap().contains("Page not found"));
-    let wrong_method = app
-        .client
-        .delete(app.url(&format!("/letters/{LETTER}")))
-        .send()
-        .await
-        .unwrap();
+    let wrong_method = app.client.delete(app.url(&format!("/letters/{LETTER}"))).send().await.unwrap();
     assert_eq!(wrong_method.status(), 405);
 }
 
 #[tokio::test]
 async fn withheld_names_are_counted_but_not_listed() {
     let app = TestApp::spawn().await;
-    app.sign_and_confirm(LETTER, "Visible Person", "v@example.org", true)
-        .await;
-    app.sign_and_confirm(LETTER, "Hidden Person", "h@example.org", false)
-        .await;
+    app.sign_and_confirm(LETTER, "Visible Person", "v@example.org", true).await;
+    app.sign_and_confirm(LETTER, "Hidden Person", "h@example.org", false).await;
     assert_eq!(app.count(LETTER).await, 2);
-    for path in [
-        format!("/letters/{LETTER}"),
-        format!("/letters/{LETTER}/signatures"),
-    ] {
+    for path in [format!("/letters/{LETTER}"), format!("/letters/{LETTER}/signatures")] {
         let page = app.get_text(&path).await;
         assert!(page.contains("Visible Person"), "{path}");
         assert!(!page.contains("Hidden Person"), "{path}");
@@ -89,27 +63,13 @@ async fn the_signer_list_pages_by_keyset_newest_first() {
     let first = app.get_text(&format!("/letters/{LETTER}/signatures")).await;
     assert!(first.contains("Signer 150<") && first.contains("Signer 51<"));
     assert!(!first.contains("Signer 50<"));
-    let older = first
-        .split("rel=\"next\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
+    let older =
+        first.split("rel=\"next\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
     assert_eq!(older, format!("/letters/{LETTER}/signatures?before=51"));
     let second = app.get_text(&older).await;
     assert!(second.contains("Signer 50<") && second.contains("Signer 1<"));
-    assert!(
-        !second.contains("rel=\"next\""),
-        "the last page has no further link"
-    );
-    assert_eq!(
-        app.get(&format!("/letters/{LETTER}/signatures?before=x"))
-            .await
-            .status(),
-        400
-    );
+    assert!(!second.contains("rel=\"next\""), "the last page has no further link");
+    assert_eq!(app.get(&format!("/letters/{LETTER}/signatures?before=x")).await.status(), 400);
 }
 
 #[tokio::test]
@@ -123,18 +83,12 @@ async fn the_home_page_lists_letters_and_pages_use_only_our_own_assets() {
     for path in ["/".to_owned(), format!("/letters/{LETTER}")] {
         let response = app.get(&path).await;
         assert!(
-            response.headers()["content-security-policy"]
-                .to_str()
-                .unwrap()
-                .contains("default-src 'self'")
+            response.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'")
         );
         let page = response.text().await.unwrap();
         assert!(!page.contains("<script"), "pages need no JavaScript");
         for attr in ["src=\"http", "href=\"//", "src=\"//"] {
-            assert!(
-                !page.contains(attr),
-                "{path} loads something from elsewhere ({attr})"
-            );
+            assert!(!page.contains(attr), "{path} loads something from elsewhere ({attr})");
         }
     }
     assert_eq!(app.get_text("/healthz").await, "ok");
@@ -145,18 +99,8 @@ async fn seed_confirmed(app: &TestApp, n: usize) {
     use undersign::domain::{EmailAddress, Signer, Slug};
     use undersign::storage::{ImportedSignature, SealedSignature};
     let state = app.state();
-    let letter = state
-        .store
-        .letter(&Slug::parse(LETTER).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let wrapped = state
-        .store
-        .wrapped_letter_key(letter.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let letter = state.store.letter(&Slug::parse(LETTER).unwrap()).await.unwrap().unwrap();
+    let wrapped = state.store.wrapped_letter_key(letter.id).await.unwrap().unwrap();
     let key = state.keys.unwrap_letter_key(LETTER, &wrapped).unwrap();
     let now = state.clock.now();
     let signatures = (1..=n)

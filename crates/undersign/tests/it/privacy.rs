@@ -3,17 +3,14 @@
 use crate::helpers::{LETTER, TestApp, captured_logs};
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 #[tokio::test]
 async fn no_address_or_token_reaches_the_database_files_or_the_logs() {
     let app = TestApp::spawn().await;
     let email = "very.private.person@example.org";
-    app.sign_and_confirm(LETTER, "Private Person", email, false)
-        .await;
+    app.sign_and_confirm(LETTER, "Private Person", email, false).await;
     // A repeat signature exercises the duplicate path and its mail too.
     let api = serde_json::json!({"name": "Private Person", "email": email, "consent": true});
     assert_eq!(app.sign_api(LETTER, &api).await.status(), 202);
@@ -28,28 +25,16 @@ async fn no_address_or_token_reaches_the_database_files_or_the_logs() {
         if name.starts_with("undersign.sqlite3") {
             let bytes = std::fs::read(&path).unwrap();
             assert!(!contains(&bytes, email), "{name} holds the address");
-            assert!(
-                !contains(&bytes, "very.private.person"),
-                "{name} holds the local part"
-            );
+            assert!(!contains(&bytes, "very.private.person"), "{name} holds the local part");
             assert!(!contains(&bytes, &token), "{name} holds the plain token");
             checked += 1;
         }
     }
-    assert!(
-        checked >= 2,
-        "the database and its WAL were checked ({checked} files)"
-    );
+    assert!(checked >= 2, "the database and its WAL were checked ({checked} files)");
 
     let logs = captured_logs();
-    assert!(
-        logs.contains("signature received"),
-        "the logs were captured"
-    );
-    assert!(
-        !logs.contains("very.private.person"),
-        "the logs hold the address"
-    );
+    assert!(logs.contains("signature received"), "the logs were captured");
+    assert!(!logs.contains("very.private.person"), "the logs hold the address");
     assert!(!logs.contains(&token), "the logs hold the token");
     assert!(!logs.contains("Private Person"), "the logs hold the name");
 }

@@ -6,48 +6,22 @@ use crate::helpers::{LETTER, TestApp, pairs, valid_form};
 async fn signing_then_confirming_through_the_emailed_link_counts_once() {
     let app = TestApp::spawn().await;
 
-    let response = app
-        .sign_form(LETTER, &pairs(&valid_form("anna@example.org")))
-        .await;
+    let response = app.sign_form(LETTER, &pairs(&valid_form("anna@example.org"))).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(
-        response.headers()["location"],
-        format!("/letters/{LETTER}/check-email")
-    );
-    assert!(
-        app.get_text(&format!("/letters/{LETTER}/check-email"))
-            .await
-            .contains("Check your e-mail")
-    );
-    assert_eq!(
-        app.count(LETTER).await,
-        0,
-        "pending signatures do not count"
-    );
+    assert_eq!(response.headers()["location"], format!("/letters/{LETTER}/check-email"));
+    assert!(app.get_text(&format!("/letters/{LETTER}/check-email")).await.contains("Check your e-mail"));
+    assert_eq!(app.count(LETTER).await, 0, "pending signatures do not count");
 
     let mail = app.wait_for_mails(1).await.remove(0);
     assert_eq!(mail.to, "anna@example.org");
     assert!(mail.subject.contains("confirm"), "{}", mail.subject);
     let link = mail.confirmation_link();
-    assert!(
-        link.starts_with(&format!("{}/confirm/", app.address)),
-        "{link}"
-    );
-    assert!(
-        mail.html.contains(&link),
-        "the HTML part carries the same link"
-    );
+    assert!(link.starts_with(&format!("{}/confirm/", app.address)), "{link}");
+    assert!(mail.html.contains(&link), "the HTML part carries the same link");
 
     let page = app.get_text(link.trim_start_matches(&app.address)).await;
-    assert!(
-        page.contains("Confirm my signature"),
-        "the link opens a page with a button"
-    );
-    assert_eq!(
-        app.count(LETTER).await,
-        0,
-        "opening the link alone confirms nothing"
-    );
+    assert!(page.contains("Confirm my signature"), "the link opens a page with a button");
+    assert_eq!(app.count(LETTER).await, 0, "opening the link alone confirms nothing");
 
     let confirmed = app.confirm(&link).await;
     assert!(confirmed.contains("confirmed and counted"), "{confirmed}");
@@ -67,20 +41,12 @@ async fn every_field_mistake_is_explained_next_to_the_field_and_the_input_is_kep
         ("name", "12345", "A name needs at least one letter."),
         ("name", &long, "at most 200 characters"),
         ("email", "", "Please enter your e-mail address"),
-        (
-            "email",
-            "anna-at-example.org",
-            "does not look like an e-mail address",
-        ),
+        ("email", "anna-at-example.org", "does not look like an e-mail address"),
         ("title", &long, "at most 200 characters"),
         ("city", "Mos\u{202E}cow", "invisible or control characters"),
         ("orcid", "0000-0002-1825-0098", "check digit does not match"),
         ("orcid", "12345", "16 digits in four groups"),
-        (
-            "pledge",
-            "We close on Monday",
-            "Only organisations can make a pledge",
-        ),
+        ("pledge", "We close on Monday", "Only organisations can make a pledge"),
         ("consent", "false", "Please tick this box to sign."),
     ];
     for (field, value, message) in cases {
@@ -90,31 +56,16 @@ async fn every_field_mistake_is_explained_next_to_the_field_and_the_input_is_kep
         let response = app.sign_form(LETTER, &pairs(&form)).await;
         assert_eq!(response.status(), 400, "{field}={value:?}");
         let page = response.text().await.unwrap();
-        assert!(
-            page.contains(message),
-            "{field}={value:?} should say {message:?}"
-        );
-        assert!(
-            page.contains(&format!("id=\"f-{field}-error\"")),
-            "the message sits next to {field}"
-        );
-        assert!(
-            page.contains("value=\"Moscow State University\""),
-            "the rest of the input is kept"
-        );
+        assert!(page.contains(message), "{field}={value:?} should say {message:?}");
+        assert!(page.contains(&format!("id=\"f-{field}-error\"")), "the message sits next to {field}");
+        assert!(page.contains("value=\"Moscow State University\""), "the rest of the input is kept");
         if !value.is_empty() && *field != "consent" && *field != "pledge" {
             let shown = value.replace('&', "&amp;").replace('"', "&#34;");
-            assert!(
-                page.contains(&shown),
-                "the wrong {field} is shown for correction"
-            );
+            assert!(page.contains(&shown), "the wrong {field} is shown for correction");
         }
     }
     assert_eq!(app.count(LETTER).await, 0);
-    assert!(
-        crate::helpers::read_outbox(&app.outbox_dir()).is_empty(),
-        "no mail for a refused form"
-    );
+    assert!(crate::helpers::read_outbox(&app.outbox_dir()).is_empty(), "no mail for a refused form");
 }
 
 #[tokio::test]
@@ -138,28 +89,19 @@ async fn field_messages_follow_the_page_language() {
 #[tokio::test]
 async fn signing_again_with_the_same_address_creates_nothing_and_looks_the_same() {
     let app = TestApp::spawn().await;
-    app.sign_and_confirm(LETTER, "Anna Petrova", "anna@example.org", true)
-        .await;
+    app.sign_and_confirm(LETTER, "Anna Petrova", "anna@example.org", true).await;
 
-    let first = app
-        .sign_form(LETTER, &pairs(&valid_form("someone-new@example.org")))
-        .await;
-    let again = app
-        .sign_form(LETTER, &pairs(&valid_form("ANNA@Example.org")))
-        .await;
+    let first = app.sign_form(LETTER, &pairs(&valid_form("someone-new@example.org"))).await;
+    let again = app.sign_form(LETTER, &pairs(&valid_form("ANNA@Example.org"))).await;
     assert_eq!(first.status(), again.status());
     assert_eq!(first.headers()["location"], again.headers()["location"]);
 
     let mails = app.wait_for_mails(3).await;
-    let repeat = mails
-        .iter()
-        .find(|m| m.to.eq_ignore_ascii_case("anna@example.org") && m.subject.contains("already"));
+    let repeat =
+        mails.iter().find(|m| m.to.eq_ignore_ascii_case("anna@example.org") && m.subject.contains("already"));
     let repeat = repeat.expect("the repeat signer is told by e-mail");
     assert!(repeat.text.contains("already signed"));
-    assert!(
-        !repeat.text.contains("/confirm/"),
-        "no new link for a confirmed signature"
-    );
+    assert!(!repeat.text.contains("/confirm/"), "no new link for a confirmed signature");
     assert_eq!(app.count(LETTER).await, 1);
 }
 
@@ -213,19 +155,10 @@ async fn a_form_that_cannot_be_read_gets_a_friendly_400_and_an_oversized_one_413
 async fn a_closed_letter_takes_no_signatures() {
     let app = TestApp::spawn().await;
     let slug = undersign::domain::Slug::parse(LETTER).unwrap();
-    assert!(
-        undersign::publishing::close_letter(app.state(), &slug)
-            .await
-            .unwrap()
-    );
+    assert!(undersign::publishing::close_letter(app.state(), &slug).await.unwrap());
     let page = app.get_text(&format!("/letters/{LETTER}")).await;
     assert!(page.contains("This letter is closed"));
-    assert!(
-        !page.contains("<form method=\"post\""),
-        "no sign form on a closed letter"
-    );
-    let response = app
-        .sign_form(LETTER, &pairs(&valid_form("late@example.org")))
-        .await;
+    assert!(!page.contains("<form method=\"post\""), "no sign form on a closed letter");
+    let response = app.sign_form(LETTER, &pairs(&valid_form("late@example.org"))).await;
     assert_eq!(response.status(), 409);
 }

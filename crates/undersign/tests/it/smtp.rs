@@ -17,11 +17,7 @@ struct SmtpServer {
 
 impl SmtpServer {
     async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         Self::start_on(port).await
     }
 
@@ -29,10 +25,7 @@ impl SmtpServer {
         let Ok(entries) = std::fs::read_dir(self.maildir.path().join("Maildir/new")) else {
             return Vec::new();
         };
-        entries
-            .filter_map(Result::ok)
-            .map(|e| std::fs::read(e.path()).unwrap())
-            .collect()
+        entries.filter_map(Result::ok).map(|e| std::fs::read(e.path()).unwrap()).collect()
     }
 }
 
@@ -76,19 +69,12 @@ async fn confirmation_mail_is_delivered_over_smtp_and_its_link_works() {
     assert!(String::from_utf8_lossy(&received[0]).contains("letters@example.org"));
     app.confirm(&mail.confirmation_link()).await;
     assert_eq!(app.count(LETTER).await, 1);
-    assert!(
-        crate::helpers::read_outbox(&app.outbox_dir()).is_empty(),
-        "nothing went to the file outbox"
-    );
+    assert!(crate::helpers::read_outbox(&app.outbox_dir()).is_empty(), "nothing went to the file outbox");
 }
 
 #[tokio::test]
 async fn mail_waits_in_the_outbox_while_the_smtp_server_is_down_and_goes_out_later() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let app = TestApp::spawn_with(|config| {
         config.mail.transport = MailTransportConfig::Smtp(SmtpConfig {
             host: "127.0.0.1".into(),
@@ -100,11 +86,7 @@ async fn mail_waits_in_the_outbox_while_the_smtp_server_is_down_and_goes_out_lat
     })
     .await;
     let form = valid_form("patient@example.org");
-    assert_eq!(
-        app.sign_form(LETTER, &pairs(&form)).await.status(),
-        303,
-        "signing does not wait for mail"
-    );
+    assert_eq!(app.sign_form(LETTER, &pairs(&form)).await.status(), 303, "signing does not wait for mail");
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     // The first attempt failed; the job is due again 30 s later on the app's clock.
@@ -138,17 +120,12 @@ impl SmtpServer {
             .arg(maildir.path().join("Maildir"))
             .stdout(Stdio::null())
             .spawn()
-            .expect("python3-aiosmtpd is installed");
+            .expect("python3-aiosmtpd is installed by .ci/run (apt-get install python3-aiosmtpd)");
+        // Owned from here on, so a failed start still stops the process.
+        let server = Self { child, port, maildir };
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Self {
-                    child,
-                    port,
-                    maildir,
-                };
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

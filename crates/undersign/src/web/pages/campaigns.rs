@@ -15,32 +15,14 @@ use crate::web::views::{
 };
 
 /// Campaigns first, then letters that belong to no campaign.
-pub async fn show_home(
-    State(state): State<Arc<AppState>>,
-    Lang(lang): Lang,
-) -> Result<Response, PageError> {
+pub async fn show_home(State(state): State<Arc<AppState>>, Lang(lang): Lang) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
-    let campaigns = state
-        .store
-        .campaigns()
-        .await
-        .map_err(|e| PageError::internal(lang, e))?;
-    let letters = state
-        .store
-        .letters()
-        .await
-        .map_err(|e| PageError::internal(lang, e))?;
+    let campaigns = state.store.campaigns().await.map_err(|e| PageError::internal(lang, e))?;
+    let letters = state.store.letters().await.map_err(|e| PageError::internal(lang, e))?;
     let view = HomeView {
         page: PageMeta::new(tr, "/", tr.t("site-name")),
-        campaigns: campaigns
-            .iter()
-            .map(|c| CampaignCard::new(&tr, c))
-            .collect(),
-        letters: letters
-            .iter()
-            .filter(|l| l.campaign.is_none())
-            .map(|l| LetterCard::new(&tr, l))
-            .collect(),
+        campaigns: campaigns.iter().map(|c| CampaignCard::new(&tr, c)).collect(),
+        letters: letters.iter().filter(|l| l.campaign.is_none()).map(|l| LetterCard::new(&tr, l)).collect(),
     };
     render(lang, &view)
 }
@@ -54,11 +36,7 @@ pub async fn show_campaign(
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
     let slug = parse_slug(lang, &slug)?;
-    let found = state
-        .store
-        .campaign(&slug)
-        .await
-        .map_err(|e| PageError::internal(lang, e))?;
+    let found = state.store.campaign(&slug).await.map_err(|e| PageError::internal(lang, e))?;
     let campaign = found.ok_or_else(|| PageError::not_found(lang))?;
     let timeline = campaign
         .campaign
@@ -74,11 +52,7 @@ pub async fn show_campaign(
         })
         .collect();
     let view = CampaignView {
-        page: PageMeta::new(
-            tr,
-            &format!("/campaigns/{slug}"),
-            campaign.campaign.title.clone(),
-        ),
+        page: PageMeta::new(tr, &format!("/campaigns/{slug}"), campaign.campaign.title.clone()),
         campaign: CampaignCard::new(&tr, &campaign),
         timeline,
     };

@@ -31,35 +31,19 @@ pub async fn show_confirmation(
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
-    let found = signing::inspect_token(&state, &token)
-        .await
-        .map_err(|e| PageError::internal(lang, e))?;
+    let found = signing::inspect_token(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
     let (letter, state) = match found {
-        TokenState::Pending { letter } => (
-            letter,
-            ConfirmState::Ready {
-                action: format!("/confirm/{token}"),
-            },
-        ),
-        TokenState::AlreadyConfirmed { letter, seq } => (
-            letter,
-            ConfirmState::Confirmed {
-                seq_text: tr.number(seq),
-                already: true,
-            },
-        ),
+        TokenState::Pending { letter } => {
+            (letter, ConfirmState::Ready { action: format!("/confirm/{token}") })
+        }
+        TokenState::AlreadyConfirmed { letter, seq } => {
+            (letter, ConfirmState::Confirmed { seq_text: tr.number(seq), already: true })
+        }
         TokenState::Expired => return Ok(expired(lang)),
         TokenState::Unknown => return Err(PageError::not_found(lang)),
     };
     let page = meta(tr);
-    render(
-        lang,
-        &ConfirmView {
-            letter: LetterCard::new(&tr, &letter),
-            page,
-            state,
-        },
-    )
+    render(lang, &ConfirmView { letter: LetterCard::new(&tr, &letter), page, state })
 }
 
 pub async fn confirm_signature(
@@ -68,18 +52,14 @@ pub async fn confirm_signature(
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
-    let result = signing::confirm_signature(&state, &token)
-        .await
-        .map_err(|e| PageError::internal(lang, e))?;
+    let result =
+        signing::confirm_signature(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
     let confirmed = match result {
         Ok(confirmed) => confirmed,
         Err(ConfirmRefusal::UnknownToken) => return Err(PageError::not_found(lang)),
         Err(ConfirmRefusal::Expired) => return Ok(expired(lang)),
         Err(ConfirmRefusal::LetterClosed) => {
-            return Err(PageError {
-                lang,
-                kind: PageErrorKind::LetterClosed,
-            });
+            return Err(PageError { lang, kind: PageErrorKind::LetterClosed });
         }
     };
     let letter = state

@@ -17,19 +17,14 @@ use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;
 use crate::web::markdown;
 use crate::web::views::{
-    CheckEmailView, LetterCard, LetterView, PageMeta, SignFormView, SignaturesView, SignerRow,
-    format_date,
+    CheckEmailView, LetterCard, LetterView, PageMeta, SignFormView, SignaturesView, SignerRow, format_date,
 };
 
 /// Signers shown under the letter; the rest are on the list pages.
 const RECENT: u32 = 20;
 const PAGE_SIZE: u32 = 100;
 
-async fn load_letter(
-    state: &AppState,
-    lang: Language,
-    raw_slug: &str,
-) -> Result<Letter, PageError> {
+async fn load_letter(state: &AppState, lang: Language, raw_slug: &str) -> Result<Letter, PageError> {
     let slug = parse_slug(lang, raw_slug)?;
     state
         .store
@@ -53,11 +48,7 @@ async fn letter_page(
         .await
         .map_err(|e| PageError::internal(lang, e))?;
     Ok(LetterView {
-        page: PageMeta::new(
-            tr,
-            &format!("/letters/{}", letter.slug),
-            letter.title.clone(),
-        ),
+        page: PageMeta::new(tr, &format!("/letters/{}", letter.slug), letter.title.clone()),
         letter: LetterCard::new(&tr, letter),
         addressee: letter.addressee.clone(),
         language: letter.language.as_str().to_owned(),
@@ -75,11 +66,8 @@ pub async fn show_letter(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let letter = load_letter(&state, lang, &slug).await?;
-    let blank = SignatureSubmission {
-        show_name: true,
-        organisation: letter.organisations,
-        ..Default::default()
-    };
+    let blank =
+        SignatureSubmission { show_name: true, organisation: letter.organisations, ..Default::default() };
     let view = letter_page(&state, lang, &letter, &blank, &FieldErrors::default()).await?;
     render(lang, &view)
 }
@@ -101,19 +89,14 @@ pub async fn sign_letter(
         },
     })?;
     match signing::submit_signature(&state, &letter.slug, &submission, lang).await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/letters/{}/check-email", letter.slug)).into_response())
-        }
+        Ok(()) => Ok(Redirect::to(&format!("/letters/{}/check-email", letter.slug)).into_response()),
         Err(SignError::Invalid(errors)) => {
             let view = letter_page(&state, lang, &letter, &submission, &errors).await?;
             let page = render(lang, &view)?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
         Err(SignError::UnknownLetter) => Err(PageError::not_found(lang)),
-        Err(SignError::LetterClosed) => Err(PageError {
-            lang,
-            kind: PageErrorKind::LetterClosed,
-        }),
+        Err(SignError::LetterClosed) => Err(PageError { lang, kind: PageErrorKind::LetterClosed }),
         Err(SignError::Internal(error)) => Err(PageError::internal(lang, error)),
     }
 }
@@ -126,11 +109,7 @@ pub async fn show_check_email(
     let tr = Translator::new(lang);
     let letter = load_letter(&state, lang, &slug).await?;
     let view = CheckEmailView {
-        page: PageMeta::new(
-            tr,
-            &format!("/letters/{}/check-email", letter.slug),
-            tr.t("check-email-title"),
-        ),
+        page: PageMeta::new(tr, &format!("/letters/{}/check-email", letter.slug), tr.t("check-email-title")),
         letter: LetterCard::new(&tr, &letter),
     };
     render(lang, &view)
@@ -149,10 +128,7 @@ pub async fn list_signatures(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
-    let Query(query) = query.map_err(|_| PageError {
-        lang,
-        kind: PageErrorKind::BadRequest,
-    })?;
+    let Query(query) = query.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
     let letter = load_letter(&state, lang, &slug).await?;
     let rows = state
         .store
@@ -170,11 +146,7 @@ pub async fn list_signatures(
             tr.t1("signatures-title", "title", &letter.title),
         ),
         letter: LetterCard::new(&tr, &letter),
-        rows: rows
-            .iter()
-            .take(PAGE_SIZE as usize)
-            .map(SignerRow::new)
-            .collect(),
+        rows: rows.iter().take(PAGE_SIZE as usize).map(SignerRow::new).collect(),
         older_link,
     };
     render(lang, &view)
