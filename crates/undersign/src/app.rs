@@ -13,6 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::InstanceKeys;
 use crate::mail::{MailTransport, MailWorker};
+use crate::rate_limit::SignRateLimiter;
 use crate::signing::LetterKeyCache;
 use crate::storage::{SqliteStore, Store};
 use crate::web;
@@ -26,6 +27,7 @@ pub struct AppState {
     /// Wakes the mail worker when a job was queued.
     pub mail_wake: Arc<Notify>,
     pub letter_keys: LetterKeyCache,
+    pub sign_limiter: SignRateLimiter,
 }
 
 impl AppState {
@@ -39,10 +41,11 @@ impl AppState {
         Ok(Arc::new(Self {
             store: Arc::new(store),
             keys: Arc::new(keys),
-            config: Arc::new(config),
             clock,
             mail_wake: Arc::new(Notify::new()),
             letter_keys: LetterKeyCache::default(),
+            sign_limiter: SignRateLimiter::new(&config.limits),
+            config: Arc::new(config),
         }))
     }
 
@@ -83,7 +86,7 @@ impl Application {
         let router = web::router(state.clone());
         let mut server_shutdown = shutdown_rx;
         let server = tokio::spawn(async move {
-            axum::serve(listener, router)
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async move {
                     let _ = server_shutdown.wait_for(|stop| *stop).await;
                 })

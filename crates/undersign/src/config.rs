@@ -20,6 +20,26 @@ pub struct Config {
     pub public_url: Url,
     pub mail: MailConfig,
     pub log_format: LogFormat,
+    pub limits: SignLimits,
+    /// A header set by the reverse proxy that holds the client's address
+    /// (e.g. `X-Real-IP`). Only set it when a proxy you run always sets it.
+    pub client_ip_header: Option<String>,
+}
+
+/// How many signatures one network (IPv4 /24, IPv6 /48) may submit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignLimits {
+    /// Sustained rate.
+    pub per_hour_per_network: u32,
+    /// How many may come at once before the sustained rate applies.
+    pub burst_per_network: u32,
+}
+
+impl Default for SignLimits {
+    /// Generous: a university or an office signs from behind one address.
+    fn default() -> Self {
+        Self { per_hour_per_network: 120, burst_per_network: 30 }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +96,16 @@ struct FileConfig {
     mail: FileMail,
     #[serde(default)]
     log: FileLog,
+    #[serde(default)]
+    limits: FileLimits,
+    client_ip_header: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    signatures_per_hour_per_network: Option<u32>,
+    signature_burst_per_network: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +181,8 @@ impl Config {
             public_url: default_public_url(listen),
             mail: MailConfig { from: default_from(), transport: MailTransportConfig::File },
             log_format: LogFormat::Text,
+            limits: SignLimits::default(),
+            client_ip_header: None,
         }
     }
 
@@ -196,6 +228,13 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
     set(&mut file.mail.smtp.username, "UNDERSIGN_SMTP_USERNAME");
     set(&mut file.mail.smtp.password, "UNDERSIGN_SMTP_PASSWORD");
     set(&mut file.log.format, "UNDERSIGN_LOG_FORMAT");
+    set(&mut file.client_ip_header, "UNDERSIGN_CLIENT_IP_HEADER");
+    if let Some(n) = env("UNDERSIGN_SIGNATURES_PER_HOUR_PER_NETWORK").and_then(|v| v.parse().ok()) {
+        file.limits.signatures_per_hour_per_network = Some(n);
+    }
+    if let Some(n) = env("UNDERSIGN_SIGNATURE_BURST_PER_NETWORK").and_then(|v| v.parse().ok()) {
+        file.limits.signature_burst_per_network = Some(n);
+    }
     if let Some(port) = env("UNDERSIGN_SMTP_PORT").and_then(|p| p.parse().ok()) {
         file.mail.smtp.port = Some(port);
     }
@@ -266,12 +305,32 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         "json" => LogFormat::Json,
         other => bail!("log.format {other:?} must be text or json"),
     };
+    let defaults = SignLimits::default();
+    let limits = SignLimits {
+        per_hour_per_network: file
+            .limits
+            .signatures_per_hour_per_network
+            .unwrap_or(defaults.per_hour_per_network),
+        burst_per_network: file.limits.signature_burst_per_network.unwrap_or(defaults.burst_per_network),
+    };
+    if limits.per_hour_per_network == 0 || limits.burst_per_network == 0 {
+        bail!(
+            "limits.signatures_per_hour_per_network and limits.signature_burst_per_network must be at least 1"
+        );
+    }
+    if let Some(header) = &file.client_ip_header
+        && axum::http::HeaderName::from_bytes(header.as_bytes()).is_err()
+    {
+        bail!("client_ip_header {header:?} is not a valid header name");
+    }
     Ok(Config {
         data_dir: file.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
         listen,
         public_url,
         mail: MailConfig { from, transport },
         log_format,
+        limits,
+        client_ip_header: file.client_ip_header.map(|h| h.to_ascii_lowercase()),
     })
 }
 

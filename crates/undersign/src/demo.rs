@@ -34,7 +34,8 @@ struct DemoLetter {
     affiliations: &'static [&'static str],
 }
 
-const DEMO_NOTE: &str = "*This is a demonstration letter of the undersign demo. Its text was written for the demo; the signers are generated and are not real people.*";
+const DEMO_NOTE_EN: &str = "*This is a demonstration letter of the undersign demo. Its text was written for the demo; the signers are generated and are not real people.*";
+const DEMO_NOTE_RU: &str = "*Это демонстрационное письмо undersign. Текст написан для демонстрации; подписавшие сгенерированы и не являются реальными людьми.*";
 
 const LETTERS: &[DemoLetter] = &[
     DemoLetter {
@@ -343,7 +344,11 @@ fn draft(letter: &DemoLetter) -> LetterDraft {
         addressee: letter.addressee.to_owned(),
         community: Community::parse(letter.community).expect("demo community is valid"),
         language: LetterLanguage::parse(letter.language).expect("demo language is valid"),
-        body: format!("{}\n\n{DEMO_NOTE}", letter.body),
+        body: format!(
+            "{}\n\n{}",
+            letter.body,
+            if letter.language == "ru" { DEMO_NOTE_RU } else { DEMO_NOTE_EN }
+        ),
         organisations: letter.organisations,
         campaign: Some(Slug::parse(CAMPAIGN_SLUG).expect("demo slug is valid")),
         pull_quote: Some(letter.pull_quote.to_owned()),
@@ -413,7 +418,8 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
                     country: Some("Russia".to_owned()),
                     orcid: None,
                     signer,
-                    show_name: !rng.gen_bool(0.1),
+                    // Organisations sign to be seen; about one person in ten withholds.
+                    show_name: letter.organisations || !rng.gen_bool(0.1),
                     language: if rng.gen_bool(0.5) { Language::Ru } else { Language::En },
                 },
                 confirmed_at: start + offset,

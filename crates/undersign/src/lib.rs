@@ -11,6 +11,7 @@
 //! - [`mail`]: the outbox worker, the e-mails, the file and SMTP transports.
 //! - [`i18n`]: languages, Fluent texts (`locales/`), number formatting.
 //! - [`demo`]: the demo campaign; [`letter_file`]: letters from Markdown files.
+//! - [`rate_limit`]: per-network limits on signing.
 //! - [`app`]: wiring and graceful shutdown; [`config`]: settings;
 //!   [`telemetry`]: logs.
 
@@ -24,6 +25,7 @@ pub mod i18n;
 pub mod letter_file;
 pub mod mail;
 pub mod publishing;
+pub mod rate_limit;
 pub mod signing;
 pub mod storage;
 pub mod telemetry;

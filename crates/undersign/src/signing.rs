@@ -3,6 +3,7 @@
 //! the messages are the same on both.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::app::AppState;
@@ -22,6 +23,9 @@ pub enum SignError {
     LetterClosed,
     #[error("{0}")]
     Invalid(FieldErrors),
+    /// This network submitted too many signatures; it may try again after the wait.
+    #[error("too many signatures from this network")]
+    RateLimited(std::time::Duration),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -61,11 +65,13 @@ pub async fn submit_signature(
     slug: &Slug,
     submission: &SignatureSubmission,
     language: Language,
+    client: IpAddr,
 ) -> Result<(), SignError> {
     let letter = state.store.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
     if !letter.accepts_signatures() {
         return Err(SignError::LetterClosed);
     }
+    state.sign_limiter.check(client).map_err(SignError::RateLimited)?;
     let signature = NewSignature::try_from(submission).map_err(SignError::Invalid)?;
     let key = state.letter_keys.get(state, &letter).await?;
     let email_lookup = state.keys.email_lookup(letter.id, &signature.email);

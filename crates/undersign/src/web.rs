@@ -6,6 +6,7 @@
 
 mod api;
 mod assets;
+mod client_ip;
 mod errors;
 mod lang;
 mod markdown;

@@ -143,7 +143,10 @@ error-page-link-expired-body = Confirmation links are valid for 7 days. Please s
 error-page-method-not-allowed-title = Not possible here
 error-page-method-not-allowed-body = This address does not accept this kind of request.
 error-page-too-many-title = Too many attempts
-error-page-too-many-body = Please wait a little and try again.
+error-page-too-many-body = { $count ->
+    [one] Too many signatures came from your network in a short time. Please try again in a minute.
+   *[other] Too many signatures came from your network in a short time. Please try again in { $formatted } minutes.
+}
 
 ## API errors
 api-error-letter_not_found = There is no letter with this slug.

@@ -149,7 +149,11 @@ error-page-link-expired-body = Ссылки для подтверждения д
 error-page-method-not-allowed-title = Так нельзя
 error-page-method-not-allowed-body = Этот адрес не принимает такой запрос.
 error-page-too-many-title = Слишком много попыток
-error-page-too-many-body = Пожалуйста, подождите немного и попробуйте снова.
+error-page-too-many-body = { $count ->
+    [one] Из вашей сети за короткое время пришло слишком много подписей. Попробуйте снова через { $formatted } минуту.
+    [few] Из вашей сети за короткое время пришло слишком много подписей. Попробуйте снова через { $formatted } минуты.
+   *[many] Из вашей сети за короткое время пришло слишком много подписей. Попробуйте снова через { $formatted } минут.
+}
 
 ## API errors
 api-error-letter_not_found = Письма с таким адресом нет.

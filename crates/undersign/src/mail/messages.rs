@@ -75,3 +75,50 @@ pub fn render_message(
         .subject(subject)
         .multipart(MultiPart::alternative_plain_html(text, html))?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Language;
+
+    fn render(lang: Language, content: &MessageContent<'_>) -> String {
+        let to = EmailAddress::parse("anna@example.org").unwrap();
+        let message =
+            render_message(&Translator::new(lang), "Letters <letters@example.org>", &to, content).unwrap();
+        String::from_utf8(message.formatted()).unwrap()
+    }
+
+    #[test]
+    fn the_confirmation_mail_has_a_text_and_an_html_part_in_the_signers_language() {
+        let content = MessageContent::Confirm {
+            letter_title: "Учёные о приговоре",
+            letter_url: "https://letters.example.org/letters/scientists",
+            link: "https://letters.example.org/confirm/TOKEN",
+        };
+        let russian = render(Language::Ru, &content);
+        assert!(russian.contains("multipart/alternative"));
+        assert!(russian.contains("text/plain") && russian.contains("text/html"));
+        assert!(russian.contains("Subject: =?utf-8?"), "the subject is encoded");
+        let parsed = mail_parser::MessageParser::default().parse(russian.as_bytes()).unwrap();
+        assert_eq!(parsed.subject(), Some("Подтвердите подпись: Учёные о приговоре"));
+        let text = parsed.body_text(0).unwrap();
+        assert!(
+            text.contains("Чтобы подтвердить подпись")
+                && text.contains("https://letters.example.org/confirm/TOKEN")
+        );
+    }
+
+    #[test]
+    fn titles_are_escaped_in_the_html_part() {
+        let content = MessageContent::AlreadySigned {
+            letter_title: "<script>x</script> & co",
+            letter_url: "https://letters.example.org/letters/x",
+        };
+        let raw = render(Language::En, &content);
+        let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let html = parsed.body_html(0).unwrap();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"), "{html}");
+        assert!(parsed.body_text(0).unwrap().contains("You have already signed it"));
+    }
+}

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::domain::{Letter, SignatureSubmission, Slug};
 use crate::signing::{self, SignError};
+use crate::web::client_ip::ClientIp;
 use crate::web::errors::ApiError;
 use crate::web::lang::Lang;
 
@@ -131,17 +132,19 @@ pub async fn create_signature(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
+    ClientIp(client): ClientIp,
     body: Result<Json<SignRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
     let Json(request) = body.map_err(|rejection| json_rejection(rejection, lang))?;
     let submission = SignatureSubmission::from(request);
-    match signing::submit_signature(&state, &slug, &submission, lang).await {
+    match signing::submit_signature(&state, &slug, &submission, lang, client).await {
         Ok(()) => Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "ok": true }))).into_response()),
         Err(SignError::Invalid(errors)) => Err(ApiError::validation(&errors, lang)),
         Err(SignError::UnknownLetter) => Err(not_found()),
         Err(SignError::LetterClosed) => Err(ApiError::general(StatusCode::CONFLICT, "letter_closed", lang)),
+        Err(SignError::RateLimited(wait)) => Err(ApiError::rate_limited(lang, wait)),
         Err(SignError::Internal(error)) => Err(ApiError::internal(lang, error)),
     }
 }

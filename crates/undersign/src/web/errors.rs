@@ -27,6 +27,8 @@ pub enum PageErrorKind {
     PayloadTooLarge,
     /// The letter no longer takes signatures.
     LetterClosed,
+    /// Too many signatures from this network; try again after the wait.
+    TooManyRequests(std::time::Duration),
     Internal(anyhow::Error),
 }
 
@@ -47,6 +49,7 @@ impl IntoResponse for PageError {
             PageErrorKind::BadRequest => (StatusCode::BAD_REQUEST, "bad-request"),
             PageErrorKind::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
             PageErrorKind::LetterClosed => (StatusCode::CONFLICT, "letter-closed"),
+            PageErrorKind::TooManyRequests(wait) => return rate_limited_page(self.lang, *wait),
             PageErrorKind::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error while rendering a page");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -56,15 +59,41 @@ impl IntoResponse for PageError {
     }
 }
 
+/// Whole minutes to wait, rounded up, at least one.
+pub fn minutes_to_wait(wait: std::time::Duration) -> u64 {
+    wait.as_secs().div_ceil(60).max(1)
+}
+
+fn retry_after(wait: std::time::Duration) -> [(axum::http::HeaderName, String); 1] {
+    [(axum::http::header::RETRY_AFTER, wait.as_secs().max(1).to_string())]
+}
+
+/// 429 with `Retry-After` and, in words, how long to wait.
+fn rate_limited_page(lang: Language, wait: std::time::Duration) -> Response {
+    let tr = Translator::new(lang);
+    let message = tr.count("error-page-too-many-body", minutes_to_wait(wait));
+    let page = render_error_page_with(lang, StatusCode::TOO_MANY_REQUESTS, "too-many", Some(message));
+    (retry_after(wait), page).into_response()
+}
+
 /// The friendly error page, for handlers and for the fallbacks.
 pub fn render_error_page(lang: Language, status: StatusCode, key: &str) -> Response {
+    render_error_page_with(lang, status, key, None)
+}
+
+fn render_error_page_with(
+    lang: Language,
+    status: StatusCode,
+    key: &str,
+    message: Option<String>,
+) -> Response {
     let tr = Translator::new(lang);
     let heading = tr.t(&format!("error-page-{key}-title"));
     let view = ErrorView {
         page: PageMeta::new(tr, "/", heading.clone()),
         status: status.as_u16(),
         heading,
-        message: tr.t(&format!("error-page-{key}-body")),
+        message: message.unwrap_or_else(|| tr.t(&format!("error-page-{key}-body"))),
     };
     match view.render() {
         Ok(html) => (status, Html(html)).into_response(),
@@ -80,6 +109,8 @@ pub fn render_error_page(lang: Language, status: StatusCode, key: &str) -> Respo
 pub struct ApiError {
     pub status: StatusCode,
     pub errors: Vec<ApiErrorItem>,
+    /// Sent as `Retry-After` (429).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,6 +136,20 @@ impl ApiError {
                 code,
                 detail: Translator::new(lang).t(&format!("api-error-{code}")),
             }],
+            retry_after: None,
+        }
+    }
+
+    pub fn rate_limited(lang: Language, wait: std::time::Duration) -> Self {
+        let tr = Translator::new(lang);
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            errors: vec![ApiErrorItem {
+                field: None,
+                code: "rate_limited",
+                detail: tr.count("error-page-too-many-body", minutes_to_wait(wait)),
+            }],
+            retry_after: Some(wait),
         }
     }
 
@@ -120,6 +165,7 @@ impl ApiError {
                     detail: field_error_message(&tr, e),
                 })
                 .collect(),
+            retry_after: None,
         }
     }
 
@@ -132,6 +178,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ApiErrorBody { errors: &self.errors })).into_response()
+        let body = (self.status, Json(ApiErrorBody { errors: &self.errors }));
+        match self.retry_after {
+            Some(wait) => (retry_after(wait), body).into_response(),
+            None => body.into_response(),
+        }
     }
 }

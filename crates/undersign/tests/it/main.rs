@@ -10,5 +10,6 @@ mod demo;
 mod pages;
 mod persistence;
 mod privacy;
+mod rate_limits;
 mod signing_form;
 mod smtp;

@@ -129,3 +129,18 @@ async fn seed_confirmed(app: &TestApp, n: usize) {
         .collect();
     state.store.import_confirmed(signatures).await.unwrap();
 }
+
+#[tokio::test]
+async fn an_internal_failure_shows_a_friendly_500_without_internals_and_is_logged() {
+    let app = TestApp::spawn().await;
+    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
+    db.execute_batch("DROP TABLE outbox; DROP TABLE signatures").unwrap();
+    let response = app.get(&format!("/letters/{LETTER}")).await;
+    assert_eq!(response.status(), 500);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Something went wrong on our side"));
+    assert!(!page.contains("signatures:") && !page.contains("no such table"), "no internals shown");
+    let logs = crate::helpers::captured_logs();
+    let line = logs.lines().find(|l| l.contains("internal error while rendering a page")).unwrap_or_default();
+    assert!(line.contains("no such table: signatures"), "the cause is logged: {line}");
+}

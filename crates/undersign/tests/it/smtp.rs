@@ -21,6 +21,18 @@ impl SmtpServer {
         Self::start_on(port).await
     }
 
+    /// Waits up to ten seconds for at least one message.
+    async fn wait_for_messages(&self) -> Vec<Vec<u8>> {
+        for _ in 0..100 {
+            let received = self.received();
+            if !received.is_empty() {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Vec::new()
+    }
+
     fn received(&self) -> Vec<Vec<u8>> {
         let Ok(entries) = std::fs::read_dir(self.maildir.path().join("Maildir/new")) else {
             return Vec::new();
@@ -36,33 +48,31 @@ impl Drop for SmtpServer {
     }
 }
 
+/// Plain SMTP to the loopback server (no TLS: it has no certificate).
+fn smtp_on(port: u16) -> MailTransportConfig {
+    MailTransportConfig::Smtp(SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        tls: SmtpTls::None,
+        username: None,
+        password: None,
+    })
+}
+
 #[tokio::test]
 async fn confirmation_mail_is_delivered_over_smtp_and_its_link_works() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
     let app = TestApp::spawn_with(|config| {
         config.mail.from = "Open letters <letters@example.org>".into();
-        config.mail.transport = MailTransportConfig::Smtp(SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            tls: SmtpTls::None,
-            username: None,
-            password: None,
-        });
+        config.mail.transport = smtp_on(port);
     })
     .await;
 
     let form = valid_form("smtp-signer@example.org");
     assert_eq!(app.sign_form(LETTER, &pairs(&form)).await.status(), 303);
 
-    let mut received = Vec::new();
-    for _ in 0..100 {
-        received = smtp.received();
-        if !received.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let received = smtp.wait_for_messages().await;
     assert_eq!(received.len(), 1, "one message reached the SMTP server");
     let mail = parse_mail(&received[0]);
     assert_eq!(mail.to, "smtp-signer@example.org");
@@ -75,16 +85,7 @@ async fn confirmation_mail_is_delivered_over_smtp_and_its_link_works() {
 #[tokio::test]
 async fn mail_waits_in_the_outbox_while_the_smtp_server_is_down_and_goes_out_later() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let app = TestApp::spawn_with(|config| {
-        config.mail.transport = MailTransportConfig::Smtp(SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            tls: SmtpTls::None,
-            username: None,
-            password: None,
-        });
-    })
-    .await;
+    let app = TestApp::spawn_with(|config| config.mail.transport = smtp_on(port)).await;
     let form = valid_form("patient@example.org");
     assert_eq!(app.sign_form(LETTER, &pairs(&form)).await.status(), 303, "signing does not wait for mail");
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -93,14 +94,7 @@ async fn mail_waits_in_the_outbox_while_the_smtp_server_is_down_and_goes_out_lat
     let smtp = SmtpServer::start_on(port).await;
     app.clock.advance(time::Duration::seconds(31));
     app.state().mail_wake.notify_one();
-    let mut received = Vec::new();
-    for _ in 0..100 {
-        received = smtp.received();
-        if !received.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let received = smtp.wait_for_messages().await;
     assert_eq!(received.len(), 1, "the retry delivered the message");
 }
 

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::domain::{FieldErrors, Letter, SignatureSubmission, Slug, signature_limits};
 use crate::i18n::{Language, Translator};
 use crate::signing::{self, SignError};
+use crate::web::client_ip::ClientIp;
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;
 use crate::web::markdown;
@@ -78,6 +79,7 @@ pub async fn sign_letter(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
+    ClientIp(client): ClientIp,
     form: Result<Form<SignatureSubmission>, FormRejection>,
 ) -> Result<Response, PageError> {
     let letter = load_letter(&state, lang, &slug).await?;
@@ -88,7 +90,7 @@ pub async fn sign_letter(
             _ => PageErrorKind::BadRequest,
         },
     })?;
-    match signing::submit_signature(&state, &letter.slug, &submission, lang).await {
+    match signing::submit_signature(&state, &letter.slug, &submission, lang, client).await {
         Ok(()) => Ok(Redirect::to(&format!("/letters/{}/check-email", letter.slug)).into_response()),
         Err(SignError::Invalid(errors)) => {
             let view = letter_page(&state, lang, &letter, &submission, &errors).await?;
@@ -97,6 +99,9 @@ pub async fn sign_letter(
         }
         Err(SignError::UnknownLetter) => Err(PageError::not_found(lang)),
         Err(SignError::LetterClosed) => Err(PageError { lang, kind: PageErrorKind::LetterClosed }),
+        Err(SignError::RateLimited(wait)) => {
+            Err(PageError { lang, kind: PageErrorKind::TooManyRequests(wait) })
+        }
         Err(SignError::Internal(error)) => Err(PageError::internal(lang, error)),
     }
 }
