@@ -11,7 +11,8 @@ use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::crypto::InstanceKeys;
+use crate::crypto::{InstanceKeys, LogKey};
+use crate::log::LetterLogs;
 use crate::mail::{MailTransport, MailWorker};
 use crate::rate_limit::SignRateLimiter;
 use crate::signing::LetterKeyCache;
@@ -28,6 +29,12 @@ pub struct AppState {
     pub mail_wake: Arc<Notify>,
     pub letter_keys: LetterKeyCache,
     pub sign_limiter: SignRateLimiter,
+    /// Signs every letter's checkpoints.
+    pub log_key: LogKey,
+    /// Each letter's Merkle tree.
+    pub logs: LetterLogs,
+    /// Wakes the log integrator when an entry was queued.
+    pub log_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -36,6 +43,7 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
         let keys = InstanceKeys::load_or_create(&config.keys_dir())?;
+        let log_key = LogKey::load_or_create(&config.keys_dir())?;
         let store = SqliteStore::open(&config.database_path())
             .with_context(|| format!("opening database {}", config.database_path().display()))?;
         Ok(Arc::new(Self {
@@ -45,6 +53,9 @@ impl AppState {
             mail_wake: Arc::new(Notify::new()),
             letter_keys: LetterKeyCache::default(),
             sign_limiter: SignRateLimiter::new(&config.limits),
+            log_key,
+            logs: LetterLogs::default(),
+            log_wake: Arc::new(Notify::new()),
             config: Arc::new(config),
         }))
     }
@@ -61,6 +72,7 @@ pub struct Application {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     mailer: JoinHandle<()>,
+    integrator: JoinHandle<()>,
 }
 
 impl Application {
@@ -82,6 +94,7 @@ impl Application {
             state.mail_wake.clone(),
         );
         let mailer = tokio::spawn(worker.run(shutdown_rx.clone()));
+        let integrator = tokio::spawn(crate::log::run_integrator(state.clone(), shutdown_rx.clone()));
 
         let router = web::router(state.clone());
         let mut server_shutdown = shutdown_rx;
@@ -93,19 +106,20 @@ impl Application {
                 .await
         });
         tracing::info!(address = %local_addr, public_url = %state.config.public_url, "undersign is serving");
-        Ok(Self { state, local_addr, shutdown, server, mailer })
+        Ok(Self { state, local_addr, shutdown, server, mailer, integrator })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
-    /// Stops accepting connections, lets requests in flight and the mail job in
-    /// hand finish, then returns.
+    /// Stops accepting connections, lets requests in flight, the mail job in hand
+    /// and a running log integration finish, then returns.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
         self.server.await.context("server task")?.context("server")?;
         self.mailer.await.context("mail worker task")?;
+        self.integrator.await.context("log integrator task")?;
         Ok(())
     }
 

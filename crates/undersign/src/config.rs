@@ -24,6 +24,8 @@ pub struct Config {
     /// A header set by the reverse proxy that holds the client's address
     /// (e.g. `X-Real-IP`). Only set it when a proxy you run always sets it.
     pub client_ip_header: Option<String>,
+    /// Withdrawals are integrated into the log together, once per this period.
+    pub withdrawal_batch: time::Duration,
 }
 
 /// How many signatures one network (IPv4 /24, IPv6 /48) may submit.
@@ -99,6 +101,14 @@ struct FileConfig {
     #[serde(default)]
     limits: FileLimits,
     client_ip_header: Option<String>,
+    #[serde(default)]
+    letter_log: FileLetterLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLetterLog {
+    withdrawal_batch_seconds: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -146,6 +156,8 @@ pub struct Overrides {
 
 pub const DEFAULT_DATA_DIR: &str = "./undersign-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Daily: the log does not reveal the moment a person withdrew.
+pub const DEFAULT_WITHDRAWAL_BATCH: time::Duration = time::Duration::DAY;
 
 impl Config {
     /// Reads the configuration from the file, the process environment and flags.
@@ -183,6 +195,7 @@ impl Config {
             log_format: LogFormat::Text,
             limits: SignLimits::default(),
             client_ip_header: None,
+            withdrawal_batch: DEFAULT_WITHDRAWAL_BATCH,
         }
     }
 
@@ -231,6 +244,9 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
     set(&mut file.client_ip_header, "UNDERSIGN_CLIENT_IP_HEADER");
     if let Some(n) = env("UNDERSIGN_SIGNATURES_PER_HOUR_PER_NETWORK").and_then(|v| v.parse().ok()) {
         file.limits.signatures_per_hour_per_network = Some(n);
+    }
+    if let Some(n) = env("UNDERSIGN_WITHDRAWAL_BATCH_SECONDS").and_then(|v| v.parse().ok()) {
+        file.letter_log.withdrawal_batch_seconds = Some(n);
     }
     if let Some(n) = env("UNDERSIGN_SIGNATURE_BURST_PER_NETWORK").and_then(|v| v.parse().ok()) {
         file.limits.signature_burst_per_network = Some(n);
@@ -331,6 +347,11 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         log_format,
         limits,
         client_ip_header: file.client_ip_header.map(|h| h.to_ascii_lowercase()),
+        withdrawal_batch: match file.letter_log.withdrawal_batch_seconds {
+            Some(0) => bail!("letter_log.withdrawal_batch_seconds must be at least 1"),
+            Some(seconds) => time::Duration::seconds(i64::from(seconds)),
+            None => DEFAULT_WITHDRAWAL_BATCH,
+        },
     })
 }
 

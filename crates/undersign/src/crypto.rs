@@ -138,6 +138,50 @@ fn open(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> anyhow::Result<Vec<u8>> {
         .map_err(|_| anyhow::anyhow!("decryption failed: wrong key or damaged data"))
 }
 
+/// The instance's Ed25519 log key (`<data>/keys/log.key`, never in the database):
+/// it signs every letter's checkpoints, under a key name equal to the letter's origin.
+pub struct LogKey(ed25519_dalek::SigningKey);
+
+impl LogKey {
+    /// Reads the key file, creating it (mode 0600) on first start.
+    pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
+        let path = dir.join("log.key");
+        let seed = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating key folder {}", dir.display()))?;
+                let mut seed = [0u8; 32];
+                OsRng.fill_bytes(&mut seed);
+                write_new_secret_file(&path, &seed)?;
+                tracing::info!(path = %path.display(), "created a new log signing key; back it up with the database");
+                seed.to_vec()
+            }
+            Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
+        };
+        let seed: [u8; 32] = seed
+            .as_slice()
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("{} must hold exactly 32 bytes", path.display()))?;
+        Ok(Self(ed25519_dalek::SigningKey::from_bytes(&seed)))
+    }
+
+    /// The signer for one letter's log.
+    pub fn signer(&self, origin: &str) -> anyhow::Result<letterlog::note::NoteSigner> {
+        Ok(letterlog::note::NoteSigner::new(origin, self.0.clone())?)
+    }
+
+    pub fn public_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.0.verifying_key()
+    }
+}
+
+impl fmt::Debug for LogKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LogKey(<secret>)")
+    }
+}
+
 /// One letter's data key.
 pub struct LetterKey(SecretBox<[u8; 32]>);
 

@@ -7,6 +7,8 @@
 //! - [`domain`]: parsed types (e-mail, names, ORCID, slugs, letters, signatures).
 //! - [`storage`]: the `Store` trait and its SQLite backend; SQL lives only there
 //!   and in `migrations/`.
+//! - [`log`]: the letter log in the service: integrator, checkpoints, tiles,
+//!   proofs (the tree itself is the `letterlog` crate).
 //! - [`crypto`]: the instance key file, per-letter keys, lookup hashes, tokens.
 //! - [`mail`]: the outbox worker, the e-mails, the file and SMTP transports.
 //! - [`i18n`]: languages, Fluent texts (`locales/`), number formatting.
@@ -23,6 +25,7 @@ pub mod demo;
 pub mod domain;
 pub mod i18n;
 pub mod letter_file;
+pub mod log;
 pub mod mail;
 pub mod publishing;
 pub mod rate_limit;

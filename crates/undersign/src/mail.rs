@@ -146,13 +146,15 @@ impl MailWorker {
             }
             MailKind::AlreadySigned => None,
         };
-        let content = match &link {
-            Some(link) => {
-                MessageContent::Confirm { letter_title: &job.letter_title, letter_url: &letter_url, link }
-            }
-            None => {
-                MessageContent::AlreadySigned { letter_title: &job.letter_title, letter_url: &letter_url }
-            }
+        let withdraw_link = link.as_ref().map(|l| format!("{l}/withdraw"));
+        let content = match (&link, &withdraw_link) {
+            (Some(link), Some(withdraw_link)) => MessageContent::Confirm {
+                letter_title: &job.letter_title,
+                letter_url: &letter_url,
+                link,
+                withdraw_link,
+            },
+            _ => MessageContent::AlreadySigned { letter_title: &job.letter_title, letter_url: &letter_url },
         };
         let message = render_message(&tr, &self.config.mail.from, &to, &content)
             .map_err(|e| format!("rendering: {e}"))?;

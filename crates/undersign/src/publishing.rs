@@ -2,6 +2,7 @@
 
 use crate::app::AppState;
 use crate::domain::{Campaign, LetterDraft, LetterId};
+use crate::log::records::{SaltedRecord, text_record};
 use crate::storage::PublishRefusal;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,8 +16,19 @@ pub enum PublishError {
 /// Publishes a letter: it gets its own data key and starts taking signatures.
 pub async fn publish_letter(state: &AppState, draft: &LetterDraft) -> Result<LetterId, PublishError> {
     let (_key, wrapped) = state.keys.new_letter_key(draft.slug.as_str())?;
-    let id =
-        state.store.insert_letter(draft, wrapped, state.clock.now()).await.map_err(anyhow::Error::from)??;
+    let text = SaltedRecord::new(text_record(
+        &draft.title,
+        &draft.body,
+        draft.language.as_str(),
+        &draft.addressee,
+        1,
+    ));
+    let id = state
+        .store
+        .insert_letter(draft, wrapped, text, state.clock.now())
+        .await
+        .map_err(anyhow::Error::from)??;
+    state.log_wake.notify_one();
     tracing::info!(letter.slug = %draft.slug, "letter published");
     Ok(id)
 }

@@ -12,7 +12,10 @@ use crate::domain::{
     ConfirmedSignature, FieldErrors, Letter, LetterId, NewSignature, SignatureSubmission, Slug,
 };
 use crate::i18n::Language;
-use crate::storage::{ConfirmRefusal, SealedSignature, StoreError, SubmitOutcome, TokenState};
+use crate::log::records::{SaltedRecord, withdrawal_record};
+use crate::storage::{
+    ConfirmRefusal, SealedSignature, StoreError, SubmitOutcome, TokenState, WithdrawOutcome,
+};
 
 /// Why a signature was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +120,37 @@ pub async fn confirm_signature(
     if let Ok(confirmed) = &result
         && !confirmed.already_confirmed
     {
+        state.log_wake.notify_one();
         tracing::info!(letter.slug = %confirmed.letter_slug, "signature confirmed");
     }
     Ok(result)
+}
+
+/// Withdraws the signature behind a link (POST). The withdrawal enters the log in
+/// the next batch; until then the signature is no longer shown or counted on pages.
+/// With `erase`, the signer's details and the record's salt are deleted at once.
+pub async fn withdraw_signature(
+    state: &AppState,
+    token: &str,
+    erase: bool,
+) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError> {
+    let Some(token) = PlainToken::parse(token) else {
+        return Ok(Err(ConfirmRefusal::UnknownToken));
+    };
+    let now = state.clock.now();
+    let due = crate::log::next_batch(now, state.config.withdrawal_batch);
+    let record = SaltedRecord::new(withdrawal_record());
+    let result = state.store.withdraw_signature(&token.hash(), erase, record, due, now).await?;
+    if let Ok(outcome) = &result {
+        tracing::info!(erase, outcome = ?outcome_kind(outcome), "withdrawal received");
+    }
+    Ok(result)
+}
+
+fn outcome_kind(outcome: &WithdrawOutcome) -> &'static str {
+    match outcome {
+        WithdrawOutcome::Queued { .. } => "queued",
+        WithdrawOutcome::AlreadyWithdrawn { .. } => "already withdrawn",
+        WithdrawOutcome::DroppedUnconfirmed { .. } => "dropped unconfirmed",
+    }
 }

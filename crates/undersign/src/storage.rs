@@ -13,6 +13,8 @@ use crate::domain::{
     Campaign, ConfirmedSignature, Letter, LetterDraft, LetterId, PublicSignature, SignatureId, Signer, Slug,
 };
 use crate::i18n::Language;
+use crate::log::records::SaltedRecord;
+use letterlog::leaf::EntryKind;
 
 pub use sqlite::SqliteStore;
 
@@ -58,10 +60,84 @@ pub enum SubmitOutcome {
 /// What the confirmation page may say about a token, before any button is pressed.
 #[derive(Debug, Clone)]
 pub enum TokenState {
-    Pending { letter: Letter },
-    AlreadyConfirmed { letter: Letter, seq: u64 },
+    Pending {
+        letter: Letter,
+    },
+    /// Confirmed: the page is the signer's receipt.
+    AlreadyConfirmed {
+        letter: Letter,
+        seq: u64,
+        receipt: Receipt,
+    },
     Expired,
     Unknown,
+}
+
+/// Where a confirmed signature stands in its letter's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// The signature's leaf index, once integrated.
+    pub leaf_index: Option<u64>,
+    pub withdrawn: bool,
+}
+
+/// A log entry due for integration.
+#[derive(Debug, Clone)]
+pub struct DueEntry {
+    pub id: i64,
+    pub kind: EntryKind,
+    pub commit: [u8; 32],
+    /// Withdrawals and strikes: the leaf index of the signature they cancel, or
+    /// `None` while that signature is not yet integrated (the entry then waits).
+    pub target_index: Option<u64>,
+    /// Withdrawals and strikes: whether an integrated entry cancelled the target
+    /// already (several references cancel once).
+    pub target_cancelled: bool,
+}
+
+/// An entry as integrated: its index and the exact leaf.
+#[derive(Debug, Clone)]
+pub struct IntegratedEntry {
+    pub id: i64,
+    pub leaf_index: u64,
+    pub ref_index: Option<u64>,
+    pub leaf: Vec<u8>,
+    pub leaf_hash: [u8; 32],
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub root: [u8; 32],
+    /// The whole signed note.
+    pub note: String,
+    /// The count by the spec's rule at this size.
+    pub count: u64,
+}
+
+/// The log moved on under the integrator (another writer): nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the log changed during integration")]
+pub struct IntegrationConflict;
+
+/// What `<log>/records/<index>` may show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordState {
+    Shown { salt: [u8; 32], record: String },
+    Withheld,
+    Erased,
+}
+
+/// What a withdrawal did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WithdrawOutcome {
+    /// The withdrawal waits for its batch; the signature is no longer shown.
+    Queued { letter: Slug },
+    /// It was withdrawn before; nothing changed.
+    AlreadyWithdrawn { letter: Slug },
+    /// It was never confirmed: its data is gone and nothing enters the log.
+    DroppedUnconfirmed { letter: Slug },
 }
 
 /// Why a confirmation did not count.
@@ -139,10 +215,12 @@ pub trait Store: Send + Sync + 'static {
     // Campaigns and letters.
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// `Ok(None)` when the slug is taken or the campaign does not exist.
+    /// Publishes a letter with its text entry (leaf 0) queued for the log.
     async fn insert_letter(
         &self,
         draft: &LetterDraft,
         wrapped_key: Vec<u8>,
+        text: SaltedRecord,
         now: OffsetDateTime,
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError>;
     /// Stops a letter taking signatures; `false` if there is no such letter.
@@ -196,6 +274,53 @@ pub trait Store: Send + Sync + 'static {
     async fn abandon_mail_job(&self, job: i64, error: &str) -> Result<(), StoreError>;
     /// The time the next queued job is due, if any.
     async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
+
+    // The letter log.
+    /// Letters with entries due for integration.
+    async fn letters_with_due_entries(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(LetterId, Slug)>, StoreError>;
+    /// The leaf hashes of the integrated entries, in index order.
+    async fn log_leaf_hashes(&self, letter: LetterId) -> Result<Vec<[u8; 32]>, StoreError>;
+    /// Due entries in the order they were made, at most `limit`.
+    async fn due_entries(
+        &self,
+        letter: LetterId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DueEntry>, StoreError>;
+    /// Gives entries their leaves and stores the checkpoint, in one transaction,
+    /// if the log still has `expected_size` leaves.
+    async fn commit_integration(
+        &self,
+        letter: LetterId,
+        expected_size: u64,
+        entries: Vec<IntegratedEntry>,
+        checkpoint: StoredCheckpoint,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), IntegrationConflict>, StoreError>;
+    async fn latest_checkpoint(&self, letter: LetterId) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// Leaf bytes for `from ≤ index < to` (integrated only).
+    async fn log_leaves(&self, letter: LetterId, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Records for `from ≤ index < to` (integrated only).
+    async fn log_records(
+        &self,
+        letter: LetterId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, RecordState)>, StoreError>;
+    /// Withdraws the signature holding this token; `erase` deletes its record,
+    /// salt and personal data too (the leaf stays). The withdrawal entry is due at
+    /// `due_at` (the batch).
+    async fn withdraw_signature(
+        &self,
+        token: &HashedToken,
+        erase: bool,
+        withdrawal: SaltedRecord,
+        due_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError>;
 }
 
 /// Why a letter could not be published.

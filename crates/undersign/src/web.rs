@@ -1,7 +1,7 @@
 //! The HTTP surface: server-rendered pages and the JSON API v1.
 //!
 //! Every route is listed in `router.rs`. Pages live in `pages/`, the API in `api/`,
-//! view models for the templates in `views.rs`, and the error answers of each
+//! the letter log's endpoints in `letter_log.rs`, view models for the templates in `views.rs`, and the error answers of each
 //! surface in `errors.rs`.
 
 mod api;
@@ -9,6 +9,7 @@ mod assets;
 mod client_ip;
 mod errors;
 mod lang;
+mod letter_log;
 mod markdown;
 mod pages;
 mod router;

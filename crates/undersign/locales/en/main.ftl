@@ -156,6 +156,7 @@ api-error-internal = Something went wrong on our side; nothing was stored. Pleas
 api-error-unsupported_media_type = Send the body as JSON with the header Content-Type: application/json.
 api-error-payload_too_large = The request body is larger than 16 KiB.
 api-error-invalid_body = The JSON does not match what this endpoint expects
+api-error-no_checkpoint = This letter's log has no checkpoint yet; try again in a few seconds.
 api-error-malformed_json = The request body is not valid JSON.
 
 ## Mail
@@ -170,3 +171,34 @@ mail-letter-link = The letter:
 mail-already-signed-subject = You have already signed: { $title }
 mail-already-signed-body = Someone, probably you, tried to sign the open letter "{ $title }" again with this e-mail address. You have already signed it and your signature is counted once; nothing has changed.
 mail-already-signed-not-you = If this was not you, you need not do anything.
+
+## Letter log, receipt and withdrawal
+count-being-added = { $count ->
+    [one] +{ $formatted } being added to the log
+   *[other] +{ $formatted } being added to the log
+}
+count-withdrawals-pending = { $count ->
+    [one] ({ $formatted } withdrawal pending)
+   *[other] ({ $formatted } withdrawals pending)
+}
+letter-log-link = Every signature is in this letter's public log: check the count yourself.
+receipt-heading = Your receipt
+receipt-entry = Your signature is entry { $index } in this letter's public log.
+receipt-proof-link = Proof that your entry is in the log
+receipt-how-to-check = The proof's hashes lead from your entry to the root in the letter's signed checkpoint; anyone can recompute them.
+receipt-being-added = Your signature is being added to the public log; this page updates in a moment.
+receipt-reload = Reload
+receipt-keep-private = Keep this page's address private: it is your receipt and your way to withdraw.
+receipt-withdraw-link = Withdraw my signature
+receipt-withdrawn = You withdrew this signature. It is no longer shown or counted.
+withdraw-title = Withdraw your signature
+withdraw-explain = Your signature will no longer be shown or counted on the pages at once. The log records the withdrawal in the next daily batch, together with others and in random order, so it does not show when you withdrew.
+withdraw-erase-legend = Your details
+withdraw-keep = Withdraw only (the log keeps the record of my signature)
+withdraw-erase = Withdraw and erase my details (name, affiliation and e-mail are deleted; the log keeps only an anonymous entry)
+withdraw-button = Withdraw my signature
+withdraw-done = Your signature is withdrawn. It is no longer shown or counted.
+withdraw-done-erased = Your signature is withdrawn and your details are erased.
+withdraw-already = This signature was already withdrawn.
+withdraw-dropped = This signature was never confirmed. It has been deleted.
+mail-withdraw = Changed your mind later? This link also lets you withdraw your signature:

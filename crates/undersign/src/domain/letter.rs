@@ -150,13 +150,26 @@ pub struct Letter {
     pub published_at: OffsetDateTime,
     pub campaign: Option<Slug>,
     pub pull_quote: Option<String>,
-    /// Confirmed signatures, people and organisations together.
+    /// The count by the log's rule at the latest checkpoint: provable by anyone.
     pub count: u64,
+    /// The size of the latest checkpoint.
+    pub log_size: u64,
+    /// Confirmed signatures not yet in a checkpoint.
+    pub being_added: u64,
+    /// Withdrawals waiting for their batch: no longer shown or counted on pages,
+    /// still in the log's count until integrated.
+    pub withdrawals_pending: u64,
 }
 
 impl Letter {
     pub fn accepts_signatures(&self) -> bool {
         self.status == LetterStatus::Published
+    }
+
+    /// What pages show as the count: the log's count less pending withdrawals
+    /// (the page names those separately, so the sum is the checkpoint's count).
+    pub fn shown_count(&self) -> u64 {
+        self.count.saturating_sub(self.withdrawals_pending)
     }
 }
 

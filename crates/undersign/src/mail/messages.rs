@@ -10,7 +10,7 @@ use crate::i18n::Translator;
 /// What a message says.
 #[derive(Debug, Clone, Copy)]
 pub enum MessageContent<'a> {
-    Confirm { letter_title: &'a str, letter_url: &'a str, link: &'a str },
+    Confirm { letter_title: &'a str, letter_url: &'a str, link: &'a str, withdraw_link: &'a str },
     AlreadySigned { letter_title: &'a str, letter_url: &'a str },
 }
 
@@ -21,6 +21,7 @@ struct ConfirmText<'a> {
     letter_title: &'a str,
     letter_url: &'a str,
     link: &'a str,
+    withdraw_link: &'a str,
 }
 
 #[derive(Template)]
@@ -30,6 +31,7 @@ struct ConfirmHtml<'a> {
     letter_title: &'a str,
     letter_url: &'a str,
     link: &'a str,
+    withdraw_link: &'a str,
 }
 
 #[derive(Template)]
@@ -56,10 +58,10 @@ pub fn render_message(
     content: &MessageContent<'_>,
 ) -> anyhow::Result<Message> {
     let (subject, text, html) = match *content {
-        MessageContent::Confirm { letter_title, letter_url, link } => (
+        MessageContent::Confirm { letter_title, letter_url, link, withdraw_link } => (
             tr.t1("mail-confirm-subject", "title", letter_title),
-            ConfirmText { tr, letter_title, letter_url, link }.render()?,
-            ConfirmHtml { tr, letter_title, letter_url, link }.render()?,
+            ConfirmText { tr, letter_title, letter_url, link, withdraw_link }.render()?,
+            ConfirmHtml { tr, letter_title, letter_url, link, withdraw_link }.render()?,
         ),
         MessageContent::AlreadySigned { letter_title, letter_url } => (
             tr.t1("mail-already-signed-subject", "title", letter_title),
@@ -94,6 +96,7 @@ mod tests {
             letter_title: "Учёные о приговоре",
             letter_url: "https://letters.example.org/letters/scientists",
             link: "https://letters.example.org/confirm/TOKEN",
+            withdraw_link: "https://letters.example.org/confirm/TOKEN/withdraw",
         };
         let russian = render(Language::Ru, &content);
         assert!(russian.contains("multipart/alternative"));

@@ -15,8 +15,9 @@ use time::{Date, OffsetDateTime};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    CampaignWithLetters, ConfirmRefusal, ImportedSignature, MailJob, MailKind, PublishRefusal,
-    SealedSignature, Store, StoreError, SubmitOutcome, TokenState,
+    CampaignWithLetters, ConfirmRefusal, DueEntry, ImportedSignature, IntegratedEntry, IntegrationConflict,
+    MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature, Store, StoreError,
+    StoredCheckpoint, SubmitOutcome, TokenState, WithdrawOutcome,
 };
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{
@@ -24,9 +25,14 @@ use crate::domain::{
     Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
 };
 use crate::i18n::Language;
+use crate::log::records::{SaltedRecord, SignatureRecord};
+use letterlog::leaf::EntryKind;
 
 /// Forward-only migrations; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_initial.sql"),
+    include_str!("../../migrations/sqlite/0002_letter_log.sql"),
+];
 
 /// Room for this many queued writes before callers wait.
 const WRITE_QUEUE: usize = 1024;
@@ -154,7 +160,9 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 }
 
 const LETTER_COLUMNS: &str = "l.id, l.slug, l.title, l.addressee, l.community, l.language, l.body, \
-     l.organisations, l.status, l.published_at, c.slug, l.pull_quote, l.confirmed_count";
+     l.organisations, l.status, l.published_at, c.slug, l.pull_quote, l.log_count, l.log_size, \
+     (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'signature'), \
+     (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'withdrawal')";
 
 fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
     let slug: String = row.get(1)?;
@@ -177,6 +185,9 @@ fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
         campaign: campaign.map(|c| Slug::parse(&c).map_err(|_| corrupt("campaign slug", &c))).transpose()?,
         pull_quote: row.get(11)?,
         count: u64::try_from(count).map_err(|_| corrupt("count", &count.to_string()))?,
+        log_size: row.get::<_, i64>(13)?.try_into().map_err(|_| corrupt("log size", "negative"))?,
+        being_added: row.get::<_, i64>(14)?.try_into().map_err(|_| corrupt("pending", "negative"))?,
+        withdrawals_pending: row.get::<_, i64>(15)?.try_into().map_err(|_| corrupt("pending", "negative"))?,
     })
 }
 
@@ -289,7 +300,92 @@ fn confirm_row(
          WHERE id = ?1 AND status = 'pending'",
     )?
     .execute(params![signature, seq, unix(now)])?;
+    insert_signature_entry(tx, signature, letter, now)?;
     u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))
+}
+
+/// The public fields of a signature row, as its record needs them.
+struct SignatureRow {
+    name: String,
+    title: Option<String>,
+    affiliation: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    orcid: Option<String>,
+    organisation: bool,
+    pledge: Option<String>,
+    show_name: bool,
+}
+
+/// Queues the log entry of a just-confirmed signature, with its salted record.
+fn insert_signature_entry(
+    tx: &rusqlite::Transaction<'_>,
+    signature: i64,
+    letter: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let row = tx
+        .prepare_cached(
+            "SELECT name, title, affiliation, city, country, orcid, organisation, pledge, show_name
+             FROM signatures WHERE id = ?1",
+        )?
+        .query_row([signature], |r| {
+            Ok(SignatureRow {
+                name: r.get(0)?,
+                title: r.get(1)?,
+                affiliation: r.get(2)?,
+                city: r.get(3)?,
+                country: r.get(4)?,
+                orcid: r.get(5)?,
+                organisation: r.get(6)?,
+                pledge: r.get(7)?,
+                show_name: r.get(8)?,
+            })
+        })?;
+    let SignatureRow { name, title, affiliation, city, country, orcid, organisation, pledge, show_name } =
+        row;
+    let record = SignatureRecord {
+        name: &name,
+        title: title.as_deref(),
+        affiliation: affiliation.as_deref(),
+        city: city.as_deref(),
+        country: country.as_deref(),
+        orcid: orcid.as_deref(),
+        organisation,
+        pledge: pledge.as_deref(),
+        verified_domain: None,
+    };
+    let salted = SaltedRecord::new(record.to_json());
+    insert_entry(tx, letter, EntryKind::Signature, Some(signature), &salted, !show_name, now, now)
+}
+
+#[expect(clippy::too_many_arguments, reason = "one row's columns, named at the call sites")]
+fn insert_entry(
+    tx: &rusqlite::Transaction<'_>,
+    letter: i64,
+    kind: EntryKind,
+    signature: Option<i64>,
+    salted: &SaltedRecord,
+    withheld: bool,
+    due_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO log_entries (letter_id, kind, signature_id, commit_hash, salt, record, withheld, due_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        letter,
+        kind.as_str(),
+        signature,
+        &salted.commit[..],
+        &salted.salt[..],
+        salted.record,
+        withheld,
+        unix(due_at),
+        unix(now)
+    ])?;
+    Ok(())
 }
 
 fn enqueue_mail(
@@ -344,6 +440,7 @@ impl Store for SqliteStore {
         &self,
         draft: &LetterDraft,
         wrapped_key: Vec<u8>,
+        text: SaltedRecord,
         now: OffsetDateTime,
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError> {
         let draft = draft.clone();
@@ -388,6 +485,8 @@ impl Store for SqliteStore {
                 ],
             )?;
             let id = tx.last_insert_rowid();
+            // Leaf 0: the published text, integrated with the first checkpoint.
+            insert_entry(&tx, id, EntryKind::Text, None, &text, false, now, now)?;
             tx.commit()?;
             Ok(Ok(LetterId(id)))
         })
@@ -489,20 +588,27 @@ impl Store for SqliteStore {
     async fn token_state(&self, token: &HashedToken, now: OffsetDateTime) -> Result<TokenState, StoreError> {
         let hash = token.0;
         self.read(move |conn| {
-            let found: Option<(i64, Option<i64>, Option<i64>, Option<Vec<u8>>)> = conn
+            let found: Option<(i64, Option<i64>, Option<i64>, Option<Vec<u8>>, Option<i64>, Option<i64>)> = conn
                 .prepare_cached(
-                    "SELECT id, seq, token_expires_at, token_hash FROM signatures WHERE token_hash = ?1",
+                    "SELECT s.id, s.seq, s.token_expires_at, s.token_hash, s.withdrawn_at,
+                            (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'signature')
+                     FROM signatures s WHERE s.token_hash = ?1",
                 )?
-                .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
                 .optional()?;
             match found {
-                Some((id, seq, expires, Some(stored))) if HashedToken(hash).matches(&stored) => {
+                Some((id, seq, expires, Some(stored), withdrawn_at, leaf_index)) if HashedToken(hash).matches(&stored) => {
                     let letter = letter_of_signature(conn, id)?;
                     match seq {
                         Some(seq) => Ok(TokenState::AlreadyConfirmed {
                             letter,
                             seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
+                            receipt: Receipt {
+                                leaf_index: leaf_index.and_then(|i| u64::try_from(i).ok()),
+                                withdrawn: withdrawn_at.is_some(),
+                            },
                         }),
+                        None if withdrawn_at.is_some() => Ok(TokenState::Unknown),
                         None if expires.is_some_and(|e| e < unix(now)) => Ok(TokenState::Expired),
                         None => Ok(TokenState::Pending { letter }),
                     }
@@ -566,7 +672,7 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, name, title, affiliation, city, country, orcid, organisation, pledge
                  FROM signatures
-                 WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1
+                 WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1 AND withdrawn_at IS NULL
                  ORDER BY seq DESC LIMIT ?3",
             )?;
             let mut rows = stmt.query(params![letter.0, before, limit])?;
@@ -719,4 +825,288 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn letters_with_due_entries(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(LetterId, Slug)>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT l.id, l.slug FROM letters l
+                 WHERE EXISTS (SELECT 1 FROM log_entries e
+                               WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.due_at <= ?1)",
+            )?;
+            let rows = stmt.query_map([unix(now)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            rows.map(|row| {
+                let (id, slug) = row?;
+                Ok((LetterId(id), Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn log_leaf_hashes(&self, letter: LetterId) -> Result<Vec<[u8; 32]>, StoreError> {
+        self.read(move |conn| {
+            let size: i64 =
+                conn.query_row("SELECT log_size FROM letters WHERE id = ?1", [letter.0], |r| r.get(0))?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT leaf_index, leaf_hash FROM log_entries
+                 WHERE letter_id = ?1 AND leaf_index IS NOT NULL AND leaf_index < ?2 ORDER BY leaf_index",
+            )?;
+            let mut rows = stmt.query(params![letter.0, size])?;
+            let mut hashes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            while let Some(row) = rows.next()? {
+                let index: i64 = row.get(0)?;
+                if index != hashes.len() as i64 {
+                    return Err(StoreError::Corrupt(format!(
+                        "letter {} lacks leaf {}",
+                        letter.0,
+                        hashes.len()
+                    )));
+                }
+                let hash: Vec<u8> = row.get(1)?;
+                hashes.push(hash.as_slice().try_into().map_err(|_| corrupt("leaf hash", "wrong length"))?);
+            }
+            if hashes.len() as i64 != size {
+                return Err(StoreError::Corrupt(format!(
+                    "letter {} has {} leaves, not {size}",
+                    letter.0,
+                    hashes.len()
+                )));
+            }
+            Ok(hashes)
+        })
+        .await
+    }
+
+    async fn due_entries(
+        &self,
+        letter: LetterId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DueEntry>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT e.id, e.kind, e.commit_hash,
+                        (SELECT s.leaf_index FROM log_entries s
+                         WHERE e.kind IN ('withdrawal', 'strike') AND s.signature_id = e.signature_id AND s.kind = 'signature')
+                 FROM log_entries e
+                 WHERE e.letter_id = ?1 AND e.leaf_index IS NULL AND e.due_at <= ?2
+                 ORDER BY e.id LIMIT ?3",
+            )?;
+            let mut cancelled = conn.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM log_entries
+                                WHERE letter_id = ?1 AND kind IN ('withdrawal', 'strike') AND ref_index = ?2)",
+            )?;
+            let mut rows = stmt.query(params![letter.0, unix(now), limit])?;
+            let mut entries = Vec::new();
+            while let Some(row) = rows.next()? {
+                let kind: String = row.get(1)?;
+                let commit: Vec<u8> = row.get(2)?;
+                let target: Option<i64> = row.get(3)?;
+                let target_cancelled = match target {
+                    Some(t) => cancelled.query_row(params![letter.0, t], |r| r.get(0))?,
+                    None => false,
+                };
+                entries.push(DueEntry {
+                    id: row.get(0)?,
+                    kind: EntryKind::parse(&kind).ok_or_else(|| corrupt("entry kind", &kind))?,
+                    commit: commit.as_slice().try_into().map_err(|_| corrupt("commitment", "wrong length"))?,
+                    target_index: target.and_then(|t| u64::try_from(t).ok()),
+                    target_cancelled,
+                });
+            }
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn commit_integration(
+        &self,
+        letter: LetterId,
+        expected_size: u64,
+        entries: Vec<IntegratedEntry>,
+        checkpoint: StoredCheckpoint,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), IntegrationConflict>, StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let size: i64 = tx.query_row("SELECT log_size FROM letters WHERE id = ?1", [letter.0], |r| r.get(0))?;
+            if size != expected_size as i64 {
+                return Ok(Err(IntegrationConflict));
+            }
+            {
+                let mut update = tx.prepare_cached(
+                    "UPDATE log_entries SET leaf_index = ?2, ref_index = ?3, leaf = ?4, leaf_hash = ?5
+                     WHERE id = ?1 AND leaf_index IS NULL",
+                )?;
+                for entry in &entries {
+                    let changed = update.execute(params![
+                        entry.id,
+                        entry.leaf_index as i64,
+                        entry.ref_index.map(|r| r as i64),
+                        entry.leaf,
+                        &entry.leaf_hash[..],
+                    ])?;
+                    if changed != 1 {
+                        return Ok(Err(IntegrationConflict));
+                    }
+                }
+            }
+            let inserted = tx.execute(
+                "INSERT INTO checkpoints (letter_id, size, root, note, count, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT DO NOTHING",
+                params![letter.0, checkpoint.size as i64, &checkpoint.root[..], checkpoint.note, checkpoint.count as i64, unix(now)],
+            )?;
+            if inserted != 1 {
+                return Ok(Err(IntegrationConflict));
+            }
+            tx.execute(
+                "UPDATE letters SET log_size = ?2, log_count = ?3 WHERE id = ?1",
+                params![letter.0, checkpoint.size as i64, checkpoint.count as i64],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn latest_checkpoint(&self, letter: LetterId) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.read(move |conn| {
+            let row: Option<(i64, Vec<u8>, String, i64)> = conn
+                .prepare_cached(
+                    "SELECT size, root, note, count FROM checkpoints WHERE letter_id = ?1 ORDER BY size DESC LIMIT 1",
+                )?
+                .query_row([letter.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()?;
+            row.map(|(size, root, note, count)| {
+                Ok(StoredCheckpoint {
+                    size: size as u64,
+                    root: root.as_slice().try_into().map_err(|_| corrupt("root", "wrong length"))?,
+                    note,
+                    count: count as u64,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn log_leaves(&self, letter: LetterId, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT leaf FROM log_entries
+                 WHERE letter_id = ?1 AND leaf_index >= ?2 AND leaf_index < ?3 ORDER BY leaf_index",
+            )?;
+            let leaves = stmt
+                .query_map(params![letter.0, from as i64, to as i64], |r| r.get::<_, Vec<u8>>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(leaves)
+        })
+        .await
+    }
+
+    async fn log_records(
+        &self,
+        letter: LetterId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, RecordState)>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT leaf_index, salt, record, withheld FROM log_entries
+                 WHERE letter_id = ?1 AND leaf_index >= ?2 AND leaf_index < ?3 ORDER BY leaf_index",
+            )?;
+            let mut rows = stmt.query(params![letter.0, from as i64, to as i64])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let index: i64 = row.get(0)?;
+                let salt: Option<Vec<u8>> = row.get(1)?;
+                let record: Option<String> = row.get(2)?;
+                let withheld: bool = row.get(3)?;
+                let state = match (salt, record) {
+                    (Some(_), Some(_)) if withheld => RecordState::Withheld,
+                    (Some(salt), Some(record)) => RecordState::Shown {
+                        salt: salt.as_slice().try_into().map_err(|_| corrupt("salt", "wrong length"))?,
+                        record,
+                    },
+                    _ => RecordState::Erased,
+                };
+                out.push((index as u64, state));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn withdraw_signature(
+        &self,
+        token: &HashedToken,
+        erase: bool,
+        withdrawal: SaltedRecord,
+        due_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError> {
+        let hash = token.0;
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let found: Option<(i64, i64, String, Option<i64>, String)> = tx
+                .prepare_cached(
+                    "SELECT s.id, s.letter_id, s.status, s.withdrawn_at, l.slug
+                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.token_hash = ?1",
+                )?
+                .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .optional()?;
+            let Some((id, letter_id, status, withdrawn_at, slug)) = found else {
+                return Ok(Err(ConfirmRefusal::UnknownToken));
+            };
+            let letter = Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?;
+            if withdrawn_at.is_some() {
+                return Ok(Ok(WithdrawOutcome::AlreadyWithdrawn { letter }));
+            }
+            tx.execute("UPDATE signatures SET withdrawn_at = ?2 WHERE id = ?1", params![id, unix(now)])?;
+            let outcome = if status == "confirmed" {
+                insert_entry(
+                    &tx,
+                    letter_id,
+                    EntryKind::Withdrawal,
+                    Some(id),
+                    &withdrawal,
+                    false,
+                    due_at,
+                    now,
+                )?;
+                WithdrawOutcome::Queued { letter }
+            } else {
+                tx.execute("DELETE FROM outbox WHERE signature_id = ?1", [id])?;
+                WithdrawOutcome::DroppedUnconfirmed { letter }
+            };
+            if erase || status != "confirmed" {
+                erase_signature(&tx, id)?;
+            }
+            tx.commit()?;
+            Ok(Ok(outcome))
+        })
+        .await
+    }
+}
+
+/// Deletes a signature's personal data and its record's salt; its leaf stays.
+/// The lookup hash is replaced by random bytes: the address can no longer be
+/// matched either.
+fn erase_signature(tx: &rusqlite::Transaction<'_>, signature: i64) -> Result<(), StoreError> {
+    let mut random_lookup = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random_lookup);
+    tx.execute(
+        "UPDATE signatures SET email_sealed = NULL, email_lookup = ?2, name = '', title = NULL, affiliation = NULL,
+             city = NULL, country = NULL, orcid = NULL, pledge = NULL
+         WHERE id = ?1",
+        params![signature, &random_lookup[..]],
+    )?;
+    tx.execute(
+        "UPDATE log_entries SET salt = NULL, record = NULL WHERE signature_id = ?1 AND kind = 'signature'",
+        [signature],
+    )?;
+    Ok(())
 }

@@ -29,8 +29,14 @@ pub struct LetterJson {
     community: String,
     language: String,
     status: &'static str,
-    /// Confirmed signatures.
+    /// The count by the log's rule at the latest checkpoint: provable by anyone.
     count: u64,
+    /// The size of that checkpoint.
+    log_size: u64,
+    /// Confirmed signatures not yet in a checkpoint.
+    being_added: u64,
+    /// Withdrawals waiting for their batch (still in `count` until integrated).
+    withdrawals_pending: u64,
     organisations: bool,
     campaign: Option<String>,
     published_at: String,
@@ -47,6 +53,9 @@ impl LetterJson {
             language: letter.language.as_str().to_owned(),
             status: letter.status.as_str(),
             count: letter.count,
+            log_size: letter.log_size,
+            being_added: letter.being_added,
+            withdrawals_pending: letter.withdrawals_pending,
             organisations: letter.organisations,
             campaign: letter.campaign.as_ref().map(ToString::to_string),
             published_at: letter

@@ -5,7 +5,7 @@ mod confirmations;
 mod letters;
 
 pub use campaigns::{show_campaign, show_home};
-pub use confirmations::{confirm_signature, show_confirmation};
+pub use confirmations::{confirm_signature, show_confirmation, show_withdrawal, withdraw_signature};
 pub use letters::{list_signatures, show_check_email, show_letter, sign_letter};
 
 use askama::Template;

@@ -19,7 +19,7 @@ use crate::app::AppState;
 use crate::i18n::Language;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
-use crate::web::{api, assets, pages};
+use crate::web::{api, assets, letter_log, pages};
 
 /// Forms and JSON bodies are small; anything larger is refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -30,6 +30,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/letters"),
     ("get", "/api/v1/letters/{slug}"),
     ("post", "/api/v1/letters/{slug}/signatures"),
+    ("get", "/api/v1/letters/{slug}/log/inclusion"),
+    ("get", "/api/v1/letters/{slug}/log/consistency"),
     ("get", "/api/v1/openapi.json"),
 ];
 
@@ -38,7 +40,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/letters", get(api::list_letters))
         .route("/api/v1/letters/{slug}", get(api::get_letter))
         .route("/api/v1/letters/{slug}/signatures", axum::routing::post(api::create_signature))
+        .route("/api/v1/letters/{slug}/log/inclusion", get(letter_log::get_inclusion_proof))
+        .route("/api/v1/letters/{slug}/log/consistency", get(letter_log::get_consistency_proof))
         .route("/api/v1/openapi.json", get(api::get_openapi));
+
+    // The letter log, laid out as shared/spec/letter-log.md says.
+    let log = Router::new()
+        .route("/letters/{slug}/log/checkpoint", get(letter_log::get_checkpoint))
+        .route("/letters/{slug}/log/key", get(letter_log::get_letter_key))
+        .route("/letters/{slug}/log/tile/{*path}", get(letter_log::get_tile))
+        .route("/letters/{slug}/log/records", get(letter_log::list_records))
+        .route("/letters/{slug}/log/records/{index}", get(letter_log::get_record))
+        .route("/log-key", get(letter_log::get_instance_log_key));
 
     Router::new()
         .route("/", get(pages::show_home))
@@ -48,9 +61,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/letters/{slug}/check-email", get(pages::show_check_email))
         .route("/letters/{slug}/signatures", get(pages::list_signatures))
         .route("/confirm/{token}", get(pages::show_confirmation).post(pages::confirm_signature))
+        .route("/confirm/{token}/withdraw", get(pages::show_withdrawal).post(pages::withdraw_signature))
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(assets::get_style))
         .merge(api)
+        .merge(log)
         .fallback(page_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(lang::remember_language))

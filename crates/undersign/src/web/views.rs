@@ -50,6 +50,10 @@ pub struct LetterCard {
     pub title: String,
     pub community: String,
     pub count_text: String,
+    /// "+3 being added", when confirmed signatures wait for the next checkpoint.
+    pub being_added_text: Option<String>,
+    /// "withdrawals pending: 2", when withdrawals wait for their batch.
+    pub withdrawals_text: Option<String>,
     pub closed: bool,
     pub pull_quote: Option<String>,
 }
@@ -61,7 +65,11 @@ impl LetterCard {
             slug: letter.slug.to_string(),
             title: letter.title.clone(),
             community: community_label(tr, letter),
-            count_text: tr.count(count_id, letter.count),
+            count_text: tr.count(count_id, letter.shown_count()),
+            being_added_text: (letter.being_added > 0)
+                .then(|| tr.count("count-being-added", letter.being_added)),
+            withdrawals_text: (letter.withdrawals_pending > 0)
+                .then(|| tr.count("count-withdrawals-pending", letter.withdrawals_pending)),
             closed: !letter.accepts_signatures(),
             pull_quote: letter.pull_quote.clone(),
         }
@@ -274,13 +282,34 @@ pub struct CheckEmailView {
 /// What the confirmation page shows.
 pub enum ConfirmState {
     /// A button that POSTs the confirmation.
-    Ready {
-        action: String,
-    },
-    Confirmed {
-        seq_text: String,
-        already: bool,
-    },
+    Ready { action: String },
+    /// The signer's receipt.
+    Confirmed { seq_text: String, already: bool, receipt: ReceiptView },
+}
+
+/// Where a signature stands in the log, and the signer's private links.
+pub struct ReceiptView {
+    /// The leaf index, once integrated.
+    pub leaf_index: Option<String>,
+    pub proof_url: Option<String>,
+    /// Where this page reloads to while the signature is being added.
+    pub self_url: String,
+    pub withdraw_url: String,
+    pub withdrawn: bool,
+}
+
+/// The withdrawal page: a choice and a button, then the outcome.
+pub enum WithdrawState {
+    Ask { action: String },
+    Done { message: String },
+}
+
+#[derive(Template)]
+#[template(path = "withdraw.html")]
+pub struct WithdrawView {
+    pub page: PageMeta,
+    pub letter: LetterCard,
+    pub state: WithdrawState,
 }
 
 #[derive(Template)]

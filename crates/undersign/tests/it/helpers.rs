@@ -159,10 +159,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The letter's count by the log, once every confirmed signature is in a
+    /// checkpoint (the integrator needs well under a second).
     pub async fn count(&self, slug: &str) -> u64 {
+        for _ in 0..100 {
+            let json = self.letter_json(slug).await;
+            if json["being_added"].as_u64() == Some(0) {
+                return json["count"].as_u64().unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("signatures of {slug} stayed outside the log for 5 s");
+    }
+
+    pub async fn letter_json(&self, slug: &str) -> serde_json::Value {
         let json: serde_json::Value =
             self.get(&format!("/api/v1/letters/{slug}")).await.json().await.unwrap();
-        json["letter"]["count"].as_u64().unwrap()
+        json["letter"].clone()
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

@@ -6,6 +6,7 @@ use crate::helpers::{LETTER, TestApp};
 async fn the_language_switch_is_remembered_and_russian_plurals_are_right() {
     let app = TestApp::spawn().await;
     app.sign_and_confirm(LETTER, "Анна", "a1@example.org", true).await;
+    assert_eq!(app.count(LETTER).await, 1);
     let english = app.get_text(&format!("/letters/{LETTER}")).await;
     assert!(english.contains("1 signature") && english.contains("lang=ru"));
 
@@ -15,6 +16,7 @@ async fn the_language_switch_is_remembered_and_russian_plurals_are_right() {
     assert!(switched.text().await.unwrap().contains("1 подпись"));
 
     app.sign_and_confirm(LETTER, "Борис", "a2@example.org", true).await;
+    assert_eq!(app.count(LETTER).await, 2);
     let page = app
         .client
         .get(app.url(&format!("/letters/{LETTER}")))

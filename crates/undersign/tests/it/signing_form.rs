@@ -125,6 +125,7 @@ async fn an_organisation_signs_with_a_pledge() {
     assert_eq!(response.status(), 303);
     let link = app.wait_for_mails(1).await[0].confirmation_link();
     app.confirm(&link).await;
+    assert_eq!(app.count("bookstores-letter").await, 1);
     let page = app.get_text("/letters/bookstores-letter").await;
     assert!(page.contains("1 organisation"));
     assert!(page.contains("Closed on Monday in solidarity"));

@@ -1,28 +1,55 @@
-//! The confirmation link. Its GET only shows a button; the POST confirms. Mail
-//! scanners that follow links therefore never confirm anyone.
+//! The signer's private link. Its GET only shows a button (mail scanners that
+//! follow links never confirm anyone); the POST confirms. Once confirmed, the same
+//! address is the signer's receipt, and `…/withdraw` takes the signature back.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 use super::render;
 use crate::app::AppState;
+use crate::domain::{Letter, Slug};
 use crate::i18n::{Language, Translator};
 use crate::signing;
-use crate::storage::{ConfirmRefusal, TokenState};
+use crate::storage::{ConfirmRefusal, Receipt, TokenState, WithdrawOutcome};
 use crate::web::errors::{PageError, PageErrorKind, render_error_page};
 use crate::web::lang::Lang;
-use crate::web::views::{ConfirmState, ConfirmView, LetterCard, PageMeta};
+use crate::web::views::{
+    ConfirmState, ConfirmView, LetterCard, PageMeta, ReceiptView, WithdrawState, WithdrawView,
+};
 
-/// Links are not logged by path: the router logs only the route pattern.
-fn meta(tr: Translator) -> PageMeta {
-    PageMeta::new(tr, "/confirm", tr.t("confirm-title"))
+/// The page path is not the link: the link's token stays out of `PageMeta`.
+fn meta(tr: Translator, title_id: &str) -> PageMeta {
+    PageMeta::new(tr, "/confirm", tr.t(title_id))
 }
 
 fn expired(lang: Language) -> Response {
     render_error_page(lang, StatusCode::GONE, "link-expired")
+}
+
+fn receipt_view(token: &str, letter: &Letter, receipt: Receipt, tr: &Translator) -> ReceiptView {
+    ReceiptView {
+        leaf_index: receipt.leaf_index.map(|i| i.to_string()),
+        proof_url: receipt.leaf_index.filter(|i| *i < letter.log_size).map(|i| {
+            format!("/api/v1/letters/{}/log/inclusion?index={i}&size={}", letter.slug, letter.log_size)
+        }),
+        self_url: format!("/confirm/{token}?lang={}", tr.lang.code()),
+        withdraw_url: format!("/confirm/{token}/withdraw"),
+        withdrawn: receipt.withdrawn,
+    }
+}
+
+async fn load_letter(state: &AppState, lang: Language, slug: &Slug) -> Result<Letter, PageError> {
+    state
+        .store
+        .letter(slug)
+        .await
+        .map_err(|e| PageError::internal(lang, e))?
+        .ok_or_else(|| PageError::not_found(lang))
 }
 
 pub async fn show_confirmation(
@@ -32,18 +59,23 @@ pub async fn show_confirmation(
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
     let found = signing::inspect_token(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
-    let (letter, state) = match found {
+    let (letter, view_state) = match found {
         TokenState::Pending { letter } => {
             (letter, ConfirmState::Ready { action: format!("/confirm/{token}") })
         }
-        TokenState::AlreadyConfirmed { letter, seq } => {
-            (letter, ConfirmState::Confirmed { seq_text: tr.number(seq), already: true })
+        TokenState::AlreadyConfirmed { letter, seq, receipt } => {
+            let receipt = receipt_view(&token, &letter, receipt, &tr);
+            (letter, ConfirmState::Confirmed { seq_text: tr.number(seq), already: true, receipt })
         }
         TokenState::Expired => return Ok(expired(lang)),
         TokenState::Unknown => return Err(PageError::not_found(lang)),
     };
-    let page = meta(tr);
-    render(lang, &ConfirmView { letter: LetterCard::new(&tr, &letter), page, state })
+    let view = ConfirmView {
+        page: meta(tr, "confirm-title"),
+        letter: LetterCard::new(&tr, &letter),
+        state: view_state,
+    };
+    render(lang, &view)
 }
 
 pub async fn confirm_signature(
@@ -62,19 +94,71 @@ pub async fn confirm_signature(
             return Err(PageError { lang, kind: PageErrorKind::LetterClosed });
         }
     };
-    let letter = state
-        .store
-        .letter(&confirmed.letter_slug)
-        .await
-        .map_err(|e| PageError::internal(lang, e))?
-        .ok_or_else(|| PageError::not_found(lang))?;
+    let letter = load_letter(&state, lang, &confirmed.letter_slug).await?;
+    // The entry reaches the log within a second or two; the page reloads itself
+    // (no JavaScript needed) until it can show the receipt.
+    let receipt = receipt_view(&token, &letter, Receipt { leaf_index: None, withdrawn: false }, &tr);
     let view = ConfirmView {
-        page: meta(tr),
+        page: meta(tr, "confirm-title"),
         letter: LetterCard::new(&tr, &letter),
         state: ConfirmState::Confirmed {
             seq_text: tr.number(confirmed.seq),
             already: confirmed.already_confirmed,
+            receipt,
         },
+    };
+    render(lang, &view)
+}
+
+pub async fn show_withdrawal(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let tr = Translator::new(lang);
+    let found = signing::inspect_token(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
+    let letter = match found {
+        TokenState::Pending { letter } | TokenState::AlreadyConfirmed { letter, .. } => letter,
+        TokenState::Expired | TokenState::Unknown => return Err(PageError::not_found(lang)),
+    };
+    let view = WithdrawView {
+        page: meta(tr, "withdraw-title"),
+        letter: LetterCard::new(&tr, &letter),
+        state: WithdrawState::Ask { action: format!("/confirm/{token}/withdraw") },
+    };
+    render(lang, &view)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    erase: bool,
+}
+
+pub async fn withdraw_signature(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(token): Path<String>,
+    form: Result<Form<WithdrawForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let tr = Translator::new(lang);
+    let Form(form) = form.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
+    let result = signing::withdraw_signature(&state, &token, form.erase)
+        .await
+        .map_err(|e| PageError::internal(lang, e))?;
+    let (slug, message_id) = match result {
+        Ok(WithdrawOutcome::Queued { letter }) => {
+            (letter, if form.erase { "withdraw-done-erased" } else { "withdraw-done" })
+        }
+        Ok(WithdrawOutcome::AlreadyWithdrawn { letter }) => (letter, "withdraw-already"),
+        Ok(WithdrawOutcome::DroppedUnconfirmed { letter }) => (letter, "withdraw-dropped"),
+        Err(_) => return Err(PageError::not_found(lang)),
+    };
+    let letter = load_letter(&state, lang, &slug).await?;
+    let view = WithdrawView {
+        page: meta(tr, "withdraw-title"),
+        letter: LetterCard::new(&tr, &letter),
+        state: WithdrawState::Done { message: tr.t(message_id) },
     };
     Ok(render(lang, &view)?.into_response())
 }

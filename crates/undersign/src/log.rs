@@ -1,0 +1,262 @@
+//! The letter log inside the service: integrating queued entries into each
+//! letter's Merkle tree, signing checkpoints, and answering tiles, records and
+//! proofs. The tree code itself is the `letterlog` crate.
+//!
+//! Crash safety: entries wait in `log_entries` until one transaction gives them
+//! their leaves and stores the signed checkpoint. A crash before that commit loses
+//! nothing (the entries are still waiting) and publishes nothing; the checkpoints
+//! table's key (letter, size) makes a second, different checkpoint of one size
+//! impossible. The in-memory tree is rolled back if the commit fails.
+
+pub mod records;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use letterlog::checkpoint::Checkpoint;
+use letterlog::hash::{Hash, leaf_hash};
+use letterlog::leaf::{EntryKind, Leaf};
+use letterlog::note::NoteVerifier;
+use letterlog::tiles::{Tile, TileKind, encode_entry_bundle, encode_hashes};
+use letterlog::tree::Tree;
+use letterlog::{LeafIndex, TreeSize};
+use rand::seq::SliceRandom;
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, watch};
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::domain::{LetterId, Slug};
+use crate::storage::{IntegratedEntry, StoredCheckpoint};
+
+/// Most entries one checkpoint integrates; the rest go into the next one.
+const MAX_BATCH: u32 = 20_000;
+/// How often the integrator looks for waiting entries (it is also woken up).
+const TICK: Duration = Duration::from_millis(500);
+
+/// The log's name: `<public host>/letters/<slug>`; also its key name.
+pub fn origin(config: &Config, slug: &Slug) -> String {
+    let url = &config.public_url;
+    let host = url.host_str().unwrap_or("localhost");
+    match url.port() {
+        Some(port) => format!("{host}:{port}/letters/{slug}"),
+        None => format!("{host}/letters/{slug}"),
+    }
+}
+
+/// The letter's verifier key (vkey), as served at `<log>/key`.
+pub fn verifier(state: &AppState, slug: &Slug) -> anyhow::Result<NoteVerifier> {
+    Ok(state.log_key.signer(&origin(&state.config, slug))?.verifier())
+}
+
+/// The start of the next withdrawal batch: withdrawals made within one period are
+/// integrated together at its end, in random order.
+pub fn next_batch(now: OffsetDateTime, period: time::Duration) -> OffsetDateTime {
+    let period = period.whole_seconds().max(1);
+    let start = now.unix_timestamp().div_euclid(period) * period;
+    OffsetDateTime::from_unix_timestamp(start + period).unwrap_or(now)
+}
+
+/// One letter's tree of committed leaves, loaded on first use.
+pub struct LoadedLog {
+    tree: Tree,
+}
+
+/// The trees of all letters, each behind its own lock: integration and reads of
+/// one letter take turns; letters do not wait for each other.
+#[derive(Default)]
+pub struct LetterLogs {
+    logs: std::sync::Mutex<HashMap<LetterId, Arc<Mutex<Option<LoadedLog>>>>>,
+}
+
+impl LetterLogs {
+    async fn lock(
+        &self,
+        state: &AppState,
+        letter: LetterId,
+    ) -> anyhow::Result<tokio::sync::OwnedMutexGuard<Option<LoadedLog>>> {
+        let slot = {
+            let mut logs = self.logs.lock().map_err(|_| anyhow::anyhow!("log registry poisoned"))?;
+            logs.entry(letter).or_default().clone()
+        };
+        let mut guard = slot.lock_owned().await;
+        if guard.is_none() {
+            let hashes = state.store.log_leaf_hashes(letter).await?;
+            *guard = Some(LoadedLog { tree: Tree::from_leaf_hashes(hashes.into_iter().map(Hash)) });
+        }
+        Ok(guard)
+    }
+}
+
+/// Integrates every letter's waiting entries; returns how many leaves were added.
+pub async fn integrate_all(state: &AppState) -> anyhow::Result<u64> {
+    let mut added = 0;
+    for (letter, slug) in state.store.letters_with_due_entries(state.clock.now()).await? {
+        added += integrate(state, letter, &slug).await.with_context(|| format!("integrating {slug}"))?;
+    }
+    Ok(added)
+}
+
+/// Integrates one letter's due entries into one new signed checkpoint.
+pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug) -> anyhow::Result<u64> {
+    let mut guard = state.logs.lock(state, letter).await?;
+    let log = guard.as_mut().expect("loaded by lock");
+    let now = state.clock.now();
+    let due = state.store.due_entries(letter, now, MAX_BATCH).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let old_size = log.tree.size();
+    let old_count = state.store.latest_checkpoint(letter).await?.map_or(0, |c| c.count);
+
+    // Withdrawals go last and shuffled, so their order reveals nothing.
+    let (mut withdrawals, others): (Vec<_>, Vec<_>) =
+        due.into_iter().partition(|e| e.kind == EntryKind::Withdrawal);
+    withdrawals.shuffle(&mut rand::rngs::OsRng);
+
+    let time = u64::try_from(now.unix_timestamp()).unwrap_or(0);
+    let mut count = old_count;
+    let mut cancelled_now = HashSet::new();
+    let mut integrated = Vec::new();
+    for entry in others.into_iter().chain(withdrawals) {
+        let reference = match (entry.kind.has_ref(), entry.target_index) {
+            (true, None) => continue, // its signature is not in the log yet: next round
+            (true, Some(target)) => Some(LeafIndex::new(target)),
+            (false, _) => None,
+        };
+        let leaf = Leaf::new(slug.as_str(), entry.kind, time, reference, entry.commit)?;
+        let bytes = leaf.to_bytes();
+        let hash = leaf_hash(&bytes);
+        let index = log.tree.push(hash);
+        match (entry.kind, reference) {
+            (EntryKind::Signature, _) => count += 1,
+            // Several references cancel a signature once.
+            (EntryKind::Withdrawal | EntryKind::Strike, Some(target))
+                if !entry.target_cancelled && cancelled_now.insert(target) =>
+            {
+                count = count.saturating_sub(1);
+            }
+            _ => {}
+        }
+        integrated.push(IntegratedEntry {
+            id: entry.id,
+            leaf_index: index.get(),
+            ref_index: reference.map(LeafIndex::get),
+            leaf: bytes,
+            leaf_hash: hash.0,
+        });
+    }
+    if integrated.is_empty() {
+        return Ok(0);
+    }
+    let size = log.tree.size();
+    let result = async {
+        let root = log.tree.root(size)?;
+        let origin = origin(&state.config, slug);
+        let note = state.log_key.signer(&origin)?.sign(&Checkpoint::new(&origin, size, root).to_text())?;
+        let checkpoint = StoredCheckpoint { size: size.get(), root: root.0, note, count };
+        state.store.commit_integration(letter, old_size.get(), integrated, checkpoint, now).await??;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(error) = result {
+        log.tree.truncate(old_size);
+        return Err(error);
+    }
+    let added = size.get() - old_size.get();
+    tracing::info!(letter.slug = %slug, leaves = added, tree_size = size.get(), "checkpoint published");
+    Ok(added)
+}
+
+/// Runs until shutdown: integrates whenever woken and at least every half second.
+pub async fn run_integrator(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = state.log_wake.notified() => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(error) = integrate_all(&state).await {
+            tracing::error!(error = format!("{error:#}"), "log integration failed; will retry");
+        }
+    }
+}
+
+/// Why a proof could not be given.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofRequestError {
+    #[error("index must be below size, and size at most the current tree size {current}")]
+    OutOfRange { current: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The latest committed size of a letter's log.
+async fn committed_size(state: &AppState, letter: LetterId) -> anyhow::Result<TreeSize> {
+    Ok(TreeSize::new(state.store.latest_checkpoint(letter).await?.map_or(0, |c| c.size)))
+}
+
+/// An inclusion proof: the leaf hash and the audit path.
+pub async fn inclusion_proof(
+    state: &AppState,
+    letter: LetterId,
+    index: u64,
+    size: u64,
+) -> Result<(Hash, Vec<Hash>), ProofRequestError> {
+    let current = committed_size(state, letter).await?;
+    let (index, size) = (LeafIndex::new(index), TreeSize::new(size));
+    if size > current || !size.contains(index) {
+        return Err(ProofRequestError::OutOfRange { current: current.get() });
+    }
+    let guard = state.logs.lock(state, letter).await?;
+    let tree = &guard.as_ref().expect("loaded by lock").tree;
+    let proof = tree.inclusion_proof(index, size).map_err(anyhow::Error::from)?;
+    let leaf = tree.leaf_hash(index).context("leaf present")?;
+    Ok((leaf, proof))
+}
+
+/// A consistency proof between two sizes, `1 ≤ from ≤ to ≤ current`.
+pub async fn consistency_proof(
+    state: &AppState,
+    letter: LetterId,
+    from: u64,
+    to: u64,
+) -> Result<Vec<Hash>, ProofRequestError> {
+    let current = committed_size(state, letter).await?;
+    if from == 0 || from > to || to > current.get() {
+        return Err(ProofRequestError::OutOfRange { current: current.get() });
+    }
+    let guard = state.logs.lock(state, letter).await?;
+    let tree = &guard.as_ref().expect("loaded by lock").tree;
+    Ok(tree.consistency_proof(TreeSize::new(from), TreeSize::new(to)).map_err(anyhow::Error::from)?)
+}
+
+/// The bytes of a tile, if the latest checkpoint covers it.
+pub async fn tile_bytes(state: &AppState, letter: LetterId, tile: Tile) -> anyhow::Result<Option<Vec<u8>>> {
+    let size = committed_size(state, letter).await?;
+    if !tile.exists_in(size) {
+        return Ok(None);
+    }
+    match tile.kind {
+        TileKind::Entries => {
+            let start = tile.index * letterlog::tiles::TILE_WIDTH;
+            let leaves = state.store.log_leaves(letter, start, start + tile.width()).await?;
+            if leaves.len() as u64 != tile.width() {
+                anyhow::bail!("letter log lacks leaves {start}..{}", start + tile.width());
+            }
+            Ok(Some(encode_entry_bundle(leaves.iter().map(Vec::as_slice))))
+        }
+        TileKind::Hashes { .. } => {
+            let guard = state.logs.lock(state, letter).await?;
+            let tree = &guard.as_ref().expect("loaded by lock").tree;
+            Ok(tile.hashes(tree).map(|hashes| encode_hashes(&hashes)))
+        }
+    }
+}
