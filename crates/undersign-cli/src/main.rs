@@ -39,6 +39,29 @@ enum Command {
         #[command(subcommand)]
         command: LetterCommand,
     },
+    /// Verify a letter's log from a site or a static mirror; exits non-zero on any failure.
+    Verify {
+        /// A site (http:// or https://) or a folder written by `export --static`.
+        source: String,
+        /// The letter's slug; may be left out when the source holds one letter.
+        #[arg(long)]
+        letter: Option<String>,
+        /// The letter's verifier key (vkey), from `<log>/key` or a trusted place.
+        #[arg(long)]
+        key: String,
+        /// A checkpoint saved earlier: the log must have only grown since.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+    },
+    /// Write letters' logs as static files that any web server can mirror.
+    Export {
+        /// The folder to write into.
+        #[arg(long = "static", value_name = "DIR")]
+        static_dir: PathBuf,
+        /// Only this letter.
+        #[arg(long)]
+        letter: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -57,9 +80,15 @@ enum LetterCommand {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Verify { source, letter, key, previous } = &cli.command {
+        // Verification needs no configuration or data folder: only the log.
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        let code = runtime.block_on(verify(source, letter.as_deref(), key, previous.as_deref()));
+        std::process::exit(code);
+    }
     let (listen, public_url) = match &cli.command {
         Command::Serve { listen, public_url, .. } => (listen.clone(), public_url.clone()),
-        Command::Letter { .. } => (None, None),
+        _ => (None, None),
     };
     let config = Config::load(Overrides {
         config_file: cli.config.clone(),
@@ -92,6 +121,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("published /letters/{}", draft.slug);
             Ok(())
         }
+        Command::Export { static_dir, letter } => {
+            let slug = letter
+                .map(|l| undersign::domain::Slug::parse(&l).map_err(|e| anyhow::anyhow!("{l:?}: {e}")))
+                .transpose()?;
+            let state = AppState::open_with_system_clock(config)?;
+            let summary = undersign::export::export_static(&state, &static_dir, slug.as_ref()).await?;
+            for (slug, size) in &summary.letters {
+                println!("exported {slug}: {size} entries");
+            }
+            println!("{} files written to {}", summary.files, static_dir.display());
+            Ok(())
+        }
+        Command::Verify { .. } => unreachable!("handled before configuration is loaded"),
         Command::Letter { command: LetterCommand::Close { slug } } => {
             let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
             let state = AppState::open_with_system_clock(config)?;
@@ -100,6 +142,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             println!("closed /letters/{slug}");
             Ok(())
+        }
+    }
+}
+
+/// Runs a verification and prints its report; returns the exit status.
+async fn verify(source: &str, letter: Option<&str>, key: &str, previous: Option<&std::path::Path>) -> i32 {
+    use undersign::verify::{Source, verify};
+    let previous = match previous.map(std::fs::read_to_string).transpose() {
+        Ok(previous) => previous,
+        Err(error) => {
+            eprintln!("verification FAILED: cannot read the previous checkpoint: {error}");
+            return 2;
+        }
+    };
+    let result = match Source::from_arg(source) {
+        Ok(source) => verify(&source, letter, key, previous.as_deref()).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(report) => {
+            print!("{report}");
+            println!("OK: the log verifies");
+            0
+        }
+        Err(error) => {
+            eprintln!("verification FAILED: {error}");
+            1
         }
     }
 }

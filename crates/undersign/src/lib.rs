@@ -12,6 +12,7 @@
 //! - [`crypto`]: the instance key file, per-letter keys, lookup hashes, tokens.
 //! - [`mail`]: the outbox worker, the e-mails, the file and SMTP transports.
 //! - [`i18n`]: languages, Fluent texts (`locales/`), number formatting.
+//! - [`verify`] and [`export`]: `undersign verify` and static mirrors.
 //! - [`demo`]: the demo campaign; [`letter_file`]: letters from Markdown files.
 //! - [`rate_limit`]: per-network limits on signing.
 //! - [`app`]: wiring and graceful shutdown; [`config`]: settings;
@@ -23,6 +24,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod i18n;
 pub mod letter_file;
 pub mod log;
@@ -32,4 +34,5 @@ pub mod rate_limit;
 pub mod signing;
 pub mod storage;
 pub mod telemetry;
+pub mod verify;
 pub mod web;

@@ -29,7 +29,7 @@ use tokio::sync::{Mutex, watch};
 use crate::app::AppState;
 use crate::config::Config;
 use crate::domain::{LetterId, Slug};
-use crate::storage::{IntegratedEntry, StoredCheckpoint};
+use crate::storage::{IntegratedEntry, RecordState, StoredCheckpoint};
 
 /// Most entries one checkpoint integrates; the rest go into the next one.
 const MAX_BATCH: u32 = 20_000;
@@ -259,4 +259,26 @@ pub async fn tile_bytes(state: &AppState, letter: LetterId, tile: Tile) -> anyho
             Ok(tile.hashes(tree).map(|hashes| encode_hashes(&hashes)))
         }
     }
+}
+
+/// A record as `<log>/records/<index>` serves it (and a static export writes it).
+pub fn record_json(index: u64, record: RecordState) -> serde_json::Value {
+    match record {
+        RecordState::Shown { salt, record } => serde_json::json!({"index": index, "salt": hex::encode(salt), "record": record}),
+        RecordState::Withheld => serde_json::json!({"index": index, "withheld": true}),
+        RecordState::Erased => serde_json::json!({"index": index, "erased": true}),
+    }
+}
+
+/// `/log-key`: the instance's public key (base64) and every letter's vkey.
+pub async fn log_key_document(state: &AppState) -> anyhow::Result<serde_json::Value> {
+    use base64::Engine;
+    let letters = state.store.letters().await?;
+    let mut list = Vec::new();
+    for letter in &letters {
+        let verifier = verifier(state, &letter.slug)?;
+        list.push(serde_json::json!({"slug": letter.slug.as_str(), "origin": verifier.name(), "vkey": verifier.vkey()}));
+    }
+    let public = base64::engine::general_purpose::STANDARD.encode(state.log_key.public_key().as_bytes());
+    Ok(serde_json::json!({"public_key": public, "letters": list}))
 }

@@ -9,13 +9,12 @@ use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use letterlog::tiles::Tile;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
 use crate::domain::{Letter, Slug};
 use crate::log::{self, ProofRequestError};
-use crate::storage::RecordState;
 use crate::web::errors::ApiError;
 use crate::web::lang::Lang;
 
@@ -74,26 +73,6 @@ pub async fn get_tile(
     Ok(([(CONTENT_TYPE, "application/octet-stream"), (CACHE_CONTROL, cache)], bytes).into_response())
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum RecordJson {
-    Shown { index: u64, salt: String, record: String },
-    Withheld { index: u64, withheld: bool },
-    Erased { index: u64, erased: bool },
-}
-
-impl RecordJson {
-    fn new(index: u64, state: RecordState) -> Self {
-        match state {
-            RecordState::Shown { salt, record } => {
-                RecordJson::Shown { index, salt: hex::encode(salt), record }
-            }
-            RecordState::Withheld => RecordJson::Withheld { index, withheld: true },
-            RecordState::Erased => RecordJson::Erased { index, erased: true },
-        }
-    }
-}
-
 pub async fn get_record(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
@@ -109,7 +88,7 @@ pub async fn get_record(
         .map_err(|e| ApiError::internal(lang, e))?;
     let (index, record) =
         records.into_iter().next().filter(|(i, _)| *i < letter.log_size).ok_or_else(not_found)?;
-    Ok(([(CACHE_CONTROL, "public, max-age=60")], Json(RecordJson::new(index, record))).into_response())
+    Ok(([(CACHE_CONTROL, "public, max-age=60")], Json(log::record_json(index, record))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -157,25 +136,14 @@ pub async fn list_records(
     let to = to.min(letter.log_size);
     let records =
         state.store.log_records(letter.id, from, to).await.map_err(|e| ApiError::internal(lang, e))?;
-    let records: Vec<RecordJson> = records.into_iter().map(|(i, r)| RecordJson::new(i, r)).collect();
+    let records: Vec<serde_json::Value> = records.into_iter().map(|(i, r)| log::record_json(i, r)).collect();
     Ok(([(CACHE_CONTROL, "public, max-age=60")], Json(records)).into_response())
 }
 
 /// `/log-key`: the instance's public key and every letter's vkey.
-pub async fn get_instance_log_key(
-    State(state): State<Arc<AppState>>,
-    Lang(lang): Lang,
-) -> Result<Response, ApiError> {
-    let letters = state.store.letters().await.map_err(|e| ApiError::internal(lang, e))?;
-    let mut list = Vec::new();
-    for letter in &letters {
-        let verifier = log::verifier(&state, &letter.slug).map_err(|e| ApiError::internal(lang, e))?;
-        list.push(json!({"slug": letter.slug.as_str(), "origin": verifier.name(), "vkey": verifier.vkey()}));
-    }
-    use base64::Engine;
-    let public = base64::engine::general_purpose::STANDARD.encode(state.log_key.public_key().as_bytes());
-    Ok(([(CACHE_CONTROL, "public, max-age=300")], Json(json!({"public_key": public, "letters": list})))
-        .into_response())
+pub async fn get_instance_log_key(State(state): State<Arc<AppState>>, Lang(lang): Lang) -> Result<Response, ApiError> {
+    let document = log::log_key_document(&state).await.map_err(|e| ApiError::internal(lang, e))?;
+    Ok(([(CACHE_CONTROL, "public, max-age=300")], Json(document)).into_response())
 }
 
 #[derive(Deserialize)]
