@@ -28,7 +28,11 @@ async fn write(dir: &Path, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// Exports one letter (or every letter) as of its latest checkpoint.
-pub async fn export_static(state: &AppState, dir: &Path, only: Option<&Slug>) -> anyhow::Result<ExportSummary> {
+pub async fn export_static(
+    state: &AppState,
+    dir: &Path,
+    only: Option<&Slug>,
+) -> anyhow::Result<ExportSummary> {
     let mut summary = ExportSummary { letters: Vec::new(), files: 0 };
     let document = log::log_key_document(state).await?;
     write(dir, "log-key", serde_json::to_string_pretty(&document)?.as_bytes()).await?;
@@ -42,7 +46,8 @@ pub async fn export_static(state: &AppState, dir: &Path, only: Option<&Slug>) ->
         };
         let base = format!("letters/{}/log", letter.slug);
         write(dir, &format!("{base}/checkpoint"), checkpoint.note.as_bytes()).await?;
-        write(dir, &format!("{base}/key"), format!("{}\n", log::verifier(state, &letter.slug)?.vkey()).as_bytes()).await?;
+        write(dir, &format!("{base}/key"), format!("{}\n", log::verifier(state, &letter)?.vkey()).as_bytes())
+            .await?;
         summary.files += 2;
         for tile in crate::verify::all_tiles(TreeSize::new(checkpoint.size)) {
             let bytes = log::tile_bytes(state, letter.id, tile)

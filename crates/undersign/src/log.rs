@@ -28,7 +28,7 @@ use tokio::sync::{Mutex, watch};
 
 use crate::app::AppState;
 use crate::config::Config;
-use crate::domain::{LetterId, Slug};
+use crate::domain::{Letter, LetterId, Slug};
 use crate::storage::{IntegratedEntry, RecordState, StoredCheckpoint};
 
 /// Most entries one checkpoint integrates; the rest go into the next one.
@@ -46,9 +46,15 @@ pub fn origin(config: &Config, slug: &Slug) -> String {
     }
 }
 
+/// The origin of a letter's log: fixed at publication (older rows fall back to
+/// the configured public URL).
+pub fn origin_of(config: &Config, letter: &Letter) -> String {
+    if letter.log_origin.is_empty() { origin(config, &letter.slug) } else { letter.log_origin.clone() }
+}
+
 /// The letter's verifier key (vkey), as served at `<log>/key`.
-pub fn verifier(state: &AppState, slug: &Slug) -> anyhow::Result<NoteVerifier> {
-    Ok(state.log_key.signer(&origin(&state.config, slug))?.verifier())
+pub fn verifier(state: &AppState, letter: &Letter) -> anyhow::Result<NoteVerifier> {
+    Ok(state.log_key.signer(&origin_of(&state.config, letter))?.verifier())
 }
 
 /// The start of the next withdrawal batch: withdrawals made within one period are
@@ -93,14 +99,21 @@ impl LetterLogs {
 /// Integrates every letter's waiting entries; returns how many leaves were added.
 pub async fn integrate_all(state: &AppState) -> anyhow::Result<u64> {
     let mut added = 0;
-    for (letter, slug) in state.store.letters_with_due_entries(state.clock.now()).await? {
-        added += integrate(state, letter, &slug).await.with_context(|| format!("integrating {slug}"))?;
+    for target in state.store.letters_with_due_entries(state.clock.now()).await? {
+        let origin = if target.origin.is_empty() {
+            origin(&state.config, &target.slug)
+        } else {
+            target.origin.clone()
+        };
+        added += integrate(state, target.letter, &target.slug, &origin)
+            .await
+            .with_context(|| format!("integrating {}", target.slug))?;
     }
     Ok(added)
 }
 
 /// Integrates one letter's due entries into one new signed checkpoint.
-pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug) -> anyhow::Result<u64> {
+pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: &str) -> anyhow::Result<u64> {
     let mut guard = state.logs.lock(state, letter).await?;
     let log = guard.as_mut().expect("loaded by lock");
     let now = state.clock.now();
@@ -154,8 +167,7 @@ pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug) -> anyho
     let size = log.tree.size();
     let result = async {
         let root = log.tree.root(size)?;
-        let origin = origin(&state.config, slug);
-        let note = state.log_key.signer(&origin)?.sign(&Checkpoint::new(&origin, size, root).to_text())?;
+        let note = state.log_key.signer(origin)?.sign(&Checkpoint::new(origin, size, root).to_text())?;
         let checkpoint = StoredCheckpoint { size: size.get(), root: root.0, note, count };
         state.store.commit_integration(letter, old_size.get(), integrated, checkpoint, now).await??;
         anyhow::Ok(())
@@ -264,7 +276,9 @@ pub async fn tile_bytes(state: &AppState, letter: LetterId, tile: Tile) -> anyho
 /// A record as `<log>/records/<index>` serves it (and a static export writes it).
 pub fn record_json(index: u64, record: RecordState) -> serde_json::Value {
     match record {
-        RecordState::Shown { salt, record } => serde_json::json!({"index": index, "salt": hex::encode(salt), "record": record}),
+        RecordState::Shown { salt, record } => {
+            serde_json::json!({"index": index, "salt": hex::encode(salt), "record": record})
+        }
         RecordState::Withheld => serde_json::json!({"index": index, "withheld": true}),
         RecordState::Erased => serde_json::json!({"index": index, "erased": true}),
     }
@@ -276,7 +290,7 @@ pub async fn log_key_document(state: &AppState) -> anyhow::Result<serde_json::Va
     let letters = state.store.letters().await?;
     let mut list = Vec::new();
     for letter in &letters {
-        let verifier = verifier(state, &letter.slug)?;
+        let verifier = verifier(state, letter)?;
         list.push(serde_json::json!({"slug": letter.slug.as_str(), "origin": verifier.name(), "vkey": verifier.vkey()}));
     }
     let public = base64::engine::general_purpose::STANDARD.encode(state.log_key.public_key().as_bytes());

@@ -25,7 +25,13 @@ pub async fn publish_letter(state: &AppState, draft: &LetterDraft) -> Result<Let
     ));
     let id = state
         .store
-        .insert_letter(draft, wrapped, text, state.clock.now())
+        .insert_letter(
+            draft,
+            wrapped,
+            crate::log::origin(&state.config, &draft.slug),
+            text,
+            state.clock.now(),
+        )
         .await
         .map_err(anyhow::Error::from)??;
     state.log_wake.notify_one();

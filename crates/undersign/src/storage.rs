@@ -81,6 +81,15 @@ pub struct Receipt {
     pub withdrawn: bool,
 }
 
+/// A letter whose log has entries waiting.
+#[derive(Debug, Clone)]
+pub struct LogTarget {
+    pub letter: LetterId,
+    pub slug: Slug,
+    /// The log's name and key name.
+    pub origin: String,
+}
+
 /// A log entry due for integration.
 #[derive(Debug, Clone)]
 pub struct DueEntry {
@@ -220,6 +229,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         draft: &LetterDraft,
         wrapped_key: Vec<u8>,
+        log_origin: String,
         text: SaltedRecord,
         now: OffsetDateTime,
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError>;
@@ -277,10 +287,7 @@ pub trait Store: Send + Sync + 'static {
 
     // The letter log.
     /// Letters with entries due for integration.
-    async fn letters_with_due_entries(
-        &self,
-        now: OffsetDateTime,
-    ) -> Result<Vec<(LetterId, Slug)>, StoreError>;
+    async fn letters_with_due_entries(&self, now: OffsetDateTime) -> Result<Vec<LogTarget>, StoreError>;
     /// The leaf hashes of the integrated entries, in index order.
     async fn log_leaf_hashes(&self, letter: LetterId) -> Result<Vec<[u8; 32]>, StoreError>;
     /// Due entries in the order they were made, at most `limit`.

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use letterlog::TreeSize;
 use letterlog::checkpoint::Checkpoint;
 use letterlog::count::tally;
 use letterlog::hash::{Hash, leaf_hash};
@@ -16,7 +17,6 @@ use letterlog::leaf::{EntryKind, Leaf, commitment};
 use letterlog::note::{NoteVerifier, open};
 use letterlog::tiles::{Tile, decode_entry_bundle, encode_hashes, tiles_for};
 use letterlog::tree::Tree;
-use letterlog::TreeSize;
 use url::Url;
 
 /// Where the log is read from.
@@ -42,7 +42,9 @@ pub enum VerifyError {
     CheckpointSignature(String),
     #[error("the checkpoint is malformed: {0}")]
     CheckpointMalformed(String),
-    #[error("the checkpoint's origin {origin:?} does not match the key name {key:?} and the letter {letter:?}")]
+    #[error(
+        "the checkpoint's origin {origin:?} does not match the key name {key:?} and the letter {letter:?}"
+    )]
     WrongOrigin { origin: String, key: String, letter: String },
     #[error("entry bundle {tile} is malformed: {reason}")]
     BundleMalformed { tile: String, reason: String },
@@ -64,7 +66,9 @@ pub enum VerifyError {
     PreviousInvalid(String),
     #[error("the previous checkpoint has size {previous}, larger than the current {current}: the log shrank")]
     PreviousLarger { previous: u64, current: u64 },
-    #[error("the log is not consistent with the previous checkpoint (size {size}): its first {size} entries changed")]
+    #[error(
+        "the log is not consistent with the previous checkpoint (size {size}): its first {size} entries changed"
+    )]
     Inconsistent { size: u64 },
 }
 
@@ -93,7 +97,11 @@ impl fmt::Display for VerifyReport {
         writeln!(f, "origin        {}", self.origin)?;
         writeln!(f, "tree size     {}", self.size)?;
         writeln!(f, "root          {}", self.root)?;
-        writeln!(f, "count         {} ({} signatures, {} withdrawn or struck)", self.count, self.signatures, self.cancelled)?;
+        writeln!(
+            f,
+            "count         {} ({} signatures, {} withdrawn or struck)",
+            self.count, self.signatures, self.cancelled
+        )?;
         writeln!(
             f,
             "records       {} checked, {} withheld, {} erased, {} unavailable",
@@ -110,7 +118,8 @@ impl Source {
     /// `http://…` or `https://…` is a site; anything else is a folder.
     pub fn from_arg(arg: &str) -> Result<Self, VerifyError> {
         if arg.starts_with("http://") || arg.starts_with("https://") {
-            let mut base = Url::parse(arg).map_err(|e| VerifyError::Fetch { path: arg.to_owned(), reason: e.to_string() })?;
+            let mut base = Url::parse(arg)
+                .map_err(|e| VerifyError::Fetch { path: arg.to_owned(), reason: e.to_string() })?;
             if !base.path().ends_with('/') {
                 base.set_path(&format!("{}/", base.path()));
             }
@@ -189,7 +198,8 @@ pub async fn verify(
     let note = String::from_utf8(source.require(&format!("{log}/checkpoint")).await?)
         .map_err(|_| VerifyError::CheckpointMalformed("not UTF-8".into()))?;
     let checkpoint = open_checkpoint(&note, &verifier).map_err(VerifyError::CheckpointSignature)?;
-    let checkpoint = Checkpoint::parse(&checkpoint).map_err(|e| VerifyError::CheckpointMalformed(e.to_string()))?;
+    let checkpoint =
+        Checkpoint::parse(&checkpoint).map_err(|e| VerifyError::CheckpointMalformed(e.to_string()))?;
     if checkpoint.origin != verifier.name() || !checkpoint.origin.ends_with(&format!("/letters/{slug}")) {
         return Err(VerifyError::WrongOrigin {
             origin: checkpoint.origin.clone(),
@@ -215,9 +225,14 @@ pub async fn verify(
         }
         for bytes in entries {
             let index = tree.size().get();
-            let leaf = Leaf::parse(bytes).map_err(|e| VerifyError::LeafMalformed { index, reason: e.to_string() })?;
+            let leaf = Leaf::parse(bytes)
+                .map_err(|e| VerifyError::LeafMalformed { index, reason: e.to_string() })?;
             if leaf.letter() != slug {
-                return Err(VerifyError::WrongLetter { index, found: leaf.letter().to_owned(), expected: slug });
+                return Err(VerifyError::WrongLetter {
+                    index,
+                    found: leaf.letter().to_owned(),
+                    expected: slug,
+                });
             }
             tree.push(leaf_hash(bytes));
             leaves.push(leaf);
@@ -228,7 +243,10 @@ pub async fn verify(
     }
     let root = tree.root(size).map_err(|e| VerifyError::CheckpointMalformed(e.to_string()))?;
     if root != checkpoint.root {
-        return Err(VerifyError::RootMismatch { computed: root.to_base64(), signed: checkpoint.root.to_base64() });
+        return Err(VerifyError::RootMismatch {
+            computed: root.to_base64(),
+            signed: checkpoint.root.to_base64(),
+        });
     }
 
     // Hash tiles must agree with the entries (a mirror could serve other ones).
@@ -290,18 +308,25 @@ async fn check_records(source: &Source, log: &str, leaves: &[Leaf]) -> Result<Re
                     .map_err(|e| VerifyError::RecordMalformed { index, reason: e.to_string() })?;
                 let mut by_index: Vec<Option<serde_json::Value>> = vec![None; (to - index) as usize];
                 for object in list {
-                    let i = object["index"].as_u64().filter(|i| (index..to).contains(i)).ok_or_else(|| {
-                        VerifyError::RecordMalformed { index, reason: "a record outside the asked range".into() }
-                    })?;
+                    let i =
+                        object["index"].as_u64().filter(|i| (index..to).contains(i)).ok_or_else(|| {
+                            VerifyError::RecordMalformed {
+                                index,
+                                reason: "a record outside the asked range".into(),
+                            }
+                        })?;
                     by_index[(i - index) as usize] = Some(object);
                 }
                 by_index
             }
             Source::Dir(_) => {
                 let bytes = source.fetch(&format!("{log}/records/{index}")).await?;
-                vec![bytes.map(|b| serde_json::from_slice(&b)).transpose().map_err(|e| {
-                    VerifyError::RecordMalformed { index, reason: e.to_string() }
-                })?]
+                vec![
+                    bytes
+                        .map(|b| serde_json::from_slice(&b))
+                        .transpose()
+                        .map_err(|e| VerifyError::RecordMalformed { index, reason: e.to_string() })?,
+                ]
             }
         };
         for object in objects {
@@ -316,7 +341,12 @@ async fn check_records(source: &Source, log: &str, leaves: &[Leaf]) -> Result<Re
     Ok(tally)
 }
 
-fn check_record(index: u64, leaf: &Leaf, object: &serde_json::Value, tally: &mut RecordTally) -> Result<(), VerifyError> {
+fn check_record(
+    index: u64,
+    leaf: &Leaf,
+    object: &serde_json::Value,
+    tally: &mut RecordTally,
+) -> Result<(), VerifyError> {
     let malformed = |reason: &str| VerifyError::RecordMalformed { index, reason: reason.to_owned() };
     if object["index"].as_u64() != Some(index) {
         return Err(malformed("its index field is wrong"));
@@ -345,14 +375,22 @@ fn check_record(index: u64, leaf: &Leaf, object: &serde_json::Value, tally: &mut
 
 /// The previous checkpoint must be signed by the same key, for the same log, no
 /// larger, and its root must be the root of the current log's prefix.
-fn check_previous(note: &str, verifier: &NoteVerifier, current: &Checkpoint, tree: &Tree) -> Result<u64, VerifyError> {
+fn check_previous(
+    note: &str,
+    verifier: &NoteVerifier,
+    current: &Checkpoint,
+    tree: &Tree,
+) -> Result<u64, VerifyError> {
     let text = open_checkpoint(note, verifier).map_err(VerifyError::PreviousInvalid)?;
     let previous = Checkpoint::parse(&text).map_err(|e| VerifyError::PreviousInvalid(e.to_string()))?;
     if previous.origin != current.origin {
         return Err(VerifyError::PreviousInvalid(format!("it is for {:?}", previous.origin)));
     }
     if previous.size > current.size {
-        return Err(VerifyError::PreviousLarger { previous: previous.size.get(), current: current.size.get() });
+        return Err(VerifyError::PreviousLarger {
+            previous: previous.size.get(),
+            current: current.size.get(),
+        });
     }
     let root: Hash = tree.root(previous.size).map_err(|e| VerifyError::PreviousInvalid(e.to_string()))?;
     if root != previous.root {

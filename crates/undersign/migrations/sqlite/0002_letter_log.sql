@@ -1,6 +1,9 @@
 -- The letter log: every entry (text, signature, withdrawal, strike) waits here
 -- until the integrator gives it a leaf index, and stays as the record of its leaf.
 
+-- The log's name, `<public host>/letters/<slug>`, fixed at publication: it is the
+-- log's identity and its key name, so a later change of public URL cannot fork it.
+ALTER TABLE letters ADD COLUMN log_origin TEXT NOT NULL DEFAULT '';
 ALTER TABLE letters ADD COLUMN log_size INTEGER NOT NULL DEFAULT 0;
 -- The count by the spec's rule at the latest checkpoint (size log_size).
 ALTER TABLE letters ADD COLUMN log_count INTEGER NOT NULL DEFAULT 0;

@@ -152,6 +152,8 @@ pub struct Letter {
     pub pull_quote: Option<String>,
     /// The count by the log's rule at the latest checkpoint: provable by anyone.
     pub count: u64,
+    /// The log's name and key name, fixed at publication.
+    pub log_origin: String,
     /// The size of the latest checkpoint.
     pub log_size: u64,
     /// Confirmed signatures not yet in a checkpoint.

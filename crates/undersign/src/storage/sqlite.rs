@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     CampaignWithLetters, ConfirmRefusal, DueEntry, ImportedSignature, IntegratedEntry, IntegrationConflict,
-    MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature, Store, StoreError,
+    LogTarget, MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature, Store, StoreError,
     StoredCheckpoint, SubmitOutcome, TokenState, WithdrawOutcome,
 };
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
@@ -162,7 +162,8 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 const LETTER_COLUMNS: &str = "l.id, l.slug, l.title, l.addressee, l.community, l.language, l.body, \
      l.organisations, l.status, l.published_at, c.slug, l.pull_quote, l.log_count, l.log_size, \
      (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'signature'), \
-     (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'withdrawal')";
+     (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'withdrawal'), \
+     l.log_origin";
 
 fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
     let slug: String = row.get(1)?;
@@ -188,6 +189,7 @@ fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
         log_size: row.get::<_, i64>(13)?.try_into().map_err(|_| corrupt("log size", "negative"))?,
         being_added: row.get::<_, i64>(14)?.try_into().map_err(|_| corrupt("pending", "negative"))?,
         withdrawals_pending: row.get::<_, i64>(15)?.try_into().map_err(|_| corrupt("pending", "negative"))?,
+        log_origin: row.get(16)?,
     })
 }
 
@@ -440,6 +442,7 @@ impl Store for SqliteStore {
         &self,
         draft: &LetterDraft,
         wrapped_key: Vec<u8>,
+        log_origin: String,
         text: SaltedRecord,
         now: OffsetDateTime,
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError> {
@@ -468,8 +471,8 @@ impl Store for SqliteStore {
             }
             tx.execute(
                 "INSERT INTO letters (slug, title, addressee, community, language, body, organisations,
-                     status, published_at, campaign_id, pull_quote, wrapped_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'published', ?8, ?9, ?10, ?11)",
+                     status, published_at, campaign_id, pull_quote, wrapped_key, log_origin)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'published', ?8, ?9, ?10, ?11, ?12)",
                 params![
                     draft.slug.as_str(),
                     draft.title,
@@ -482,6 +485,7 @@ impl Store for SqliteStore {
                     campaign_id,
                     draft.pull_quote,
                     wrapped_key,
+                    log_origin,
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -826,20 +830,23 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn letters_with_due_entries(
-        &self,
-        now: OffsetDateTime,
-    ) -> Result<Vec<(LetterId, Slug)>, StoreError> {
+    async fn letters_with_due_entries(&self, now: OffsetDateTime) -> Result<Vec<LogTarget>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT l.id, l.slug FROM letters l
+                "SELECT l.id, l.slug, l.log_origin FROM letters l
                  WHERE EXISTS (SELECT 1 FROM log_entries e
                                WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.due_at <= ?1)",
             )?;
-            let rows = stmt.query_map([unix(now)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let rows = stmt.query_map([unix(now)], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })?;
             rows.map(|row| {
-                let (id, slug) = row?;
-                Ok((LetterId(id), Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?))
+                let (id, slug, origin) = row?;
+                Ok(LogTarget {
+                    letter: LetterId(id),
+                    slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
+                    origin,
+                })
             })
             .collect()
         })

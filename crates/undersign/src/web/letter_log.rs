@@ -48,7 +48,7 @@ pub async fn get_letter_key(
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
     let letter = find_letter(&state, lang, &slug).await?;
-    let verifier = log::verifier(&state, &letter.slug).map_err(|e| ApiError::internal(lang, e))?;
+    let verifier = log::verifier(&state, &letter).map_err(|e| ApiError::internal(lang, e))?;
     Ok((
         [(CONTENT_TYPE, "text/plain; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
         format!("{}\n", verifier.vkey()),
@@ -141,7 +141,10 @@ pub async fn list_records(
 }
 
 /// `/log-key`: the instance's public key and every letter's vkey.
-pub async fn get_instance_log_key(State(state): State<Arc<AppState>>, Lang(lang): Lang) -> Result<Response, ApiError> {
+pub async fn get_instance_log_key(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+) -> Result<Response, ApiError> {
     let document = log::log_key_document(&state).await.map_err(|e| ApiError::internal(lang, e))?;
     Ok(([(CACHE_CONTROL, "public, max-age=300")], Json(document)).into_response())
 }

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod letter_log;
+
 mod api;
 mod browser;
 mod confirmation;

@@ -97,7 +97,7 @@ async fn the_home_page_lists_letters_and_pages_use_only_our_own_assets() {
 }
 
 /// Stores confirmed signatures `Signer 1..=n` directly, as the demo does.
-async fn seed_confirmed(app: &TestApp, n: usize) {
+pub async fn seed_confirmed(app: &TestApp, n: usize) {
     use undersign::domain::{EmailAddress, Signer, Slug};
     use undersign::storage::{ImportedSignature, SealedSignature};
     let state = app.state();

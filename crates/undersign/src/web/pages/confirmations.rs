@@ -22,9 +22,10 @@ use crate::web::views::{
     ConfirmState, ConfirmView, LetterCard, PageMeta, ReceiptView, WithdrawState, WithdrawView,
 };
 
-/// The page path is not the link: the link's token stays out of `PageMeta`.
-fn meta(tr: Translator, title_id: &str) -> PageMeta {
-    PageMeta::new(tr, "/confirm", tr.t(title_id))
+/// The page's own address carries the signer's token: it is their page, and the
+/// language switch must lead back to it. (Logs see only the route pattern.)
+fn meta(tr: Translator, path: &str, title_id: &str) -> PageMeta {
+    PageMeta::new(tr, path, tr.t(title_id))
 }
 
 fn expired(lang: Language) -> Response {
@@ -71,7 +72,7 @@ pub async fn show_confirmation(
         TokenState::Unknown => return Err(PageError::not_found(lang)),
     };
     let view = ConfirmView {
-        page: meta(tr, "confirm-title"),
+        page: meta(tr, &format!("/confirm/{token}"), "confirm-title"),
         letter: LetterCard::new(&tr, &letter),
         state: view_state,
     };
@@ -99,7 +100,7 @@ pub async fn confirm_signature(
     // (no JavaScript needed) until it can show the receipt.
     let receipt = receipt_view(&token, &letter, Receipt { leaf_index: None, withdrawn: false }, &tr);
     let view = ConfirmView {
-        page: meta(tr, "confirm-title"),
+        page: meta(tr, &format!("/confirm/{token}"), "confirm-title"),
         letter: LetterCard::new(&tr, &letter),
         state: ConfirmState::Confirmed {
             seq_text: tr.number(confirmed.seq),
@@ -122,7 +123,7 @@ pub async fn show_withdrawal(
         TokenState::Expired | TokenState::Unknown => return Err(PageError::not_found(lang)),
     };
     let view = WithdrawView {
-        page: meta(tr, "withdraw-title"),
+        page: meta(tr, &format!("/confirm/{token}/withdraw"), "withdraw-title"),
         letter: LetterCard::new(&tr, &letter),
         state: WithdrawState::Ask { action: format!("/confirm/{token}/withdraw") },
     };
@@ -156,7 +157,7 @@ pub async fn withdraw_signature(
     };
     let letter = load_letter(&state, lang, &slug).await?;
     let view = WithdrawView {
-        page: meta(tr, "withdraw-title"),
+        page: meta(tr, &format!("/confirm/{token}/withdraw"), "withdraw-title"),
         letter: LetterCard::new(&tr, &letter),
         state: WithdrawState::Done { message: tr.t(message_id) },
     };
