@@ -1,0 +1,180 @@
+//! Crash safety of the letter log with the real binary: SIGKILL the server while
+//! confirmations stream in and the integrator runs; after a restart every
+//! confirmed signature is in the log exactly once and `verify` passes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use undersign::verify::{Source, verify};
+
+const SIGNERS: usize = 120;
+const ROUNDS: usize = 4;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start(data: &Path, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_undersign"))
+        .args(["serve", "--data"])
+        .arg(data)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("UNDERSIGN_SIGNATURE_BURST_PER_NETWORK", "10000")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    for _ in 0..100 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.is_ok() {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server did not start");
+}
+
+fn links(outbox: &Path) -> HashMap<String, String> {
+    let mut links = HashMap::new();
+    for entry in std::fs::read_dir(outbox).unwrap() {
+        let raw = std::fs::read(entry.unwrap().path()).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let to = message.to().unwrap().first().unwrap().address().unwrap().to_owned();
+        let text = message.body_text(0).unwrap().into_owned();
+        let link =
+            text.split_whitespace().find(|w| w.contains("/confirm/") && !w.ends_with("/withdraw")).unwrap();
+        links.insert(to, link.to_owned());
+    }
+    links
+}
+
+#[tokio::test]
+async fn killing_the_server_mid_stream_loses_and_duplicates_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let letter = data.path().join("letter.md");
+    std::fs::write(
+        &letter,
+        "---\ntitle: Crash test\nslug: crash-test\naddressee: To the court\ncommunity: scientists\nlanguage: en\n---\nWe ask.\n",
+    )
+    .unwrap();
+    let publish = Command::new(env!("CARGO_BIN_EXE_undersign"))
+        .args(["letter", "publish"])
+        .arg(&letter)
+        .arg("--data")
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(publish.status.success(), "{}", String::from_utf8_lossy(&publish.stderr));
+
+    let port = free_port();
+    let mut server = start(data.path(), port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for i in 0..SIGNERS {
+        let body = serde_json::json!({"name": format!("Signer {i}"), "email": format!("s{i}@example.org"), "show_name": true, "consent": true});
+        let response = client
+            .post(format!("{base}/api/v1/letters/crash-test/signatures"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+    }
+    let outbox = data.path().join("outbox");
+    let mut all = HashMap::new();
+    for _ in 0..100 {
+        all = links(&outbox);
+        if all.len() == SIGNERS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(all.len(), SIGNERS, "every confirmation mail was written");
+    let mut pending: Vec<String> = all.values().cloned().collect();
+    pending.sort();
+
+    let mut acknowledged = 0;
+    for round in 0..ROUNDS {
+        // Confirm a stream of links; kill the server at a moment that varies by round.
+        let stream = {
+            let client = client.clone();
+            let pending = pending.clone();
+            tokio::spawn(async move {
+                let mut confirmed = Vec::new();
+                for link in pending {
+                    match client.post(&link).send().await {
+                        Ok(response) if response.status() == 200 => confirmed.push(link),
+                        _ => break,
+                    }
+                }
+                confirmed
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(30 + 40 * round as u64)).await;
+        server.0.kill().unwrap();
+        server.0.wait().unwrap();
+        let confirmed = stream.await.unwrap();
+        acknowledged += confirmed.len();
+        eprintln!("round {round}: {} confirmations acknowledged before the kill", confirmed.len());
+        pending.retain(|l| !confirmed.contains(l));
+        server = start(data.path(), port).await;
+        let json: serde_json::Value =
+            reqwest::get(format!("{base}/api/v1/letters/crash-test")).await.unwrap().json().await.unwrap();
+        let in_or_entering =
+            json["letter"]["count"].as_u64().unwrap() + json["letter"]["being_added"].as_u64().unwrap();
+        assert!(
+            in_or_entering >= acknowledged as u64,
+            "round {round}: an acknowledged confirmation was lost"
+        );
+    }
+
+    // Confirm the rest, and everything once more: repeats must count once.
+    for link in all.values() {
+        assert_eq!(client.post(link).send().await.unwrap().status(), 200);
+    }
+    for _ in 0..100 {
+        let json: serde_json::Value =
+            reqwest::get(format!("{base}/api/v1/letters/crash-test")).await.unwrap().json().await.unwrap();
+        if json["letter"]["being_added"] == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let key = reqwest::get(format!("{base}/letters/crash-test/log/key")).await.unwrap().text().await.unwrap();
+    let report =
+        verify(&Source::from_arg(&base).unwrap(), Some("crash-test"), key.trim(), None).await.unwrap();
+    assert_eq!(report.count, SIGNERS as u64);
+    assert_eq!(report.size, SIGNERS as u64 + 1, "no entry twice");
+    let records: Vec<serde_json::Value> =
+        reqwest::get(format!("{base}/letters/crash-test/log/records?from=1&to=1000"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let mut names: Vec<String> = records
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(r["record"].as_str().unwrap()).unwrap()["name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), SIGNERS, "each signer exactly once");
+    assert!(acknowledged > 0, "some confirmations were acknowledged before a kill");
+}
