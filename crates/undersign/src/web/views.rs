@@ -90,7 +90,7 @@ pub struct CampaignCard {
 
 impl CampaignCard {
     pub fn new(tr: &Translator, c: &CampaignWithLetters) -> Self {
-        let total = c.letters.iter().map(|l| l.count).sum();
+        let total = c.letters.iter().map(Letter::shown_count).sum();
         Self {
             slug: c.campaign.slug.to_string(),
             title: c.campaign.title.clone(),
