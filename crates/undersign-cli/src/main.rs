@@ -53,6 +53,11 @@ enum Command {
         #[arg(long)]
         previous: Option<PathBuf>,
     },
+    /// Manage tokens of trusted API clients.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Write letters' logs as static files that any web server can mirror.
     Export {
         /// The folder to write into.
@@ -75,6 +80,18 @@ enum LetterCommand {
     Close {
         /// The letter's slug.
         slug: String,
+    },
+    /// Watch for a name provocateurs may use (e.g. a public figure): matching
+    /// signatures, in any script or spelling, are held for moderators.
+    Watch { slug: String, name: String },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for a trusted API client (bulk import): no proof of work, no rate limits.
+    Create {
+        /// A name to recognise the client by.
+        name: String,
     },
 }
 
@@ -134,6 +151,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Verify { .. } => unreachable!("handled before configuration is loaded"),
+        Command::Letter { command: LetterCommand::Watch { slug, name } } => {
+            let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
+            let state = AppState::open_with_system_clock(config)?;
+            let added = undersign::publishing::watch_name(&state, &slug, &name).await?;
+            println!("{}", if added { "added to the watch list" } else { "already on the watch list" });
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { name } } => {
+            let state = AppState::open_with_system_clock(config)?;
+            let token = undersign::publishing::create_api_token(&state, &name).await?;
+            println!("{}", token.expose());
+            eprintln!(
+                "Send it as `Authorization: Bearer <token>`. It is shown only now; only its hash is stored."
+            );
+            Ok(())
+        }
         Command::Letter { command: LetterCommand::Close { slug } } => {
             let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
             let state = AppState::open_with_system_clock(config)?;

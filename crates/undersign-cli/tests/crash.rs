@@ -31,6 +31,8 @@ async fn start(data: &Path, port: u16) -> Server {
         .arg(data)
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .env("UNDERSIGN_SIGNATURE_BURST_PER_NETWORK", "10000")
+        .env("UNDERSIGN_POW_MAXNUMBER", "1000")
+        .env("UNDERSIGN_SIGNATURE_BURST_PER_DOMAIN", "10000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -83,7 +85,15 @@ async fn killing_the_server_mid_stream_loses_and_duplicates_nothing() {
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for i in 0..SIGNERS {
-        let body = serde_json::json!({"name": format!("Signer {i}"), "email": format!("s{i}@example.org"), "show_name": true, "consent": true});
+        let challenge: undersign::abuse::pow::Challenge =
+            reqwest::get(format!("{base}/api/v1/letters/crash-test/challenge"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        let altcha = undersign::abuse::pow::solve(&challenge).unwrap();
+        let body = serde_json::json!({"name": format!("Signer {i}"), "email": format!("s{i}@example.org"), "show_name": true, "consent": true, "altcha": altcha});
         let response = client
             .post(format!("{base}/api/v1/letters/crash-test/signatures"))
             .json(&body)

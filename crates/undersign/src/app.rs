@@ -9,6 +9,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use crate::abuse::difficulty::Difficulty;
+use crate::abuse::disposable::DisposableDomains;
+use crate::abuse::mail_quota::MailQuota;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{InstanceKeys, LogKey};
@@ -35,6 +38,9 @@ pub struct AppState {
     pub logs: LetterLogs,
     /// Wakes the log integrator when an entry was queued.
     pub log_wake: Arc<Notify>,
+    pub pow_difficulty: Difficulty,
+    pub disposable: DisposableDomains,
+    pub mail_quota: MailQuota,
 }
 
 impl AppState {
@@ -56,6 +62,9 @@ impl AppState {
             log_key,
             logs: LetterLogs::default(),
             log_wake: Arc::new(Notify::new()),
+            pow_difficulty: Difficulty::default(),
+            disposable: DisposableDomains::new(Some(config.disposable_domains_file())),
+            mail_quota: MailQuota::new(config.limits.mails_per_address_per_day),
             config: Arc::new(config),
         }))
     }
@@ -73,6 +82,7 @@ pub struct Application {
     server: JoinHandle<std::io::Result<()>>,
     mailer: JoinHandle<()>,
     integrator: JoinHandle<()>,
+    maintenance: JoinHandle<()>,
 }
 
 impl Application {
@@ -95,6 +105,7 @@ impl Application {
         );
         let mailer = tokio::spawn(worker.run(shutdown_rx.clone()));
         let integrator = tokio::spawn(crate::log::run_integrator(state.clone(), shutdown_rx.clone()));
+        let maintenance = tokio::spawn(crate::maintenance::run(state.clone(), shutdown_rx.clone()));
 
         let router = web::router(state.clone());
         let mut server_shutdown = shutdown_rx;
@@ -106,7 +117,7 @@ impl Application {
                 .await
         });
         tracing::info!(address = %local_addr, public_url = %state.config.public_url, "undersign is serving");
-        Ok(Self { state, local_addr, shutdown, server, mailer, integrator })
+        Ok(Self { state, local_addr, shutdown, server, mailer, integrator, maintenance })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -120,6 +131,7 @@ impl Application {
         self.server.await.context("server task")?.context("server")?;
         self.mailer.await.context("mail worker task")?;
         self.integrator.await.context("log integrator task")?;
+        self.maintenance.await.context("maintenance task")?;
         Ok(())
     }
 

@@ -26,21 +26,58 @@ pub struct Config {
     pub client_ip_header: Option<String>,
     /// Withdrawals are integrated into the log together, once per this period.
     pub withdrawal_batch: time::Duration,
+    pub pow: PowSettings,
 }
 
-/// How many signatures one network (IPv4 /24, IPv6 /48) may submit.
+/// How many signatures may come from one network (IPv4 /24, IPv6 /48) to one
+/// letter, and from one e-mail domain; each with a burst and a sustained rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignLimits {
     /// Sustained rate.
     pub per_hour_per_network: u32,
     /// How many may come at once before the sustained rate applies.
     pub burst_per_network: u32,
+    /// The same, for signatures without proof of work (no JavaScript): stricter.
+    pub no_js_per_hour_per_network: u32,
+    pub no_js_burst_per_network: u32,
+    /// Per e-mail domain and letter (large public mail providers are exempt).
+    pub per_hour_per_domain: u32,
+    pub burst_per_domain: u32,
+    /// Confirmation e-mails one address may receive per day.
+    pub mails_per_address_per_day: u32,
 }
 
 impl Default for SignLimits {
     /// Generous: a university or an office signs from behind one address.
     fn default() -> Self {
-        Self { per_hour_per_network: 120, burst_per_network: 30 }
+        Self {
+            per_hour_per_network: 120,
+            burst_per_network: 30,
+            no_js_per_hour_per_network: 10,
+            no_js_burst_per_network: 3,
+            per_hour_per_domain: 300,
+            burst_per_domain: 60,
+            mails_per_address_per_day: 3,
+        }
+    }
+}
+
+/// Proof-of-work difficulty: the secret number is below `maxnumber`, or below
+/// `burst_maxnumber` while a letter issues more than `burst_per_minute`
+/// challenges a minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PowSettings {
+    /// `false` turns proof of work off (signatures are then not flagged for it).
+    pub enabled: bool,
+    pub maxnumber: u64,
+    pub burst_maxnumber: u64,
+    pub burst_per_minute: u64,
+}
+
+impl Default for PowSettings {
+    /// About a quarter of a second in a phone's browser; ten times that in a burst.
+    fn default() -> Self {
+        Self { enabled: true, maxnumber: 50_000, burst_maxnumber: 500_000, burst_per_minute: 600 }
     }
 }
 
@@ -103,6 +140,8 @@ struct FileConfig {
     client_ip_header: Option<String>,
     #[serde(default)]
     letter_log: FileLetterLog,
+    #[serde(default)]
+    proof_of_work: FilePow,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +155,20 @@ struct FileLetterLog {
 struct FileLimits {
     signatures_per_hour_per_network: Option<u32>,
     signature_burst_per_network: Option<u32>,
+    no_js_signatures_per_hour_per_network: Option<u32>,
+    no_js_signature_burst_per_network: Option<u32>,
+    signatures_per_hour_per_domain: Option<u32>,
+    signature_burst_per_domain: Option<u32>,
+    confirmation_mails_per_address_per_day: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePow {
+    enabled: Option<bool>,
+    maxnumber: Option<u64>,
+    burst_maxnumber: Option<u64>,
+    burst_per_minute: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,6 +249,7 @@ impl Config {
             limits: SignLimits::default(),
             client_ip_header: None,
             withdrawal_batch: DEFAULT_WITHDRAWAL_BATCH,
+            pow: PowSettings::default(),
         }
     }
 
@@ -205,6 +259,11 @@ impl Config {
 
     pub fn keys_dir(&self) -> PathBuf {
         self.data_dir.join("keys")
+    }
+
+    /// Extra throwaway-mail domains, one a line; re-read when it changes.
+    pub fn disposable_domains_file(&self) -> PathBuf {
+        self.data_dir.join("disposable-domains.txt")
     }
 
     pub fn outbox_dir(&self) -> PathBuf {
@@ -244,6 +303,31 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
     set(&mut file.client_ip_header, "UNDERSIGN_CLIENT_IP_HEADER");
     if let Some(n) = env("UNDERSIGN_SIGNATURES_PER_HOUR_PER_NETWORK").and_then(|v| v.parse().ok()) {
         file.limits.signatures_per_hour_per_network = Some(n);
+    }
+    let number = |key: &str| env(key).and_then(|v| v.parse::<u32>().ok());
+    let limits = &mut file.limits;
+    for (slot, key) in [
+        (
+            &mut limits.no_js_signatures_per_hour_per_network,
+            "UNDERSIGN_NO_JS_SIGNATURES_PER_HOUR_PER_NETWORK",
+        ),
+        (&mut limits.no_js_signature_burst_per_network, "UNDERSIGN_NO_JS_SIGNATURE_BURST_PER_NETWORK"),
+        (&mut limits.signatures_per_hour_per_domain, "UNDERSIGN_SIGNATURES_PER_HOUR_PER_DOMAIN"),
+        (&mut limits.signature_burst_per_domain, "UNDERSIGN_SIGNATURE_BURST_PER_DOMAIN"),
+        (
+            &mut limits.confirmation_mails_per_address_per_day,
+            "UNDERSIGN_CONFIRMATION_MAILS_PER_ADDRESS_PER_DAY",
+        ),
+    ] {
+        if let Some(n) = number(key) {
+            *slot = Some(n);
+        }
+    }
+    if let Some(enabled) = env("UNDERSIGN_POW_ENABLED").and_then(|v| v.parse().ok()) {
+        file.proof_of_work.enabled = Some(enabled);
+    }
+    if let Some(n) = env("UNDERSIGN_POW_MAXNUMBER").and_then(|v| v.parse().ok()) {
+        file.proof_of_work.maxnumber = Some(n);
     }
     if let Some(n) = env("UNDERSIGN_WITHDRAWAL_BATCH_SECONDS").and_then(|v| v.parse().ok()) {
         file.letter_log.withdrawal_batch_seconds = Some(n);
@@ -321,18 +405,43 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         "json" => LogFormat::Json,
         other => bail!("log.format {other:?} must be text or json"),
     };
-    let defaults = SignLimits::default();
+    let d = SignLimits::default();
+    let l = &file.limits;
     let limits = SignLimits {
-        per_hour_per_network: file
-            .limits
-            .signatures_per_hour_per_network
-            .unwrap_or(defaults.per_hour_per_network),
-        burst_per_network: file.limits.signature_burst_per_network.unwrap_or(defaults.burst_per_network),
+        per_hour_per_network: l.signatures_per_hour_per_network.unwrap_or(d.per_hour_per_network),
+        burst_per_network: l.signature_burst_per_network.unwrap_or(d.burst_per_network),
+        no_js_per_hour_per_network: l
+            .no_js_signatures_per_hour_per_network
+            .unwrap_or(d.no_js_per_hour_per_network),
+        no_js_burst_per_network: l.no_js_signature_burst_per_network.unwrap_or(d.no_js_burst_per_network),
+        per_hour_per_domain: l.signatures_per_hour_per_domain.unwrap_or(d.per_hour_per_domain),
+        burst_per_domain: l.signature_burst_per_domain.unwrap_or(d.burst_per_domain),
+        mails_per_address_per_day: l
+            .confirmation_mails_per_address_per_day
+            .unwrap_or(d.mails_per_address_per_day),
     };
-    if limits.per_hour_per_network == 0 || limits.burst_per_network == 0 {
-        bail!(
-            "limits.signatures_per_hour_per_network and limits.signature_burst_per_network must be at least 1"
-        );
+    let all_limits = [
+        limits.per_hour_per_network,
+        limits.burst_per_network,
+        limits.no_js_per_hour_per_network,
+        limits.no_js_burst_per_network,
+        limits.per_hour_per_domain,
+        limits.burst_per_domain,
+        limits.mails_per_address_per_day,
+    ];
+    if all_limits.contains(&0) {
+        bail!("every value under [limits] must be at least 1");
+    }
+    let pd = PowSettings::default();
+    let p = &file.proof_of_work;
+    let pow = PowSettings {
+        enabled: p.enabled.unwrap_or(pd.enabled),
+        maxnumber: p.maxnumber.unwrap_or(pd.maxnumber),
+        burst_maxnumber: p.burst_maxnumber.unwrap_or(pd.burst_maxnumber),
+        burst_per_minute: p.burst_per_minute.unwrap_or(pd.burst_per_minute),
+    };
+    if pow.maxnumber == 0 || pow.burst_maxnumber < pow.maxnumber {
+        bail!("proof_of_work.maxnumber must be at least 1 and burst_maxnumber at least maxnumber");
     }
     if let Some(header) = &file.client_ip_header
         && axum::http::HeaderName::from_bytes(header.as_bytes()).is_err()
@@ -352,6 +461,7 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
             Some(seconds) => time::Duration::seconds(i64::from(seconds)),
             None => DEFAULT_WITHDRAWAL_BATCH,
         },
+        pow,
     })
 }
 

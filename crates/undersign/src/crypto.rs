@@ -30,6 +30,7 @@ const NONCE_LEN: usize = 24;
 pub struct InstanceKeys {
     lookup: SecretBox<[u8; 32]>,
     wrap: SecretBox<[u8; 32]>,
+    pow: SecretBox<[u8; 32]>,
 }
 
 impl InstanceKeys {
@@ -55,6 +56,7 @@ impl InstanceKeys {
         Ok(Self {
             lookup: SecretBox::new(Box::new(derive(&master, b"undersign/v1 email lookup"))),
             wrap: SecretBox::new(Box::new(derive(&master, b"undersign/v1 letter key wrap"))),
+            pow: SecretBox::new(Box::new(derive(&master, b"undersign/v1 proof of work"))),
         })
     }
 
@@ -83,6 +85,22 @@ impl InstanceKeys {
         mac.update(&letter.get().to_be_bytes());
         mac.update(email.canonical().as_bytes());
         EmailLookup(mac.finalize().into_bytes().into())
+    }
+
+    /// The keyed hash of a provider-canonical address (gmail dots, plus tags), for
+    /// flagging one mailbox that signs twice under two spellings.
+    pub fn canonical_lookup(&self, letter: LetterId, canonical: &str) -> EmailLookup {
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(self.lookup.expose_secret()).expect("any key length");
+        mac.update(b"canonical\0");
+        mac.update(&letter.get().to_be_bytes());
+        mac.update(canonical.as_bytes());
+        EmailLookup(mac.finalize().into_bytes().into())
+    }
+
+    /// The HMAC key that signs proof-of-work challenges (shared by instances).
+    pub fn pow_key(&self) -> &[u8; 32] {
+        self.pow.expose_secret()
     }
 }
 

@@ -406,11 +406,16 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
             };
             // Spread over three days, denser at the start, as real letters go.
             let offset = Duration::seconds((rng.gen_range(0.0f64..1.0).powi(3) * 3.0 * 86_400.0) as i64);
+            let name_key = crate::abuse::names::name_key(&name);
+            let canonical = crate::abuse::emails::canonical_address(&email);
             signatures.push(ImportedSignature {
                 signature: SealedSignature {
                     letter: stored.id,
                     email_lookup,
                     email_sealed,
+                    email_canonical_lookup: state.keys.canonical_lookup(stored.id, &canonical),
+                    name_key,
+                    flags: Vec::new(),
                     name,
                     title,
                     affiliation,

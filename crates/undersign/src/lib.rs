@@ -14,10 +14,12 @@
 //! - [`i18n`]: languages, Fluent texts (`locales/`), number formatting.
 //! - [`verify`] and [`export`]: `undersign verify` and static mirrors.
 //! - [`demo`]: the demo campaign; [`letter_file`]: letters from Markdown files.
-//! - [`rate_limit`]: per-network limits on signing.
+//! - [`abuse`]: proof of work, duplicate people, throwaway domains, mail caps;
+//!   [`rate_limit`]: per-network and per-domain limits on signing.
 //! - [`app`]: wiring and graceful shutdown; [`config`]: settings;
 //!   [`telemetry`]: logs.
 
+pub mod abuse;
 pub mod app;
 pub mod clock;
 pub mod config;
@@ -29,6 +31,7 @@ pub mod i18n;
 pub mod letter_file;
 pub mod log;
 pub mod mail;
+pub mod maintenance;
 pub mod publishing;
 pub mod rate_limit;
 pub mod signing;

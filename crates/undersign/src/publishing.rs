@@ -52,3 +52,23 @@ pub async fn close_letter(state: &AppState, slug: &crate::domain::Slug) -> anyho
     }
     Ok(closed)
 }
+
+/// Adds a name to a letter's watch list: a signature under a matching name (in any
+/// script or spelling) is held for moderators. `false` if it was listed already.
+pub async fn watch_name(state: &AppState, slug: &crate::domain::Slug, name: &str) -> anyhow::Result<bool> {
+    let letter =
+        state.store.letter(slug).await?.ok_or_else(|| anyhow::anyhow!("there is no letter {slug}"))?;
+    let key = crate::abuse::names::name_key(name);
+    anyhow::ensure!(!key.is_empty(), "{name:?} has no letters to match");
+    Ok(state.store.add_to_watch_list(letter.id, &key).await?)
+}
+
+/// Creates a token for a trusted API client (a bulk importer): it signs without
+/// proof of work or rate limits. The token is shown once; only its hash is kept.
+pub async fn create_api_token(state: &AppState, name: &str) -> anyhow::Result<crate::crypto::PlainToken> {
+    let token = crate::crypto::PlainToken::generate();
+    let created = state.store.create_api_token(name, &token.hash(), state.clock.now()).await?;
+    anyhow::ensure!(created, "a token named {name:?} exists already");
+    tracing::info!(token.name = name, "API token created");
+    Ok(token)
+}

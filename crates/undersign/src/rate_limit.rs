@@ -1,51 +1,101 @@
-//! Limits on how fast one network may submit signatures, so a flood from one place
-//! cannot bury a letter or its mail queue.
+//! Limits on how fast signatures may come, per letter: from one network (IPv4 /24,
+//! IPv6 /48: a household, an office, a mobile carrier's gateway), with a stricter
+//! limit for signatures without proof of work, and from one e-mail domain.
 //!
-//! The key is the client's network (IPv4 /24, IPv6 /48: one household, office or
-//! mobile carrier gateway), hashed with a random key made at start-up. Neither
-//! the address nor the key is ever stored or logged; the counters live in memory.
+//! Counters live in memory only, under keyed hashes whose key changes every day
+//! (UTC) and is never stored: no address, network or domain is kept or logged,
+//! and nothing links a signature to its network.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 use crate::config::SignLimits;
 
-/// Above this many tracked networks, idle entries are dropped.
+/// Above this many tracked keys, idle entries are dropped.
 const PRUNE_ABOVE: usize = 100_000;
 
+/// Big public mail providers: a domain limit there would stop a viral letter.
+const PUBLIC_PROVIDERS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "yahoo.com",
+    "icloud.com",
+    "me.com",
+    "proton.me",
+    "protonmail.com",
+    "yandex.ru",
+    "ya.ru",
+    "mail.ru",
+    "bk.ru",
+    "list.ru",
+    "inbox.ru",
+    "rambler.ru",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "ukr.net",
+];
+
+/// Whether a signature came with a valid proof of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    WithProof,
+    WithoutProof,
+}
+
 pub struct SignRateLimiter {
-    limiter: DefaultKeyedRateLimiter<[u8; 16]>,
-    salt: [u8; 32],
+    network: DefaultKeyedRateLimiter<[u8; 16]>,
+    network_without_proof: DefaultKeyedRateLimiter<[u8; 16]>,
+    domain: DefaultKeyedRateLimiter<[u8; 16]>,
+    /// The UTC day and its key.
+    key: Mutex<(i64, [u8; 32])>,
+}
+
+fn quota(per_hour: u32, burst: u32) -> Quota {
+    let per_hour = NonZeroU32::new(per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_hour(per_hour).allow_burst(burst)
+}
+
+fn check(limiter: &DefaultKeyedRateLimiter<[u8; 16]>, key: [u8; 16]) -> Result<(), Duration> {
+    if limiter.len() > PRUNE_ABOVE {
+        limiter.retain_recent();
+    }
+    limiter.check_key(&key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
 }
 
 impl SignRateLimiter {
     pub fn new(limits: &SignLimits) -> Self {
-        let per_hour = NonZeroU32::new(limits.per_hour_per_network.max(1)).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(limits.burst_per_network.max(1)).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::per_hour(per_hour).allow_burst(burst);
-        let mut salt = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut salt);
-        Self { limiter: RateLimiter::keyed(quota), salt }
-    }
-
-    /// `Ok` to go ahead, or how long this network must wait.
-    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
-        if self.limiter.len() > PRUNE_ABOVE {
-            self.limiter.retain_recent();
+        Self {
+            network: RateLimiter::keyed(quota(limits.per_hour_per_network, limits.burst_per_network)),
+            network_without_proof: RateLimiter::keyed(quota(
+                limits.no_js_per_hour_per_network,
+                limits.no_js_burst_per_network,
+            )),
+            domain: RateLimiter::keyed(quota(limits.per_hour_per_domain, limits.burst_per_domain)),
+            key: Mutex::new((i64::MIN, [0; 32])),
         }
-        let key = self.network_key(client);
-        self.limiter
-            .check_key(&key)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
-    fn network_key(&self, client: IpAddr) -> [u8; 16] {
+    /// Counts one signature from `client` on `letter`; `Err` says how long to wait.
+    pub fn check_network(
+        &self,
+        letter: &str,
+        client: IpAddr,
+        channel: Channel,
+        now: OffsetDateTime,
+    ) -> Result<(), Duration> {
         let prefix: Vec<u8> = match client {
             IpAddr::V4(v4) => v4.octets()[..3].to_vec(),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -53,7 +103,42 @@ impl SignRateLimiter {
                 None => v6.octets()[..6].to_vec(),
             },
         };
-        let digest = Sha256::new().chain_update(self.salt).chain_update(&prefix).finalize();
+        let key = self.key_for(b"network", letter, &prefix, now);
+        match channel {
+            Channel::WithProof => check(&self.network, key),
+            Channel::WithoutProof => check(&self.network_without_proof, key),
+        }
+    }
+
+    /// Counts one signature from an address at `domain` on `letter`.
+    pub fn check_domain(&self, letter: &str, domain: &str, now: OffsetDateTime) -> Result<(), Duration> {
+        if PUBLIC_PROVIDERS.contains(&domain) {
+            return Ok(());
+        }
+        let key = self.key_for(b"domain", letter, domain.as_bytes(), now);
+        check(&self.domain, key)
+    }
+
+    fn key_for(&self, kind: &[u8], letter: &str, value: &[u8], now: OffsetDateTime) -> [u8; 16] {
+        let day = now.unix_timestamp().div_euclid(86_400);
+        let secret = match self.key.lock() {
+            Ok(mut key) => {
+                if key.0 != day {
+                    let mut fresh = [0u8; 32];
+                    rand::rngs::OsRng.fill_bytes(&mut fresh);
+                    *key = (day, fresh);
+                }
+                key.1
+            }
+            Err(_) => [0; 32],
+        };
+        let digest = Sha256::new()
+            .chain_update(secret)
+            .chain_update(kind)
+            .chain_update((letter.len() as u32).to_be_bytes())
+            .chain_update(letter.as_bytes())
+            .chain_update(value)
+            .finalize();
         let mut key = [0u8; 16];
         key.copy_from_slice(&digest[..16]);
         key
@@ -65,27 +150,61 @@ mod tests {
     use super::*;
 
     fn limiter(burst: u32) -> SignRateLimiter {
-        SignRateLimiter::new(&SignLimits { per_hour_per_network: 1, burst_per_network: burst })
+        SignRateLimiter::new(&SignLimits {
+            per_hour_per_network: 1,
+            burst_per_network: burst,
+            no_js_per_hour_per_network: 1,
+            no_js_burst_per_network: 1,
+            per_hour_per_domain: 1,
+            burst_per_domain: burst,
+            mails_per_address_per_day: 3,
+        })
+    }
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
     }
 
     #[test]
-    fn one_network_is_limited_after_its_burst() {
+    fn one_network_is_limited_after_its_burst_per_letter() {
         let limiter = limiter(2);
         let client: IpAddr = "203.0.113.7".parse().unwrap();
-        assert!(limiter.check(client).is_ok());
-        assert!(limiter.check(client).is_ok());
-        let wait = limiter.check(client).unwrap_err();
+        assert!(limiter.check_network("a", client, Channel::WithProof, now()).is_ok());
+        assert!(limiter.check_network("a", client, Channel::WithProof, now()).is_ok());
+        let wait = limiter.check_network("a", client, Channel::WithProof, now()).unwrap_err();
         assert!(wait > Duration::from_secs(60 * 50), "about an hour: {wait:?}");
+        assert!(limiter.check_network("b", client, Channel::WithProof, now()).is_ok(), "another letter");
     }
 
     #[test]
-    fn addresses_in_one_slash_24_share_a_limit_and_other_networks_do_not() {
+    fn addresses_in_one_slash_24_or_slash_48_share_a_limit() {
         let limiter = limiter(1);
-        assert!(limiter.check("198.51.100.1".parse().unwrap()).is_ok());
-        assert!(limiter.check("198.51.100.200".parse().unwrap()).is_err());
-        assert!(limiter.check("198.51.101.1".parse().unwrap()).is_ok());
-        assert!(limiter.check("2001:db8:1:1::1".parse().unwrap()).is_ok());
-        assert!(limiter.check("2001:db8:1:ffff::2".parse().unwrap()).is_err(), "same /48");
-        assert!(limiter.check("2001:db8:2::1".parse().unwrap()).is_ok());
+        let check =
+            |ip: &str| limiter.check_network("a", ip.parse().unwrap(), Channel::WithProof, now()).is_ok();
+        assert!(check("198.51.100.1"));
+        assert!(!check("198.51.100.200"));
+        assert!(check("198.51.101.1"));
+        assert!(check("2001:db8:1:1::1"));
+        assert!(!check("2001:db8:1:ffff::2"), "same /48");
+        assert!(check("2001:db8:2::1"));
+    }
+
+    #[test]
+    fn signatures_without_proof_have_their_own_stricter_limit() {
+        let limiter = limiter(5);
+        let client: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(limiter.check_network("a", client, Channel::WithoutProof, now()).is_ok());
+        assert!(limiter.check_network("a", client, Channel::WithoutProof, now()).is_err());
+        assert!(limiter.check_network("a", client, Channel::WithProof, now()).is_ok());
+    }
+
+    #[test]
+    fn domains_are_limited_except_big_public_providers() {
+        let limiter = limiter(1);
+        assert!(limiter.check_domain("a", "catchall.example", now()).is_ok());
+        assert!(limiter.check_domain("a", "catchall.example", now()).is_err());
+        for _ in 0..5 {
+            assert!(limiter.check_domain("a", "gmail.com", now()).is_ok());
+        }
     }
 }

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
+use crate::abuse::pow::{self, PowError};
+use crate::abuse::{FlagKind, emails, names};
 use crate::app::AppState;
 use crate::crypto::{LetterKey, PlainToken};
 use crate::domain::{
@@ -13,8 +15,9 @@ use crate::domain::{
 };
 use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, withdrawal_record};
+use crate::rate_limit::Channel;
 use crate::storage::{
-    ConfirmRefusal, SealedSignature, StoreError, SubmitOutcome, TokenState, WithdrawOutcome,
+    ConfirmRefusal, SealedSignature, StoreError, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
 };
 
 /// Why a signature was not taken.
@@ -29,6 +32,9 @@ pub enum SignError {
     /// This network submitted too many signatures; it may try again after the wait.
     #[error("too many signatures from this network")]
     RateLimited(std::time::Duration),
+    /// The proof of work is missing, wrong, expired or used.
+    #[error("{0}")]
+    ProofOfWork(PowError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -59,6 +65,18 @@ impl LetterKeyCache {
     }
 }
 
+/// How a submission shows it is not a bot.
+#[derive(Debug, Clone, Copy)]
+pub enum Proof<'a> {
+    /// An ALTCHA payload, from our script or an API client.
+    Payload(&'a str),
+    /// The HTML form without JavaScript: accepted, but flagged for moderators and
+    /// limited more strictly.
+    NoJavaScript,
+    /// A trusted API client (a bulk importer with a token): no proof, no limits.
+    TrustedClient,
+}
+
 /// Validates and stores a signature as pending, with its confirmation mail queued.
 ///
 /// A repeated address answers exactly like a first signature, so the form cannot
@@ -69,13 +87,42 @@ pub async fn submit_signature(
     submission: &SignatureSubmission,
     language: Language,
     client: IpAddr,
+    proof: Proof<'_>,
 ) -> Result<(), SignError> {
     let letter = state.store.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
     if !letter.accepts_signatures() {
         return Err(SignError::LetterClosed);
     }
-    state.sign_limiter.check(client).map_err(SignError::RateLimited)?;
     let signature = NewSignature::try_from(submission).map_err(SignError::Invalid)?;
+    let now = state.clock.now();
+    let pow = &state.config.pow;
+    let mut flags = Vec::new();
+    let (spend, channel) = match proof {
+        Proof::TrustedClient => (None, None),
+        Proof::Payload(_) | Proof::NoJavaScript if !pow.enabled => (None, Some(Channel::WithProof)),
+        Proof::Payload(payload) => {
+            let solution = pow::verify(state.keys.pow_key(), payload, Some(slug.as_str()), now)
+                .map_err(SignError::ProofOfWork)?;
+            (Some(solution), Some(Channel::WithProof))
+        }
+        Proof::NoJavaScript => {
+            flags.push(FlagKind::NoProofOfWork);
+            (None, Some(Channel::WithoutProof))
+        }
+    };
+    if let Some(channel) = channel {
+        let limiter = &state.sign_limiter;
+        limiter.check_network(slug.as_str(), client, channel, now).map_err(SignError::RateLimited)?;
+        limiter.check_domain(slug.as_str(), signature.email.domain(), now).map_err(SignError::RateLimited)?;
+    }
+    if names::has_mixed_script_word(signature.name.as_str()) {
+        flags.push(FlagKind::MixedScript);
+    }
+    if state.disposable.is_disposable(signature.email.domain()) {
+        flags.push(FlagKind::DisposableDomain);
+    }
+    let canonical = emails::canonical_address(&signature.email);
+    let send_mail = state.mail_quota.try_take(&canonical, now);
     let key = state.letter_keys.get(state, &letter).await?;
     let email_lookup = state.keys.email_lookup(letter.id, &signature.email);
     let email_sealed = key.seal_email(&signature.email, &email_lookup)?;
@@ -83,6 +130,9 @@ pub async fn submit_signature(
         letter: letter.id,
         email_lookup,
         email_sealed,
+        email_canonical_lookup: state.keys.canonical_lookup(letter.id, &canonical),
+        name_key: names::name_key(signature.name.as_str()),
+        flags,
         name: signature.name.as_str().to_owned(),
         title: signature.title.map(|t| t.into_string()),
         affiliation: signature.affiliation.map(|t| t.into_string()),
@@ -93,11 +143,26 @@ pub async fn submit_signature(
         show_name: signature.show_name,
         language,
     };
-    let outcome = state.store.submit_signature(sealed, state.clock.now()).await?;
+    let outcome = state.store.submit_signature(sealed, SubmitOptions { spend, send_mail }, now).await?;
+    if outcome == SubmitOutcome::Replayed {
+        return Err(SignError::ProofOfWork(PowError::Replayed));
+    }
     state.mail_wake.notify_one();
     let duplicate = matches!(outcome, SubmitOutcome::Duplicate { .. });
-    tracing::info!(letter.slug = %letter.slug, duplicate, "signature received");
+    tracing::info!(letter.slug = %letter.slug, duplicate, mail = send_mail, "signature received");
     Ok(())
+}
+
+/// A fresh proof-of-work challenge for a letter, harder while the letter is
+/// under a burst.
+pub async fn issue_challenge(state: &AppState, slug: &Slug) -> Result<pow::Challenge, SignError> {
+    let letter = state.store.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
+    if !letter.accepts_signatures() {
+        return Err(SignError::LetterClosed);
+    }
+    let now = state.clock.now();
+    let maxnumber = state.pow_difficulty.next_maxnumber(&state.config.pow, slug.as_str(), now);
+    Ok(pow::issue(state.keys.pow_key(), slug.as_str(), maxnumber, now))
 }
 
 /// What a confirmation link leads to, without changing anything (GET).

@@ -8,6 +8,8 @@ mod sqlite;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::abuse::FlagKind;
+use crate::abuse::pow::Solution;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{
     Campaign, ConfirmedSignature, Letter, LetterDraft, LetterId, PublicSignature, SignatureId, Signer, Slug,
@@ -45,6 +47,21 @@ pub struct SealedSignature {
     pub signer: Signer,
     pub show_name: bool,
     pub language: Language,
+    /// The keyed hash of the provider-canonical address (duplicate flags).
+    pub email_canonical_lookup: EmailLookup,
+    /// The transliteration-folded name (duplicate flags, watch lists).
+    pub name_key: String,
+    /// Flags found without the database (mixed scripts, throwaway domain, no proof).
+    pub flags: Vec<FlagKind>,
+}
+
+/// What else a submission carries into its transaction.
+#[derive(Debug, Clone)]
+pub struct SubmitOptions {
+    /// The proof of work to spend; its reuse makes the submission `Replayed`.
+    pub spend: Option<Solution>,
+    /// `false` when the address had its mail for the day: nothing is queued.
+    pub send_mail: bool,
 }
 
 /// What storing a signature did.
@@ -55,6 +72,8 @@ pub enum SubmitOutcome {
     /// This address had signed this letter already; a mail job tells them so (or,
     /// if still pending, sends a fresh confirmation link). Nothing else changed.
     Duplicate { existing: SignatureId, confirmed: bool },
+    /// The proof of work was used before: nothing was stored.
+    Replayed,
 }
 
 /// What the confirmation page may say about a token, before any button is pressed.
@@ -79,6 +98,8 @@ pub struct Receipt {
     /// The signature's leaf index, once integrated.
     pub leaf_index: Option<u64>,
     pub withdrawn: bool,
+    /// Waiting for a moderator (watch list): not in the log or the count yet.
+    pub held: bool,
 }
 
 /// A letter whose log has entries waiting.
@@ -246,6 +267,7 @@ pub trait Store: Send + Sync + 'static {
     async fn submit_signature(
         &self,
         signature: SealedSignature,
+        options: SubmitOptions,
         now: OffsetDateTime,
     ) -> Result<SubmitOutcome, StoreError>;
     async fn token_state(&self, token: &HashedToken, now: OffsetDateTime) -> Result<TokenState, StoreError>;
@@ -328,6 +350,36 @@ pub trait Store: Send + Sync + 'static {
         due_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError>;
+
+    // Abuse resistance.
+    /// Adds a folded name to a letter's watch list; `false` if it was there.
+    async fn add_to_watch_list(&self, letter: LetterId, name_key: &str) -> Result<bool, StoreError>;
+    /// Stores a trusted API client's token hash; `false` if the name is taken.
+    async fn create_api_token(
+        &self,
+        name: &str,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    async fn api_token_exists(&self, token: &HashedToken) -> Result<bool, StoreError>;
+    /// Every flag on a letter's signatures.
+    async fn signature_flags(&self, letter: LetterId) -> Result<Vec<SignatureFlag>, StoreError>;
+    /// Deletes signatures still unconfirmed since before `pending_before`, and
+    /// spent challenges that expired; returns how many of each.
+    async fn purge_expired(
+        &self,
+        pending_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(u64, u64), StoreError>;
+}
+
+/// One flag on one signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureFlag {
+    pub signature: SignatureId,
+    pub kind: FlagKind,
+    /// The signature it resembles, for duplicates.
+    pub other: Option<SignatureId>,
 }
 
 /// Why a letter could not be published.

@@ -202,3 +202,15 @@ withdraw-done-erased = Your signature is withdrawn and your details are erased.
 withdraw-already = This signature was already withdrawn.
 withdraw-dropped = This signature was never confirmed. It has been deleted.
 mail-withdraw = Changed your mind later? This link also lets you withdraw your signature:
+
+## Abuse resistance
+form-no-javascript = JavaScript is off: you can still sign. Your signature will then be checked by the letter's moderators, and fewer signatures a day are accepted this way from one network.
+pow-working = Checking that you are not a robot (no data leaves your browser)…
+pow-done = Done. Sending…
+pow-failed = The automatic check did not work. Please press Sign again.
+error-pow-missing = The automatic check against robots is missing. Please send the form again.
+error-pow-expired = The automatic check against robots has expired. Please send the form again.
+error-pow-replayed = This automatic check was already used. Please send the form again.
+error-pow-invalid = The automatic check against robots did not pass. Please send the form again.
+receipt-held = Your signature is confirmed. The letter's moderators check it before it is counted and added to the public log.
+api-error-unknown_token = The API token is not known to this instance.

@@ -39,6 +39,9 @@ pub struct SignatureSubmission {
     pub pledge: String,
     pub show_name: bool,
     pub consent: bool,
+    /// The proof-of-work payload our script puts in the form (empty without
+    /// JavaScript). Checked by the signing use case; not part of the signature.
+    pub altcha: String,
 }
 
 /// Who signs: a person, or an organisation that may pledge an action.
@@ -142,6 +145,8 @@ pub struct ConfirmedSignature {
     pub seq: u64,
     /// `true` when the link had already been used: nothing changed.
     pub already_confirmed: bool,
+    /// Held for a moderator (watch list): confirmed, but not yet counted.
+    pub held: bool,
 }
 
 #[cfg(test)]

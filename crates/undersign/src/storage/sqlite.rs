@@ -16,9 +16,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     CampaignWithLetters, ConfirmRefusal, DueEntry, ImportedSignature, IntegratedEntry, IntegrationConflict,
-    LogTarget, MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature, Store, StoreError,
-    StoredCheckpoint, SubmitOutcome, TokenState, WithdrawOutcome,
+    LogTarget, MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature, SignatureFlag,
+    Store, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
 };
+use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{
     Campaign, Community, ConfirmedSignature, Letter, LetterDraft, LetterId, LetterLanguage, LetterStatus,
@@ -32,6 +33,7 @@ use letterlog::leaf::EntryKind;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_initial.sql"),
     include_str!("../../migrations/sqlite/0002_letter_log.sql"),
+    include_str!("../../migrations/sqlite/0003_abuse_resistance.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -263,8 +265,10 @@ fn insert_signature_row(
     };
     tx.prepare_cached(
         "INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, title, affiliation,
-             city, country, orcid, organisation, pledge, show_name, language, status, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14)",
+             city, country, orcid, organisation, pledge, show_name, language, status, created_at,
+             email_canonical_lookup, name_key, held)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14, ?15, ?16,
+             EXISTS (SELECT 1 FROM watch_list w WHERE w.letter_id = ?1 AND w.name_key = ?16 AND ?16 != ''))",
     )?
     .execute(params![
         s.letter.0,
@@ -281,8 +285,51 @@ fn insert_signature_row(
         s.show_name,
         s.language.code(),
         unix(now),
+        &s.email_canonical_lookup.0[..],
+        s.name_key,
     ])?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Flags a new signature: what the caller found, plus look-alikes on the letter
+/// (another signature with the same canonical address or the same folded name)
+/// and a watch-list hold.
+fn flag_signature(tx: &rusqlite::Transaction<'_>, id: i64, s: &SealedSignature) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO signature_flags (signature_id, kind, other_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for flag in &s.flags {
+        insert.execute(params![id, flag.as_str(), Option::<i64>::None])?;
+    }
+    let other_by_email: Option<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM signatures WHERE letter_id = ?1 AND email_canonical_lookup = ?2 AND id != ?3 LIMIT 1",
+        )?
+        .query_row(params![s.letter.0, &s.email_canonical_lookup.0[..], id], |r| r.get(0))
+        .optional()?;
+    if let Some(other) = other_by_email {
+        insert.execute(params![id, FlagKind::DuplicateEmail.as_str(), other])?;
+    }
+    if !s.name_key.is_empty() {
+        let other_by_name: Option<i64> = tx
+            .prepare_cached(
+                "SELECT id FROM signatures WHERE letter_id = ?1 AND name_key = ?2 AND id != ?3 LIMIT 1",
+            )?
+            .query_row(params![s.letter.0, s.name_key, id], |r| r.get(0))
+            .optional()?;
+        if let Some(other) = other_by_name {
+            insert.execute(params![id, FlagKind::DuplicateName.as_str(), other])?;
+        }
+    }
+    let held: bool = tx.query_row("SELECT held FROM signatures WHERE id = ?1", [id], |r| r.get(0))?;
+    if held {
+        insert.execute(params![id, FlagKind::WatchList.as_str(), Option::<i64>::None])?;
+    }
+    Ok(())
+}
+
+fn signature_held(conn: &Connection, id: i64) -> Result<bool, StoreError> {
+    Ok(conn.query_row("SELECT held FROM signatures WHERE id = ?1", [id], |r| r.get(0))?)
 }
 
 /// Marks a pending signature confirmed with the next sequence number of its letter.
@@ -302,7 +349,11 @@ fn confirm_row(
          WHERE id = ?1 AND status = 'pending'",
     )?
     .execute(params![signature, seq, unix(now)])?;
-    insert_signature_entry(tx, signature, letter, now)?;
+    // A held signature enters the log when a moderator releases it.
+    let held: bool = tx.query_row("SELECT held FROM signatures WHERE id = ?1", [signature], |r| r.get(0))?;
+    if !held {
+        insert_signature_entry(tx, signature, letter, now)?;
+    }
     u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))
 }
 
@@ -556,17 +607,24 @@ impl Store for SqliteStore {
     async fn submit_signature(
         &self,
         signature: SealedSignature,
+        options: SubmitOptions,
         now: OffsetDateTime,
     ) -> Result<SubmitOutcome, StoreError> {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if let Some(solution) = &options.spend {
+                let spent = tx
+                    .prepare_cached(
+                        "INSERT INTO spent_challenges (challenge, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![&solution.challenge[..], unix(solution.expires_at)])?;
+                if spent == 0 {
+                    return Ok(SubmitOutcome::Replayed);
+                }
+            }
             let existing: Option<(i64, String)> = tx
-                .prepare_cached(
-                    "SELECT id, status FROM signatures WHERE letter_id = ?1 AND email_lookup = ?2",
-                )?
-                .query_row(params![signature.letter.0, &signature.email_lookup.0[..]], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .prepare_cached("SELECT id, status FROM signatures WHERE letter_id = ?1 AND email_lookup = ?2")?
+                .query_row(params![signature.letter.0, &signature.email_lookup.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             let outcome = match existing {
                 Some((id, status)) => {
@@ -574,12 +632,17 @@ impl Store for SqliteStore {
                     // A pending signer who signs again most likely lost the first
                     // mail: send a fresh link rather than "already signed".
                     let kind = if confirmed { MailKind::AlreadySigned } else { MailKind::Confirm };
-                    enqueue_mail(&tx, kind, id, now)?;
+                    if options.send_mail {
+                        enqueue_mail(&tx, kind, id, now)?;
+                    }
                     SubmitOutcome::Duplicate { existing: SignatureId(id), confirmed }
                 }
                 None => {
                     let id = insert_signature_row(&tx, &signature, now)?;
-                    enqueue_mail(&tx, MailKind::Confirm, id, now)?;
+                    flag_signature(&tx, id, &signature)?;
+                    if options.send_mail {
+                        enqueue_mail(&tx, MailKind::Confirm, id, now)?;
+                    }
                     SubmitOutcome::Created(SignatureId(id))
                 }
             };
@@ -610,6 +673,7 @@ impl Store for SqliteStore {
                             receipt: Receipt {
                                 leaf_index: leaf_index.and_then(|i| u64::try_from(i).ok()),
                                 withdrawn: withdrawn_at.is_some(),
+                                held: signature_held(conn, id)?,
                             },
                         }),
                         None if withdrawn_at.is_some() => Ok(TokenState::Unknown),
@@ -650,6 +714,7 @@ impl Store for SqliteStore {
                     letter_slug,
                     seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
                     already_confirmed: true,
+                    held: signature_held(&tx, id)?,
                 }));
             }
             if expires.is_some_and(|e| e < unix(now)) {
@@ -659,8 +724,9 @@ impl Store for SqliteStore {
                 return Ok(Err(ConfirmRefusal::LetterClosed));
             }
             let seq = confirm_row(&tx, id, letter_id, now)?;
+            let held = signature_held(&tx, id)?;
             tx.commit()?;
-            Ok(Ok(ConfirmedSignature { letter_slug, seq, already_confirmed: false }))
+            Ok(Ok(ConfirmedSignature { letter_slug, seq, already_confirmed: false, held }))
         })
         .await
     }
@@ -676,7 +742,7 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, name, title, affiliation, city, country, orcid, organisation, pledge
                  FROM signatures
-                 WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1 AND withdrawn_at IS NULL
+                 WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1 AND withdrawn_at IS NULL AND held = 0
                  ORDER BY seq DESC LIMIT ?3",
             )?;
             let mut rows = stmt.query(params![letter.0, before, limit])?;
@@ -1094,6 +1160,96 @@ impl Store for SqliteStore {
             }
             tx.commit()?;
             Ok(Ok(outcome))
+        })
+        .await
+    }
+
+    async fn add_to_watch_list(&self, letter: LetterId, name_key: &str) -> Result<bool, StoreError> {
+        let name_key = name_key.to_owned();
+        self.write(move |conn| {
+            let added = conn.execute(
+                "INSERT INTO watch_list (letter_id, name_key) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![letter.0, name_key],
+            )?;
+            Ok(added == 1)
+        })
+        .await
+    }
+
+    async fn create_api_token(
+        &self,
+        name: &str,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let (name, hash) = (name.to_owned(), token.0);
+        self.write(move |conn| {
+            let added = conn.execute(
+                "INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![name, &hash[..], unix(now)],
+            )?;
+            Ok(added == 1)
+        })
+        .await
+    }
+
+    async fn api_token_exists(&self, token: &HashedToken) -> Result<bool, StoreError> {
+        let hash = token.0;
+        self.read(move |conn| {
+            let stored: Option<Vec<u8>> = conn
+                .prepare_cached("SELECT token_hash FROM api_tokens WHERE token_hash = ?1")?
+                .query_row([&hash[..]], |r| r.get(0))
+                .optional()?;
+            Ok(stored.is_some_and(|stored| HashedToken(hash).matches(&stored)))
+        })
+        .await
+    }
+
+    async fn signature_flags(&self, letter: LetterId) -> Result<Vec<SignatureFlag>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT f.signature_id, f.kind, f.other_id FROM signature_flags f
+                 JOIN signatures s ON s.id = f.signature_id WHERE s.letter_id = ?1 ORDER BY f.signature_id, f.kind",
+            )?;
+            let rows = stmt.query_map([letter.0], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?))
+            })?;
+            rows.map(|row| {
+                let (id, kind, other) = row?;
+                Ok(SignatureFlag {
+                    signature: SignatureId(id),
+                    kind: FlagKind::parse(&kind).ok_or_else(|| corrupt("flag", &kind))?,
+                    other: other.map(SignatureId),
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn purge_expired(
+        &self,
+        pending_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(u64, u64), StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let stale = "SELECT id FROM signatures WHERE status = 'pending' AND created_at < ?1";
+            tx.execute(
+                &format!("DELETE FROM outbox WHERE signature_id IN ({stale})"),
+                [unix(pending_before)],
+            )?;
+            tx.execute(
+                &format!("DELETE FROM signature_flags WHERE signature_id IN ({stale})"),
+                [unix(pending_before)],
+            )?;
+            let signatures = tx.execute(
+                "DELETE FROM signatures WHERE status = 'pending' AND created_at < ?1",
+                [unix(pending_before)],
+            )?;
+            let challenges = tx.execute("DELETE FROM spent_challenges WHERE expires_at < ?1", [unix(now)])?;
+            tx.commit()?;
+            Ok((signatures as u64, challenges as u64))
         })
         .await
     }

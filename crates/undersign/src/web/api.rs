@@ -7,16 +7,18 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
+use crate::crypto::PlainToken;
 use crate::domain::{Letter, SignatureSubmission, Slug};
-use crate::signing::{self, SignError};
+use crate::signing::{self, Proof, SignError};
 use crate::web::client_ip::ClientIp;
-use crate::web::errors::ApiError;
+use crate::web::errors::{ApiError, ApiErrorItem};
 use crate::web::lang::Lang;
 
 const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
@@ -116,6 +118,9 @@ pub struct SignRequest {
     show_name: bool,
     #[serde(default)]
     consent: bool,
+    /// The ALTCHA payload (base64 JSON) solving a challenge from `…/challenge`.
+    #[serde(default)]
+    altcha: Option<String>,
 }
 
 impl From<SignRequest> for SignatureSubmission {
@@ -132,6 +137,7 @@ impl From<SignRequest> for SignatureSubmission {
             pledge: r.pledge.unwrap_or_default(),
             show_name: r.show_name,
             consent: r.consent,
+            altcha: r.altcha.unwrap_or_default(),
         }
     }
 }
@@ -142,18 +148,40 @@ pub async fn create_signature(
     Lang(lang): Lang,
     Path(slug): Path<String>,
     ClientIp(client): ClientIp,
+    headers: HeaderMap,
     body: Result<Json<SignRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
     let Json(request) = body.map_err(|rejection| json_rejection(rejection, lang))?;
     let submission = SignatureSubmission::from(request);
-    match signing::submit_signature(&state, &slug, &submission, lang, client).await {
+    let trusted = match bearer_token(&headers) {
+        Some(token) => {
+            let known =
+                state.store.api_token_exists(&token.hash()).await.map_err(|e| ApiError::internal(lang, e))?;
+            if !known {
+                return Err(ApiError::general(StatusCode::UNAUTHORIZED, "unknown_token", lang));
+            }
+            true
+        }
+        None => false,
+    };
+    let proof = if trusted { Proof::TrustedClient } else { Proof::Payload(&submission.altcha) };
+    match signing::submit_signature(&state, &slug, &submission, lang, client, proof).await {
         Ok(()) => Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "ok": true }))).into_response()),
         Err(SignError::Invalid(errors)) => Err(ApiError::validation(&errors, lang)),
         Err(SignError::UnknownLetter) => Err(not_found()),
         Err(SignError::LetterClosed) => Err(ApiError::general(StatusCode::CONFLICT, "letter_closed", lang)),
         Err(SignError::RateLimited(wait)) => Err(ApiError::rate_limited(lang, wait)),
+        Err(SignError::ProofOfWork(problem)) => Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            errors: vec![ApiErrorItem {
+                field: Some("altcha"),
+                code: "invalid_proof_of_work",
+                detail: crate::i18n::Translator::new(lang).t(crate::web::pages::pow_message_id(problem)),
+            }],
+            retry_after: None,
+        }),
         Err(SignError::Internal(error)) => Err(ApiError::internal(lang, error)),
     }
 }
@@ -179,4 +207,26 @@ fn json_rejection(rejection: JsonRejection, lang: crate::i18n::Language) -> ApiE
 
 pub async fn get_openapi() -> Response {
     ([(CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// `Authorization: Bearer <token>` of a trusted API client, if well formed.
+fn bearer_token(headers: &HeaderMap) -> Option<PlainToken> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    PlainToken::parse(value.strip_prefix("Bearer ")?.trim())
+}
+
+/// A proof-of-work challenge in ALTCHA's JSON form; never cached.
+pub async fn get_challenge(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
+    let slug = Slug::parse(&slug).map_err(|_| not_found())?;
+    match signing::issue_challenge(&state, &slug).await {
+        Ok(challenge) => Ok(([(CACHE_CONTROL, "no-store")], Json(challenge)).into_response()),
+        Err(SignError::UnknownLetter) => Err(not_found()),
+        Err(SignError::LetterClosed) => Err(ApiError::general(StatusCode::CONFLICT, "letter_closed", lang)),
+        Err(error) => Err(ApiError::internal(lang, anyhow::anyhow!("{error}"))),
+    }
 }

@@ -30,6 +30,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/letters"),
     ("get", "/api/v1/letters/{slug}"),
     ("post", "/api/v1/letters/{slug}/signatures"),
+    ("get", "/api/v1/letters/{slug}/challenge"),
     ("get", "/api/v1/letters/{slug}/log/inclusion"),
     ("get", "/api/v1/letters/{slug}/log/consistency"),
     ("get", "/api/v1/openapi.json"),
@@ -40,6 +41,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/letters", get(api::list_letters))
         .route("/api/v1/letters/{slug}", get(api::get_letter))
         .route("/api/v1/letters/{slug}/signatures", axum::routing::post(api::create_signature))
+        .route("/api/v1/letters/{slug}/challenge", get(api::get_challenge))
         .route("/api/v1/letters/{slug}/log/inclusion", get(letter_log::get_inclusion_proof))
         .route("/api/v1/letters/{slug}/log/consistency", get(letter_log::get_consistency_proof))
         .route("/api/v1/openapi.json", get(api::get_openapi));
@@ -64,6 +66,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/confirm/{token}/withdraw", get(pages::show_withdrawal).post(pages::withdraw_signature))
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(assets::get_style))
+        .route("/static/altcha.js", get(assets::get_altcha_script))
+        .route("/static/altcha-worker.js", get(assets::get_altcha_worker))
         .merge(api)
         .merge(log)
         .fallback(page_not_found)

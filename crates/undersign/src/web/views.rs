@@ -189,6 +189,10 @@ pub struct SignFormView {
     pub consent_error: Option<String>,
     /// `(field, message)` for the summary at the top of the form.
     pub summary: Vec<(&'static str, String)>,
+    /// A problem with the whole form (the proof of work), shown above it.
+    pub notice: Option<String>,
+    /// Where our script fetches the proof-of-work challenge; `None` when off.
+    pub challenge_url: Option<String>,
 }
 
 impl SignFormView {
@@ -245,6 +249,8 @@ impl SignFormView {
             show_name: values.show_name,
             consent_error: message(Field::Consent),
             summary: errors.iter().map(|e| (e.field.as_str(), field_error_message(tr, e))).collect(),
+            notice: None,
+            challenge_url: Some(format!("/api/v1/letters/{slug}/challenge")),
         }
     }
 }
@@ -296,6 +302,8 @@ pub struct ReceiptView {
     pub self_url: String,
     pub withdraw_url: String,
     pub withdrawn: bool,
+    /// Waiting for a moderator before it is counted.
+    pub held: bool,
 }
 
 /// The withdrawal page: a choice and a button, then the outcome.

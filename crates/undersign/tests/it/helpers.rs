@@ -96,6 +96,19 @@ impl TestApp {
         // A known port, so the links in e-mails point at this server.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut config = Config::for_data_dir(dir.path(), format!("127.0.0.1:{port}").parse().unwrap());
+        // Tests sign a lot from one address: limits are lifted unless a test sets
+        // them, and proof of work is cheap.
+        config.limits = undersign::config::SignLimits {
+            per_hour_per_network: 100_000,
+            burst_per_network: 100_000,
+            no_js_per_hour_per_network: 100_000,
+            no_js_burst_per_network: 100_000,
+            per_hour_per_domain: 100_000,
+            burst_per_domain: 100_000,
+            mails_per_address_per_day: 100,
+        };
+        config.pow.maxnumber = 500;
+        config.pow.burst_maxnumber = 500;
         tweak(&mut config);
         let clock = Arc::new(ManualClock::default());
         let state = AppState::open(config, clock.clone()).unwrap();
@@ -149,14 +162,31 @@ impl TestApp {
         self.client.post(self.url(&format!("/letters/{slug}/sign"))).form(fields).send().await.unwrap()
     }
 
-    /// Submits a signature to the JSON API.
+    /// Submits a signature to the JSON API, solving a fresh proof-of-work
+    /// challenge as a real client does (unless the body brings its own `altcha`).
     pub async fn sign_api(&self, slug: &str, body: &serde_json::Value) -> reqwest::Response {
+        let mut body = body.clone();
+        if body.get("altcha").is_none()
+            && let Some(payload) = self.solve_challenge(slug).await
+        {
+            body["altcha"] = payload.into();
+        }
         self.client
             .post(self.url(&format!("/api/v1/letters/{slug}/signatures")))
-            .json(body)
+            .json(&body)
             .send()
             .await
             .unwrap()
+    }
+
+    /// Fetches the letter's challenge and solves it; `None` if there is none.
+    pub async fn solve_challenge(&self, slug: &str) -> Option<String> {
+        let response = self.get(&format!("/api/v1/letters/{slug}/challenge")).await;
+        if response.status() != 200 {
+            return None;
+        }
+        let challenge: undersign::abuse::pow::Challenge = response.json().await.unwrap();
+        undersign::abuse::pow::solve(&challenge)
     }
 
     /// The letter's count by the log, once every confirmed signature is in a

@@ -8,7 +8,13 @@ use crate::helpers::{LETTER, TestApp, pairs, valid_form};
 async fn limited_app(header: Option<&str>) -> TestApp {
     let header = header.map(str::to_owned);
     TestApp::spawn_with(move |config| {
-        config.limits = SignLimits { per_hour_per_network: 1, burst_per_network: 2 };
+        config.limits = SignLimits {
+            per_hour_per_network: 1,
+            burst_per_network: 2,
+            no_js_per_hour_per_network: 1,
+            no_js_burst_per_network: 2,
+            ..config.limits
+        };
         config.client_ip_header = header;
     })
     .await
@@ -30,11 +36,20 @@ async fn a_network_over_its_limit_gets_a_429_page_that_says_when_to_come_back() 
     assert!(page.contains("Too many attempts"));
     assert!(page.contains("Please try again in 60 minutes."), "the wait in words");
 
+    for i in 0..2 {
+        let body = json!({"name": "Anna", "email": format!("api{i}@example.org"), "consent": true});
+        assert_eq!(
+            app.sign_api(LETTER, &body).await.status(),
+            202,
+            "the proof-of-work channel has its own budget"
+        );
+    }
+    let altcha = app.solve_challenge(LETTER).await.unwrap();
     let api = app
         .client
         .post(app.url(&format!("/api/v1/letters/{LETTER}/signatures")))
         .header("accept-language", "ru")
-        .json(&json!({"name": "Anna", "email": "n4@example.org", "consent": true}))
+        .json(&json!({"name": "Anna", "email": "n4@example.org", "consent": true, "altcha": altcha}))
         .send()
         .await
         .unwrap();

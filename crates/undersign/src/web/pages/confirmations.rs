@@ -41,6 +41,7 @@ fn receipt_view(token: &str, letter: &Letter, receipt: Receipt, tr: &Translator)
         self_url: format!("/confirm/{token}?lang={}", tr.lang.code()),
         withdraw_url: format!("/confirm/{token}/withdraw"),
         withdrawn: receipt.withdrawn,
+        held: receipt.held,
     }
 }
 
@@ -98,7 +99,12 @@ pub async fn confirm_signature(
     let letter = load_letter(&state, lang, &confirmed.letter_slug).await?;
     // The entry reaches the log within a second or two; the page reloads itself
     // (no JavaScript needed) until it can show the receipt.
-    let receipt = receipt_view(&token, &letter, Receipt { leaf_index: None, withdrawn: false }, &tr);
+    let receipt = receipt_view(
+        &token,
+        &letter,
+        Receipt { leaf_index: None, withdrawn: false, held: confirmed.held },
+        &tr,
+    );
     let view = ConfirmView {
         page: meta(tr, &format!("/confirm/{token}"), "confirm-title"),
         letter: LetterCard::new(&tr, &letter),

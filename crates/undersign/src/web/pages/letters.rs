@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{parse_slug, render};
+use crate::abuse::pow::PowError;
 use crate::app::AppState;
 use crate::domain::{FieldErrors, Letter, SignatureSubmission, Slug, signature_limits};
 use crate::i18n::{Language, Translator};
-use crate::signing::{self, SignError};
+use crate::signing::{self, Proof, SignError};
 use crate::web::client_ip::ClientIp;
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;
@@ -90,7 +91,12 @@ pub async fn sign_letter(
             _ => PageErrorKind::BadRequest,
         },
     })?;
-    match signing::submit_signature(&state, &letter.slug, &submission, lang, client).await {
+    // Our script fills `altcha`; an empty one means no JavaScript ran.
+    let proof = match submission.altcha.trim() {
+        "" => Proof::NoJavaScript,
+        payload => Proof::Payload(payload),
+    };
+    match signing::submit_signature(&state, &letter.slug, &submission, lang, client, proof).await {
         Ok(()) => Ok(Redirect::to(&format!("/letters/{}/check-email", letter.slug)).into_response()),
         Err(SignError::Invalid(errors)) => {
             let view = letter_page(&state, lang, &letter, &submission, &errors).await?;
@@ -102,7 +108,23 @@ pub async fn sign_letter(
         Err(SignError::RateLimited(wait)) => {
             Err(PageError { lang, kind: PageErrorKind::TooManyRequests(wait) })
         }
+        Err(SignError::ProofOfWork(problem)) => {
+            let mut view = letter_page(&state, lang, &letter, &submission, &FieldErrors::default()).await?;
+            view.form.notice = Some(Translator::new(lang).t(pow_message_id(problem)));
+            let page = render(lang, &view)?;
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
         Err(SignError::Internal(error)) => Err(PageError::internal(lang, error)),
+    }
+}
+
+/// The message for a proof-of-work problem, on the page and in the API.
+pub fn pow_message_id(problem: PowError) -> &'static str {
+    match problem {
+        PowError::Missing => "error-pow-missing",
+        PowError::Expired => "error-pow-expired",
+        PowError::Replayed => "error-pow-replayed",
+        PowError::Malformed | PowError::Invalid | PowError::WrongLetter => "error-pow-invalid",
     }
 }
 

@@ -1,0 +1,41 @@
+//! Housekeeping that keeps a flood from filling the disk: unconfirmed signatures
+//! are deleted after seven days, spent proof-of-work challenges once they expire;
+//! the operator's list of throwaway domains is re-read when it changes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::app::AppState;
+
+/// How long an unconfirmed signature is kept (the link's validity).
+pub const PENDING_KEPT: time::Duration = time::Duration::days(7);
+const EVERY: Duration = Duration::from_secs(60);
+
+/// One round: purge and reload. Returns (signatures, challenges) deleted.
+pub async fn run_once(state: &AppState) -> anyhow::Result<(u64, u64)> {
+    state.disposable.reload_if_changed();
+    let now = state.clock.now();
+    let (signatures, challenges) = state.store.purge_expired(now - PENDING_KEPT, now).await?;
+    if signatures > 0 || challenges > 0 {
+        tracing::info!(signatures, challenges, "purged expired unconfirmed signatures and spent challenges");
+    }
+    Ok((signatures, challenges))
+}
+
+pub async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(EVERY);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(error) = run_once(&state).await {
+            tracing::error!(error = format!("{error:#}"), "maintenance failed; will retry");
+        }
+    }
+}
