@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test suite of undersign. On a fresh Debian machine it first
-# installs what the tests need: Chromium and chromedriver (the browser test) and
-# aiosmtpd (the real SMTP server of the SMTP transport test).
+# installs what the tests need: Chromium and chromedriver (the browser test),
+# aiosmtpd (the real SMTP server of the SMTP transport test) and the official
+# altcha-lib from npm (the proof-of-work interoperability test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
+# The official ALTCHA client library, for the interoperability test.
+command -v npm >/dev/null 2>&1 || { as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+npm ci --prefix crates/undersign/tests/altcha-client --no-audit --no-fund --loglevel=error
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

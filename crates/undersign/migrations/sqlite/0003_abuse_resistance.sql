@@ -13,12 +13,13 @@ CREATE INDEX signatures_pending_age ON signatures (status, created_at);
 
 -- Why a signature needs a moderator's look.
 CREATE TABLE signature_flags (
+    id            INTEGER PRIMARY KEY,
     signature_id  INTEGER NOT NULL REFERENCES signatures (id) ON DELETE CASCADE,
     kind          TEXT NOT NULL,
     -- Another signature this one resembles, if any.
-    other_id      INTEGER,
-    PRIMARY KEY (signature_id, kind, other_id)
+    other_id      INTEGER
 ) STRICT;
+CREATE INDEX signature_flags_signature ON signature_flags (signature_id);
 
 -- Proof-of-work solutions already used (each works once), kept until they expire.
 CREATE TABLE spent_challenges (

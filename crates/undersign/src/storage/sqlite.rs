@@ -295,9 +295,8 @@ fn insert_signature_row(
 /// (another signature with the same canonical address or the same folded name)
 /// and a watch-list hold.
 fn flag_signature(tx: &rusqlite::Transaction<'_>, id: i64, s: &SealedSignature) -> Result<(), StoreError> {
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO signature_flags (signature_id, kind, other_id) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO signature_flags (signature_id, kind, other_id) VALUES (?1, ?2, ?3)")?;
     for flag in &s.flags {
         insert.execute(params![id, flag.as_str(), Option::<i64>::None])?;
     }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod letter_log;
 
+mod abuse;
 mod api;
 mod browser;
 mod confirmation;

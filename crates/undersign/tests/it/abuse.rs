@@ -1,0 +1,256 @@
+//! Abuse resistance, rule by rule, against the running server.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use time::Duration;
+use undersign::abuse::FlagKind;
+use undersign::domain::Slug;
+
+use crate::helpers::{LETTER, TestApp, pairs, valid_form};
+
+fn body(name: &str, email: &str) -> Value {
+    json!({"name": name, "email": email, "consent": true, "show_name": true})
+}
+
+async fn post_with(app: &TestApp, payload: &str, email: &str) -> reqwest::Response {
+    let mut request = body("Anna Petrova", email);
+    request["altcha"] = payload.into();
+    app.client
+        .post(app.url(&format!("/api/v1/letters/{LETTER}/signatures")))
+        .json(&request)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn error_detail(response: reqwest::Response) -> (u16, String, String) {
+    let status = response.status().as_u16();
+    let json: Value = response.json().await.unwrap();
+    (
+        status,
+        json["errors"][0]["code"].as_str().unwrap_or("").to_owned(),
+        json["errors"][0]["detail"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+async fn flags(app: &TestApp) -> Vec<FlagKind> {
+    let letter = app.state().store.letter(&Slug::parse(LETTER).unwrap()).await.unwrap().unwrap();
+    app.state().store.signature_flags(letter.id).await.unwrap().into_iter().map(|f| f.kind).collect()
+}
+
+#[tokio::test]
+async fn a_solved_challenge_signs_once_and_only_on_its_letter_while_fresh() {
+    let app = TestApp::spawn().await;
+    app.publish("other-letter", false).await;
+
+    let challenge: Value =
+        app.get(&format!("/api/v1/letters/{LETTER}/challenge")).await.json().await.unwrap();
+    assert_eq!(challenge["algorithm"], "SHA-256");
+    assert_eq!(challenge["maxnumber"], 500);
+    let payload = app.solve_challenge(LETTER).await.unwrap();
+    assert_eq!(post_with(&app, &payload, "first@example.org").await.status(), 202);
+
+    let (status, code, detail) = error_detail(post_with(&app, &payload, "second@example.org").await).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_proof_of_work"));
+    assert!(detail.contains("already used"), "replay: {detail}");
+
+    let elsewhere = app.solve_challenge("other-letter").await.unwrap();
+    let (status, _, detail) = error_detail(post_with(&app, &elsewhere, "third@example.org").await).await;
+    assert_eq!(status, 400, "a solution for another letter: {detail}");
+
+    let stale = app.solve_challenge(LETTER).await.unwrap();
+    app.clock.advance(Duration::minutes(21));
+    let (status, _, detail) = error_detail(post_with(&app, &stale, "fourth@example.org").await).await;
+    assert_eq!(status, 400);
+    assert!(detail.contains("expired"), "{detail}");
+
+    let missing = app
+        .client
+        .post(app.url(&format!("/api/v1/letters/{LETTER}/signatures")))
+        .json(&body("A B", "x@example.org"))
+        .send()
+        .await
+        .unwrap();
+    let (status, _, detail) = error_detail(missing).await;
+    assert_eq!(status, 400);
+    assert!(detail.contains("missing"), "{detail}");
+}
+
+#[tokio::test]
+async fn forged_challenges_are_refused() {
+    let app = TestApp::spawn().await;
+    let payload = app.solve_challenge(LETTER).await.unwrap();
+    let mut json: Value = serde_json::from_slice(&STANDARD.decode(&payload).unwrap()).unwrap();
+
+    // A challenge of our own making, signed with a guessed key.
+    let salt = format!("00?expires={}&letter={LETTER}&", 4_102_444_800u64);
+    let challenge = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(format!("{salt}7").as_bytes()));
+    json["salt"] = salt.into();
+    json["challenge"] = challenge.into();
+    json["number"] = 7.into();
+    let forged = STANDARD.encode(json.to_string());
+    let (status, code, _) = error_detail(post_with(&app, &forged, "forger@example.org").await).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_proof_of_work"));
+    assert_eq!(post_with(&app, "bm90IGpzb24=", "garbage@example.org").await.status(), 400);
+    assert_eq!(app.count(LETTER).await, 0);
+}
+
+#[tokio::test]
+async fn the_difficulty_rises_for_a_letter_under_a_burst() {
+    let app = TestApp::spawn_with(|config| {
+        config.pow.maxnumber = 100;
+        config.pow.burst_maxnumber = 5_000;
+        config.pow.burst_per_minute = 3;
+    })
+    .await;
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let challenge: Value =
+            app.get(&format!("/api/v1/letters/{LETTER}/challenge")).await.json().await.unwrap();
+        seen.push(challenge["maxnumber"].as_u64().unwrap());
+    }
+    assert_eq!(seen, [100, 100, 100, 5_000, 5_000]);
+    app.clock.advance(Duration::minutes(1));
+    let calm: Value = app.get(&format!("/api/v1/letters/{LETTER}/challenge")).await.json().await.unwrap();
+    assert_eq!(calm["maxnumber"], 100, "back to normal after the burst");
+}
+
+#[tokio::test]
+async fn without_javascript_a_person_still_signs_and_is_flagged_for_moderators() {
+    let app = TestApp::spawn().await;
+    let page = app.get_text(&format!("/letters/{LETTER}")).await;
+    assert!(
+        page.contains("<noscript><p class=\"notice\">JavaScript is off: you can still sign."),
+        "the page says so plainly"
+    );
+    assert!(page.contains("name=\"altcha\" value=\"\""));
+
+    app.sign_and_confirm(LETTER, "No Script", "noscript@example.org", true).await;
+    assert_eq!(app.count(LETTER).await, 1, "accepted and counted");
+    assert_eq!(flags(&app).await, [FlagKind::NoProofOfWork]);
+
+    let mut form = valid_form("badproof@example.org");
+    form.push(("altcha", "bm90IGpzb24=".into()));
+    let response = app.sign_form(LETTER, &pairs(&form)).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("did not pass"), "a broken proof is explained");
+}
+
+#[tokio::test]
+async fn the_same_mailbox_under_another_spelling_is_flagged_not_refused() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.sign_api(LETTER, &body("Anna Petrova", "anna.petrova@gmail.com")).await.status(), 202);
+    assert_eq!(
+        app.sign_api(LETTER, &body("A. Petrova", "AnnaPetrova+letter@googlemail.com")).await.status(),
+        202
+    );
+    assert_eq!(flags(&app).await, [FlagKind::DuplicateEmail]);
+    assert_eq!(app.wait_for_mails(2).await.len(), 2, "both got a confirmation mail");
+}
+
+#[tokio::test]
+async fn the_same_name_in_another_script_is_flagged() {
+    let app = TestApp::spawn().await;
+    for (name, email) in [
+        ("Иванов Иван", "i1@example.org"),
+        ("Ivan Ivanov", "i2@example.org"),
+        ("Пётр Петров", "p@example.org"),
+    ] {
+        assert_eq!(app.sign_api(LETTER, &body(name, email)).await.status(), 202);
+    }
+    assert_eq!(flags(&app).await, [FlagKind::DuplicateName]);
+}
+
+#[tokio::test]
+async fn look_alike_letters_and_throwaway_domains_are_flagged() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.sign_api(LETTER, &body("Ив\u{0061}нов Иван", "mixed@example.org")).await.status(), 202);
+    assert_eq!(app.sign_api(LETTER, &body("Throw Away", "someone@mailinator.com")).await.status(), 202);
+    let mut found = flags(&app).await;
+    found.sort_by_key(|f| f.as_str());
+    assert_eq!(found, [FlagKind::DisposableDomain, FlagKind::MixedScript]);
+}
+
+#[tokio::test]
+async fn a_watched_name_is_held_for_moderators_instead_of_counted() {
+    let app = TestApp::spawn().await;
+    let slug = Slug::parse(LETTER).unwrap();
+    assert!(undersign::publishing::watch_name(app.state(), &slug, "Владимир Путин").await.unwrap());
+    app.sign_and_confirm(LETTER, "Vladimir Putin", "vp@example.org", true).await;
+    assert_eq!(app.count(LETTER).await, 0, "held signatures are not counted");
+    let link = app.wait_for_mails(1).await[0].confirmation_link();
+    let receipt = app.get_text(link.trim_start_matches(&app.address)).await;
+    assert!(receipt.contains("moderators check it before it is counted"));
+    assert!(!app.get_text(&format!("/letters/{LETTER}")).await.contains("Vladimir Putin"));
+    assert!(flags(&app).await.contains(&FlagKind::WatchList));
+}
+
+#[tokio::test]
+async fn one_address_gets_at_most_a_few_mails_a_day() {
+    let app = TestApp::spawn_with(|config| config.limits.mails_per_address_per_day = 3).await;
+    for _ in 0..6 {
+        assert_eq!(
+            app.sign_api(LETTER, &body("Repeat", "victim@example.org")).await.status(),
+            202,
+            "the same answer each time"
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(crate::helpers::read_outbox(&app.outbox_dir()).len(), 3);
+}
+
+#[tokio::test]
+async fn unconfirmed_signatures_are_purged_after_seven_days() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.sign_api(LETTER, &body("Never Confirms", "late@example.org")).await.status(), 202);
+    app.wait_for_mails(1).await;
+    assert_eq!(undersign::maintenance::run_once(app.state()).await.unwrap().0, 0, "young ones stay");
+    app.clock.advance(Duration::days(7) + Duration::minutes(1));
+    let (signatures, challenges) = undersign::maintenance::run_once(app.state()).await.unwrap();
+    assert_eq!((signatures, challenges), (1, 1), "the stale signature and its spent challenge");
+}
+
+#[tokio::test]
+async fn a_trusted_client_signs_without_proof_and_an_unknown_token_is_refused() {
+    let app = TestApp::spawn_with(|config| config.limits.burst_per_network = 1).await;
+    let token = undersign::publishing::create_api_token(app.state(), "importer").await.unwrap();
+    for i in 0..3 {
+        let response = app
+            .client
+            .post(app.url(&format!("/api/v1/letters/{LETTER}/signatures")))
+            .bearer_auth(token.expose())
+            .json(&body("Imported Person", &format!("imported{i}@example.org")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202, "no proof, no rate limit");
+    }
+    let unknown = app
+        .client
+        .post(app.url(&format!("/api/v1/letters/{LETTER}/signatures")))
+        .bearer_auth(undersign::crypto::PlainToken::generate().expose())
+        .json(&body("Someone", "someone@example.org"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401);
+}
+
+#[tokio::test]
+async fn the_official_altcha_client_library_solves_our_challenge() {
+    let app = TestApp::spawn().await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/altcha-client/solve.mjs");
+    let output = tokio::process::Command::new("node")
+        .arg(&script)
+        .args([&app.address, LETTER, "node-client@example.org"])
+        .output()
+        .await
+        .expect("node is installed (scripts/test.sh installs it and runs npm ci)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["status"], 202, "{result}");
+    let link = app.wait_for_mails(1).await[0].confirmation_link();
+    app.confirm(&link).await;
+    assert_eq!(app.count(LETTER).await, 1);
+}
