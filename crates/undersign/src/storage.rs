@@ -30,6 +30,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the storage worker has stopped")]
     WorkerGone,
+    #[error("the write was not committed: {0}")]
+    CommitFailed(String),
 }
 
 /// A validated signature ready to store: the address already sealed and hashed.
