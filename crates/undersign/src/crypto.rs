@@ -34,25 +34,9 @@ pub struct InstanceKeys {
 }
 
 impl InstanceKeys {
-    /// Reads the key file, creating it (mode 0600) with 32 random bytes on first start.
+    /// Reads `<dir>/instance.key`, creating it on first start.
     pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
-        let path = dir.join("instance.key");
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating key folder {}", dir.display()))?;
-                let mut key = [0u8; 32];
-                OsRng.fill_bytes(&mut key);
-                write_new_secret_file(&path, &key)?;
-                tracing::info!(path = %path.display(), "created a new instance key; back it up with the database");
-                key.to_vec()
-            }
-            Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
-        };
-        let master: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-            anyhow::anyhow!("{} must hold exactly 32 bytes; it holds {}", path.display(), bytes.len())
-        })?;
+        let master = read_or_create_key_file(dir, "instance.key", "instance key")?;
         Ok(Self {
             lookup: SecretBox::new(Box::new(derive(&master, b"undersign/v1 email lookup"))),
             wrap: SecretBox::new(Box::new(derive(&master, b"undersign/v1 letter key wrap"))),
@@ -110,6 +94,27 @@ impl fmt::Debug for InstanceKeys {
     }
 }
 
+/// Reads a 32-byte key file in `dir`, creating it (mode 0600) with random bytes
+/// on first start.
+fn read_or_create_key_file(dir: &Path, name: &str, what: &str) -> anyhow::Result<[u8; 32]> {
+    let path = dir.join(name);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating key folder {}", dir.display()))?;
+            let mut key = [0u8; 32];
+            OsRng.fill_bytes(&mut key);
+            write_new_secret_file(&path, &key)?;
+            tracing::info!(path = %path.display(), "created a new {what}; back it up with the database");
+            key.to_vec()
+        }
+        Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
+    };
+    bytes.as_slice().try_into().map_err(|_| {
+        anyhow::anyhow!("{} must hold exactly 32 bytes; it holds {}", path.display(), bytes.len())
+    })
+}
+
 fn wrap_aad(letter_slug: &str) -> String {
     format!("undersign/v1 letter {letter_slug}")
 }
@@ -163,24 +168,7 @@ pub struct LogKey(ed25519_dalek::SigningKey);
 impl LogKey {
     /// Reads the key file, creating it (mode 0600) on first start.
     pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
-        let path = dir.join("log.key");
-        let seed = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating key folder {}", dir.display()))?;
-                let mut seed = [0u8; 32];
-                OsRng.fill_bytes(&mut seed);
-                write_new_secret_file(&path, &seed)?;
-                tracing::info!(path = %path.display(), "created a new log signing key; back it up with the database");
-                seed.to_vec()
-            }
-            Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
-        };
-        let seed: [u8; 32] = seed
-            .as_slice()
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("{} must hold exactly 32 bytes", path.display()))?;
+        let seed = read_or_create_key_file(dir, "log.key", "log signing key")?;
         Ok(Self(ed25519_dalek::SigningKey::from_bytes(&seed)))
     }
 
