@@ -32,6 +32,9 @@ pub enum SignError {
     /// This network submitted too many signatures; it may try again after the wait.
     #[error("too many signatures from this network")]
     RateLimited(std::time::Duration),
+    /// Too much is being written right now; nothing was stored. Try again shortly.
+    #[error("the service is busy")]
+    Busy,
     /// The proof of work is missing, wrong, expired or used.
     #[error("{0}")]
     ProofOfWork(PowError),
@@ -41,7 +44,10 @@ pub enum SignError {
 
 impl From<StoreError> for SignError {
     fn from(error: StoreError) -> Self {
-        SignError::Internal(error.into())
+        match error {
+            StoreError::Busy => SignError::Busy,
+            other => SignError::Internal(other.into()),
+        }
     }
 }
 

@@ -32,6 +32,10 @@ pub enum StoreError {
     WorkerGone,
     #[error("the write was not committed: {0}")]
     CommitFailed(String),
+    /// The writer's queue stayed full: the caller should come back in a moment
+    /// (back-pressure instead of unbounded memory).
+    #[error("the database is busy")]
+    Busy,
 }
 
 /// A validated signature ready to store: the address already sealed and hashed.

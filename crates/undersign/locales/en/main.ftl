@@ -214,3 +214,6 @@ error-pow-replayed = This automatic check was already used. Please send the form
 error-pow-invalid = The automatic check against robots did not pass. Please send the form again.
 receipt-held = Your signature is confirmed. The letter's moderators check it before it is counted and added to the public log.
 api-error-unknown_token = The API token is not known to this instance.
+error-page-busy-title = The server is very busy
+error-page-busy-body = Nothing was stored. Please send the form again in a few seconds.
+api-error-busy = The server is very busy; nothing was stored. Please try again in a few seconds.

@@ -48,6 +48,10 @@ const IDLE_READERS: usize = 8;
 type WriteJob = Box<dyn FnOnce(&Connection) -> (bool, Answer) + Send>;
 type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
 
+/// How long a write may wait for room in the queue before the caller is told to
+/// come back (503) instead of piling up.
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Most writes in one commit; the rest wait for the next.
 const MAX_BATCH: usize = 512;
 
@@ -136,7 +140,10 @@ impl SqliteStore {
             });
             (stands, answer)
         });
-        self.writes.send(job).await.map_err(|_| StoreError::WorkerGone)?;
+        self.writes.send_timeout(job, QUEUE_WAIT).await.map_err(|error| match error {
+            mpsc::error::SendTimeoutError::Timeout(_) => StoreError::Busy,
+            mpsc::error::SendTimeoutError::Closed(_) => StoreError::WorkerGone,
+        })?;
         answer.await.map_err(|_| StoreError::WorkerGone)?
     }
 
@@ -1173,7 +1180,9 @@ impl Store for SqliteStore {
                 return Ok(Ok(WithdrawOutcome::AlreadyWithdrawn { letter }));
             }
             tx.execute("UPDATE signatures SET withdrawn_at = ?2 WHERE id = ?1", params![id, unix(now)])?;
-            let outcome = if status == "confirmed" {
+            // A held signature never entered the log: there is nothing to cancel.
+            let in_log = status == "confirmed" && !signature_held(tx, id)?;
+            let outcome = if in_log {
                 insert_entry(
                     tx,
                     letter_id,

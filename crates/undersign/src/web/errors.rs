@@ -29,6 +29,8 @@ pub enum PageErrorKind {
     LetterClosed,
     /// Too many signatures from this network; try again after the wait.
     TooManyRequests(std::time::Duration),
+    /// The server is saturated; nothing was stored; try again in a moment.
+    Busy,
     Internal(anyhow::Error),
 }
 
@@ -40,6 +42,14 @@ impl PageError {
     pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
         Self { lang, kind: PageErrorKind::Internal(error.into()) }
     }
+
+    /// A storage failure: 503 when the writer is saturated, else 500.
+    pub fn store(lang: Language, error: crate::storage::StoreError) -> Self {
+        match error {
+            crate::storage::StoreError::Busy => Self { lang, kind: PageErrorKind::Busy },
+            other => Self::internal(lang, other),
+        }
+    }
 }
 
 impl IntoResponse for PageError {
@@ -50,6 +60,10 @@ impl IntoResponse for PageError {
             PageErrorKind::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
             PageErrorKind::LetterClosed => (StatusCode::CONFLICT, "letter-closed"),
             PageErrorKind::TooManyRequests(wait) => return rate_limited_page(self.lang, *wait),
+            PageErrorKind::Busy => {
+                let page = render_error_page(self.lang, StatusCode::SERVICE_UNAVAILABLE, "busy");
+                return (retry_after(BUSY_RETRY), page).into_response();
+            }
             PageErrorKind::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error while rendering a page");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -58,6 +72,9 @@ impl IntoResponse for PageError {
         render_error_page(self.lang, status, key)
     }
 }
+
+/// What a busy server asks clients to wait.
+pub const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Whole minutes to wait, rounded up, at least one.
 pub fn minutes_to_wait(wait: std::time::Duration) -> u64 {
@@ -138,6 +155,12 @@ impl ApiError {
             }],
             retry_after: None,
         }
+    }
+
+    pub fn busy(lang: Language) -> Self {
+        let mut error = Self::general(StatusCode::SERVICE_UNAVAILABLE, "busy", lang);
+        error.retry_after = Some(BUSY_RETRY);
+        error
     }
 
     pub fn rate_limited(lang: Language, wait: std::time::Duration) -> Self {

@@ -254,3 +254,17 @@ async fn the_official_altcha_client_library_solves_our_challenge() {
     app.confirm(&link).await;
     assert_eq!(app.count(LETTER).await, 1);
 }
+
+#[tokio::test]
+async fn withdrawing_a_held_signature_leaves_nothing_waiting_in_the_log() {
+    let app = TestApp::spawn().await;
+    let slug = Slug::parse(LETTER).unwrap();
+    undersign::publishing::watch_name(app.state(), &slug, "Public Figure").await.unwrap();
+    app.sign_and_confirm(LETTER, "Public Figure", "pf@example.org", true).await;
+    let link = app.wait_for_mails(1).await[0].confirmation_link();
+    let response =
+        app.client.post(format!("{link}/withdraw")).form(&[("erase", "true")]).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let letter = app.letter_json(LETTER).await;
+    assert_eq!((letter["count"].as_u64(), letter["withdrawals_pending"].as_u64()), (Some(0), Some(0)));
+}

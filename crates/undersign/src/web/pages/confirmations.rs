@@ -86,8 +86,7 @@ pub async fn confirm_signature(
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
-    let result =
-        signing::confirm_signature(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
+    let result = signing::confirm_signature(&state, &token).await.map_err(|e| PageError::store(lang, e))?;
     let confirmed = match result {
         Ok(confirmed) => confirmed,
         Err(ConfirmRefusal::UnknownToken) => return Err(PageError::not_found(lang)),
@@ -152,7 +151,7 @@ pub async fn withdraw_signature(
     let Form(form) = form.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
     let result = signing::withdraw_signature(&state, &token, form.erase)
         .await
-        .map_err(|e| PageError::internal(lang, e))?;
+        .map_err(|e| PageError::store(lang, e))?;
     let (slug, message_id) = match result {
         Ok(WithdrawOutcome::Queued { letter }) => {
             (letter, if form.erase { "withdraw-done-erased" } else { "withdraw-done" })

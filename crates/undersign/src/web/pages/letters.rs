@@ -108,6 +108,7 @@ pub async fn sign_letter(
         Err(SignError::RateLimited(wait)) => {
             Err(PageError { lang, kind: PageErrorKind::TooManyRequests(wait) })
         }
+        Err(SignError::Busy) => Err(PageError { lang, kind: PageErrorKind::Busy }),
         Err(SignError::ProofOfWork(problem)) => {
             let mut view = letter_page(&state, lang, &letter, &submission, &FieldErrors::default()).await?;
             view.form.notice = Some(Translator::new(lang).t(pow_message_id(problem)));
