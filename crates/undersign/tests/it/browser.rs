@@ -99,4 +99,9 @@ async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail()
     browser.close().await.ok();
     result.expect("the browser session ran");
     assert_eq!(app.count("demo-teachers").await, before + 1);
+    // Our script solved the proof of work in the browser: nothing was flagged.
+    let slug = undersign::domain::Slug::parse("demo-teachers").unwrap();
+    let letter = app.state().store.letter(&slug).await.unwrap().unwrap();
+    let flags = app.state().store.signature_flags(letter.id).await.unwrap();
+    assert!(flags.iter().all(|f| f.kind != undersign::abuse::FlagKind::NoProofOfWork), "{flags:?}");
 }
