@@ -329,6 +329,9 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
     if let Some(n) = env("UNDERSIGN_POW_MAXNUMBER").and_then(|v| v.parse().ok()) {
         file.proof_of_work.maxnumber = Some(n);
     }
+    if let Some(n) = env("UNDERSIGN_POW_BURST_PER_MINUTE").and_then(|v| v.parse().ok()) {
+        file.proof_of_work.burst_per_minute = Some(n);
+    }
     if let Some(n) = env("UNDERSIGN_WITHDRAWAL_BATCH_SECONDS").and_then(|v| v.parse().ok()) {
         file.letter_log.withdrawal_batch_seconds = Some(n);
     }

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""bench/http: request rates of undersign's main paths against /healthz, in one run.
+
+Starts the release binary on a fresh data folder, publishes a letter, and runs wrk
+(2 threads) against: /healthz (the ceiling), the letter page, the count JSON, the
+signature POST as a trusted client (token, at 16/64/256 connections), the
+signature POST with a real, pre-solved proof of work at normal difficulty (64
+connections; each solution is used once), and the confirmation POST (64
+connections; each link once). Limits are raised for the benchmark by
+configuration (environment), not code. Prints req/s, p50, p99, server CPU and
+each rate as a ratio to /healthz at the same connection count.
+"""
+import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, "target/release/undersign")
+SOLVER = os.path.join(ROOT, "target/release/examples/solve_challenges")
+HERE = os.path.dirname(os.path.abspath(__file__))
+SLUG = "bench-letter"
+DURATION = os.environ.get("BENCH_DURATION", "6s")
+CONNECTIONS = [16, 64, 256]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(pid, base, connections, path="/", script=None, env=None):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{DURATION}", "--latency", "--timeout", "10s"]
+    if script:
+        cmd += ["-s", os.path.join(HERE, script)]
+    before, started = cpu_seconds(pid), time.time()
+    out = subprocess.run(cmd + [base + path], capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
+    elapsed = time.time() - started
+    cpu = (cpu_seconds(pid) - before) / elapsed * 100
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rate": rate, "p50": p50, "p99": p99, "cpu": cpu, "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def main():
+    data = tempfile.mkdtemp(prefix="undersign-bench-")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "UNDERSIGN_DATA": data, "RUST_LOG": "warn",
+           "UNDERSIGN_SIGNATURE_BURST_PER_NETWORK": "1000000000", "UNDERSIGN_SIGNATURES_PER_HOUR_PER_NETWORK": "1000000000",
+           "UNDERSIGN_SIGNATURE_BURST_PER_DOMAIN": "1000000000", "UNDERSIGN_SIGNATURES_PER_HOUR_PER_DOMAIN": "1000000000",
+           "UNDERSIGN_POW_BURST_PER_MINUTE": "100000000"}
+    letter = os.path.join(data, "letter.md")
+    with open(letter, "w") as f:
+        f.write(f"---\ntitle: Benchmark\nslug: {SLUG}\naddressee: To the benchmark\ncommunity: scientists\nlanguage: en\n---\nWe measure.\n")
+    subprocess.run([BIN, "letter", "publish", letter], env=env, check=True, capture_output=True)
+    token = subprocess.run([BIN, "token", "create", "bench"], env=env, check=True, capture_output=True, text=True).stdout.strip()
+    server = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{port}"], env=env)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        payloads = os.path.join(data, "payloads.txt")
+        started = time.time()
+        subprocess.run([SOLVER, base, SLUG, os.environ.get("BENCH_SOLUTIONS", "20000"), payloads], check=True)
+        print(f"solved {sum(1 for _ in open(payloads))} challenges at normal difficulty in {time.time() - started:.0f} s (the clients' work, before the run)")
+        rows = []
+        for c in CONNECTIONS:
+            ceiling = wrk(server.pid, base, c, "/healthz")
+            rows.append(("GET /healthz", c, ceiling, ceiling))
+            rows.append(("GET letter page", c, wrk(server.pid, base, c, f"/letters/{SLUG}"), ceiling))
+            rows.append(("GET count JSON", c, wrk(server.pid, base, c, f"/api/v1/letters/{SLUG}"), ceiling))
+            rows.append(("POST signature (token)", c, wrk(server.pid, base, c, "/", "sign.lua", {"TOKEN": token, "LETTER": SLUG}), ceiling))
+            if c == 64:
+                rows.append(("POST signature (PoW)", c, wrk(server.pid, base, c, "/", "sign.lua", {"PAYLOADS": payloads, "LETTER": SLUG}), ceiling))
+        # Confirmation links from the outbox (the mail worker writes them as it goes).
+        time.sleep(3)
+        links_file = os.path.join(data, "links.txt")
+        with open(links_file, "w") as out:
+            for name in os.listdir(os.path.join(data, "outbox"))[:40000]:
+                text = open(os.path.join(data, "outbox", name), errors="replace").read()
+                m = re.search(r"http://127\.0\.0\.1:\d+(/confirm/[A-Za-z0-9_-]{43})\s", text)
+                if m:
+                    out.write(m.group(1) + "\n")
+        ceiling = wrk(server.pid, base, 64, "/healthz")
+        rows.append(("POST confirmation", 64, wrk(server.pid, base, 64, "/", "confirm.lua", {"LINKS": links_file}), ceiling))
+        print(f"{'request':<24} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU %':>6} {'× healthz':>9} {'non-2xx':>8}")
+        for name, c, r, ceiling in rows:
+            print(f"{name:<24} {c:>5} {r['rate']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['cpu']:>6.0f} {r['rate'] / ceiling['rate']:>9.2f} {r['non2xx']:>8}")
+        db = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data) if f.startswith("undersign.sqlite3"))
+        count = json.load(urllib.request.urlopen(f"{base}/api/v1/letters/{SLUG}"))["letter"]
+        print(f"database + WAL: {db / 1e6:.1f} MB; letter count {count['count']}, being added {count['being_added']}")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# bench/http: request rates of the main paths as ratios to /healthz, in one run.
+# Usage: bench/http/run.sh   (BENCH_DURATION=6s, BENCH_SOLUTIONS=20000 to change)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+command -v wrk >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+cargo build --release --locked -p undersign-cli -p undersign --bin undersign --example solve_challenges
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
+python3 bench/http/bench.py
