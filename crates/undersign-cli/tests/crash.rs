@@ -188,3 +188,88 @@ async fn killing_the_server_mid_stream_loses_and_duplicates_nothing() {
     assert_eq!(names.len(), SIGNERS, "each signer exactly once");
     assert!(acknowledged > 0, "some confirmations were acknowledged before a kill");
 }
+
+/// Signatures answered 202 survive `kill -9` at varying moments: each is stored
+/// exactly once after the restart. Rounds: `CRASH_ROUNDS` (default 3; the
+/// benchmark `bench/crash/run.sh` runs 20). The load signs as a trusted client
+/// (token): the write path is the same as with a proof of work, without the
+/// clients' solving time.
+#[tokio::test]
+async fn acknowledged_signatures_survive_kill_nine_rounds() {
+    let rounds: usize = std::env::var("CRASH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let data = tempfile::tempdir().unwrap();
+    let letter = data.path().join("letter.md");
+    std::fs::write(
+        &letter,
+        "---\ntitle: Crash bench\nslug: crash-bench\naddressee: To the court\ncommunity: scientists\nlanguage: en\n---\nWe ask.\n",
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_undersign"))
+            .args(args)
+            .arg("--data")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    cli(&["letter", "publish", letter.to_str().unwrap()]);
+    let token = cli(&["token", "create", "crash-bench"]).trim().to_owned();
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut acknowledged: Vec<String> = Vec::new();
+    for round in 0..rounds {
+        let mut server = start(data.path(), port).await;
+        // Sixteen clients sign concurrently, so kills land inside group commits.
+        let streams: Vec<_> = (0..16).map(|client_no| {
+            let (base, token) = (base.clone(), token.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let mut answered = Vec::new();
+                for k in 0.. {
+                    let name = format!("Round {round} Client {client_no} Signer {k}");
+                    let body = serde_json::json!({"name": name, "email": format!("r{round}c{client_no}k{k}@example.org"), "consent": true, "show_name": true});
+                    match client.post(format!("{base}/api/v1/letters/crash-bench/signatures")).bearer_auth(&token).json(&body).send().await {
+                        Ok(response) if response.status() == 202 => answered.push(name),
+                        Ok(response) => panic!("unexpected status {}", response.status()),
+                        Err(_) => break,
+                    }
+                }
+                answered
+            })
+        }).collect();
+        // Kill at a moment that varies from round to round.
+        tokio::time::sleep(Duration::from_millis(40 + (round as u64 * 37) % 160)).await;
+        server.0.kill().unwrap();
+        server.0.wait().unwrap();
+        let mut answered = Vec::new();
+        for stream in streams {
+            answered.extend(stream.await.unwrap());
+        }
+        eprintln!("round {round}: {} signatures acknowledged before kill -9", answered.len());
+        acknowledged.extend(answered);
+    }
+    // After a final restart (recovery), every acknowledged signature is stored once.
+    let server = start(data.path(), port).await;
+    let db = rusqlite::Connection::open_with_flags(
+        data.path().join("undersign.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut stored: HashMap<String, u32> = HashMap::new();
+    let mut statement = db.prepare("SELECT name FROM signatures").unwrap();
+    for name in statement.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+        *stored.entry(name.unwrap()).or_default() += 1;
+    }
+    let lost = acknowledged.iter().filter(|name| !stored.contains_key(*name)).count();
+    let duplicated = stored.values().filter(|n| **n > 1).count();
+    eprintln!(
+        "crash: rounds {rounds}, acknowledged {}, lost {lost}, duplicated {duplicated}",
+        acknowledged.len()
+    );
+    drop(server);
+    assert!(!acknowledged.is_empty(), "the load ran");
+    assert_eq!((lost, duplicated), (0, 0));
+}

@@ -22,10 +22,13 @@ async fn main() -> anyhow::Result<()> {
     }
     // Solve on every core, as that many browsers would.
     let threads = std::thread::available_parallelism().map_or(2, |p| p.get());
-    let chunks: Vec<Vec<Challenge>> = challenges.chunks(n.div_ceil(threads).max(1)).map(<[_]>::to_vec).collect();
+    let chunks: Vec<Vec<Challenge>> =
+        challenges.chunks(n.div_ceil(threads).max(1)).map(<[_]>::to_vec).collect();
     let handles: Vec<_> = chunks
         .into_iter()
-        .map(|chunk| std::thread::spawn(move || chunk.iter().map(|c| solve(c).expect("solvable")).collect::<Vec<_>>()))
+        .map(|chunk| {
+            std::thread::spawn(move || chunk.iter().map(|c| solve(c).expect("solvable")).collect::<Vec<_>>())
+        })
         .collect();
     let mut file = std::io::BufWriter::new(std::fs::File::create(out)?);
     for handle in handles {
