@@ -12,14 +12,16 @@ use tokio::task::JoinHandle;
 use crate::abuse::difficulty::Difficulty;
 use crate::abuse::disposable::DisposableDomains;
 use crate::abuse::mail_quota::MailQuota;
+use crate::cache::LetterCache;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{InstanceKeys, LogKey};
+use crate::domain::{Letter, Slug};
 use crate::log::LetterLogs;
 use crate::mail::{MailTransport, MailWorker};
 use crate::rate_limit::SignRateLimiter;
 use crate::signing::LetterKeyCache;
-use crate::storage::{SqliteStore, Store};
+use crate::storage::{SqliteStore, Store, StoreError};
 use crate::web;
 
 /// What every request handler can reach.
@@ -41,6 +43,8 @@ pub struct AppState {
     pub pow_difficulty: Difficulty,
     pub disposable: DisposableDomains,
     pub mail_quota: MailQuota,
+    /// Letters and pages in memory; invalidate after writes that change them.
+    pub cache: LetterCache,
 }
 
 impl AppState {
@@ -65,8 +69,14 @@ impl AppState {
             pow_difficulty: Difficulty::default(),
             disposable: DisposableDomains::new(Some(config.disposable_domains_file())),
             mail_quota: MailQuota::new(config.limits.mails_per_address_per_day),
+            cache: LetterCache::default(),
             config: Arc::new(config),
         }))
+    }
+
+    /// A letter as pages and the API show it (from memory when nothing changed).
+    pub async fn letter(&self, slug: &Slug) -> Result<Option<Arc<Letter>>, StoreError> {
+        self.cache.letter(self.store.as_ref(), slug).await
     }
 
     pub fn open_with_system_clock(config: Config) -> anyhow::Result<Arc<Self>> {

@@ -16,11 +16,13 @@
 //! - [`demo`]: the demo campaign; [`letter_file`]: letters from Markdown files.
 //! - [`abuse`]: proof of work, duplicate people, throwaway domains, mail caps;
 //!   [`rate_limit`]: per-network and per-domain limits on signing.
+//! - [`cache`]: letters and letter pages in memory, invalidated on writes.
 //! - [`app`]: wiring and graceful shutdown; [`config`]: settings;
 //!   [`telemetry`]: logs.
 
 pub mod abuse;
 pub mod app;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod crypto;

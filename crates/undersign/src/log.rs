@@ -177,6 +177,7 @@ pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: 
         log.tree.truncate(old_size);
         return Err(error);
     }
+    state.cache.invalidate();
     let added = size.get() - old_size.get();
     tracing::info!(letter.slug = %slug, leaves = added, tree_size = size.get(), "checkpoint published");
     Ok(added)

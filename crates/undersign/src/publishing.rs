@@ -35,6 +35,7 @@ pub async fn publish_letter(state: &AppState, draft: &LetterDraft) -> Result<Let
         .await
         .map_err(anyhow::Error::from)??;
     state.log_wake.notify_one();
+    state.cache.invalidate();
     tracing::info!(letter.slug = %draft.slug, "letter published");
     Ok(id)
 }
@@ -47,6 +48,7 @@ pub async fn create_campaign(state: &AppState, campaign: &Campaign) -> anyhow::R
 /// Closes a letter: it stays readable and counted, and takes no more signatures.
 pub async fn close_letter(state: &AppState, slug: &crate::domain::Slug) -> anyhow::Result<bool> {
     let closed = state.store.close_letter(slug).await?;
+    state.cache.invalidate();
     if closed {
         tracing::info!(letter.slug = %slug, "letter closed");
     }

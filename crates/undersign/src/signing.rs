@@ -95,7 +95,7 @@ pub async fn submit_signature(
     client: IpAddr,
     proof: Proof<'_>,
 ) -> Result<(), SignError> {
-    let letter = state.store.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
+    let letter = state.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
     if !letter.accepts_signatures() {
         return Err(SignError::LetterClosed);
     }
@@ -162,7 +162,7 @@ pub async fn submit_signature(
 /// A fresh proof-of-work challenge for a letter, harder while the letter is
 /// under a burst.
 pub async fn issue_challenge(state: &AppState, slug: &Slug) -> Result<pow::Challenge, SignError> {
-    let letter = state.store.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
+    let letter = state.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
     if !letter.accepts_signatures() {
         return Err(SignError::LetterClosed);
     }
@@ -192,6 +192,7 @@ pub async fn confirm_signature(
         && !confirmed.already_confirmed
     {
         state.log_wake.notify_one();
+        state.cache.invalidate();
         tracing::info!(letter.slug = %confirmed.letter_slug, "signature confirmed");
     }
     Ok(result)
@@ -213,6 +214,7 @@ pub async fn withdraw_signature(
     let record = SaltedRecord::new(withdrawal_record());
     let result = state.store.withdraw_signature(&token.hash(), erase, record, due, now).await?;
     if let Ok(outcome) = &result {
+        state.cache.invalidate();
         tracing::info!(erase, outcome = ?outcome_kind(outcome), "withdrawal received");
     }
     Ok(result)

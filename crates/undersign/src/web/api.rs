@@ -85,8 +85,7 @@ pub async fn get_letter(
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
-    let letter =
-        state.store.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)?;
+    let letter = state.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)?;
     Ok(Json(serde_json::json!({ "letter": LetterJson::new(&state, &letter) })).into_response())
 }
 

@@ -22,10 +22,14 @@ use crate::web::lang::Lang;
 const MAX_RECORDS: u64 = 1000;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-async fn find_letter(state: &AppState, lang: crate::i18n::Language, slug: &str) -> Result<Letter, ApiError> {
+async fn find_letter(
+    state: &AppState,
+    lang: crate::i18n::Language,
+    slug: &str,
+) -> Result<Arc<Letter>, ApiError> {
     let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
     let slug = Slug::parse(slug).map_err(|_| not_found())?;
-    state.store.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)
+    state.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)
 }
 
 pub async fn get_checkpoint(

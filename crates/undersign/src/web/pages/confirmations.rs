@@ -45,13 +45,8 @@ fn receipt_view(token: &str, letter: &Letter, receipt: Receipt, tr: &Translator)
     }
 }
 
-async fn load_letter(state: &AppState, lang: Language, slug: &Slug) -> Result<Letter, PageError> {
-    state
-        .store
-        .letter(slug)
-        .await
-        .map_err(|e| PageError::internal(lang, e))?
-        .ok_or_else(|| PageError::not_found(lang))
+async fn load_letter(state: &AppState, lang: Language, slug: &Slug) -> Result<Arc<Letter>, PageError> {
+    state.letter(slug).await.map_err(|e| PageError::store(lang, e))?.ok_or_else(|| PageError::not_found(lang))
 }
 
 pub async fn show_confirmation(

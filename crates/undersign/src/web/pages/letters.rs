@@ -2,10 +2,14 @@
 
 use std::sync::Arc;
 
+use askama::Template;
+use axum::body::Bytes;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{parse_slug, render};
@@ -26,13 +30,12 @@ use crate::web::views::{
 const RECENT: u32 = 20;
 const PAGE_SIZE: u32 = 100;
 
-async fn load_letter(state: &AppState, lang: Language, raw_slug: &str) -> Result<Letter, PageError> {
+async fn load_letter(state: &AppState, lang: Language, raw_slug: &str) -> Result<Arc<Letter>, PageError> {
     let slug = parse_slug(lang, raw_slug)?;
     state
-        .store
         .letter(&slug)
         .await
-        .map_err(|e| PageError::internal(lang, e))?
+        .map_err(|e| PageError::store(lang, e))?
         .ok_or_else(|| PageError::not_found(lang))
 }
 
@@ -62,16 +65,37 @@ async fn letter_page(
     })
 }
 
+/// The letter page with a blank form: from memory while nothing changed, with an
+/// ETag so a reload that changes nothing costs one 304.
 pub async fn show_letter(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
+    let generation = state.cache.generation();
+    let etag = format!("W/\"{generation}-{}\"", lang.code());
+    let fresh = headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str());
     let letter = load_letter(&state, lang, &slug).await?;
-    let blank =
-        SignatureSubmission { show_name: true, organisation: letter.organisations, ..Default::default() };
-    let view = letter_page(&state, lang, &letter, &blank, &FieldErrors::default()).await?;
-    render(lang, &view)
+    let validators = [(ETAG, etag.clone()), (CACHE_CONTROL, "no-cache".to_owned())];
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
+    }
+    let html = match state.cache.page(&letter.slug, lang, generation) {
+        Some(html) => html,
+        None => {
+            let blank = SignatureSubmission {
+                show_name: true,
+                organisation: letter.organisations,
+                ..Default::default()
+            };
+            let view = letter_page(&state, lang, &letter, &blank, &FieldErrors::default()).await?;
+            let html = Bytes::from(view.render().map_err(|e| PageError::internal(lang, e))?);
+            state.cache.keep_page(&letter.slug, lang, generation, html.clone());
+            html
+        }
+    };
+    Ok((validators, Html(html)).into_response())
 }
 
 /// The form's POST. Success redirects to "check your e-mail" (so a reload does not
