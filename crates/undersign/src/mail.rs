@@ -28,8 +28,11 @@ pub const CONFIRMATION_VALIDITY: Duration = Duration::days(7);
 const LEASE: Duration = Duration::minutes(5);
 /// After this many failed attempts (about two hours of retries) a job is given up.
 const MAX_ATTEMPTS: u32 = 8;
+/// Jobs claimed at once: one write leases them, one stores their tokens, one
+/// finishes them, however many there are.
+const BATCH: u32 = 64;
 
-/// What one step of the worker did; tests drive the worker step by step.
+/// What one step (one batch) of the worker did; tests can drive it step by step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepOutcome {
     /// Nothing was due.
@@ -89,41 +92,80 @@ impl MailWorker {
         }
     }
 
-    /// Claims and handles at most one due job.
+    /// Claims a batch of due jobs and handles them: their confirmation tokens are
+    /// stored in one write before any mail leaves, and the jobs sent are finished
+    /// in one write after. Returns what happened to the batch (`Idle` if empty).
     pub async fn step(&self) -> Result<StepOutcome, StoreError> {
         let now = self.clock.now();
-        let Some(job) = self.store.claim_mail_job(now, now + LEASE).await? else {
+        let jobs = self.store.claim_mail_jobs(now, now + LEASE, BATCH).await?;
+        if jobs.is_empty() {
             return Ok(StepOutcome::Idle);
-        };
-        match self.deliver(&job).await {
-            Ok(true) => {
-                self.store.finish_mail_job(job.id).await?;
-                tracing::info!(mail.job = job.id, mail.kind = job.kind.as_str(), letter.slug = %job.letter_slug, "mail sent");
-                Ok(StepOutcome::Sent)
-            }
-            Ok(false) => {
-                self.store.finish_mail_job(job.id).await?;
-                Ok(StepOutcome::Skipped)
-            }
-            Err(error) if job.attempts >= MAX_ATTEMPTS => {
-                tracing::error!(mail.job = job.id, attempts = job.attempts, %error, "mail abandoned after repeated failures");
-                self.store.abandon_mail_job(job.id, &error).await?;
-                Ok(StepOutcome::Abandoned)
-            }
-            Err(error) => {
-                let delay = Duration::seconds(30 * (1 << (job.attempts - 1).min(7)));
-                tracing::warn!(mail.job = job.id, attempts = job.attempts, retry_in_s = delay.whole_seconds(), %error, "mail not sent; will retry");
-                self.store.retry_mail_job(job.id, now + delay, &error).await?;
-                Ok(StepOutcome::WillRetry)
+        }
+        // The links are made now, not when signing: a plain token then exists
+        // only in its message, never in the database.
+        // Two mails for one signature in a batch (someone signed twice) carry the
+        // same link: a signature has one valid token at a time.
+        let mut by_signature = std::collections::HashMap::new();
+        let mut links = Vec::with_capacity(jobs.len());
+        let mut tokens = Vec::new();
+        for job in &jobs {
+            let needs_link =
+                job.kind == MailKind::Confirm && !job.signature_confirmed && job.email_sealed.is_some();
+            let link = needs_link.then(|| {
+                by_signature
+                    .entry(job.signature)
+                    .or_insert_with(|| {
+                        let token = PlainToken::generate();
+                        tokens.push((job.signature, token.hash(), now + CONFIRMATION_VALIDITY));
+                        self.config.public_link(&format!("confirm/{}", token.expose()))
+                    })
+                    .clone()
+            });
+            links.push(link);
+        }
+        if !tokens.is_empty() {
+            self.store.set_confirmation_tokens(tokens).await?;
+        }
+        let mut done = Vec::with_capacity(jobs.len());
+        let mut outcome = StepOutcome::Skipped;
+        for (job, link) in jobs.iter().zip(links) {
+            match self.deliver(job, link.as_deref()).await {
+                Ok(sent) => {
+                    if sent {
+                        tracing::info!(mail.job = job.id, mail.kind = job.kind.as_str(), letter.slug = %job.letter_slug, "mail sent");
+                        outcome = StepOutcome::Sent;
+                    }
+                    done.push(job.id);
+                }
+                Err(error) if job.attempts >= MAX_ATTEMPTS => {
+                    tracing::error!(mail.job = job.id, attempts = job.attempts, %error, "mail abandoned after repeated failures");
+                    self.store.abandon_mail_job(job.id, &error).await?;
+                    outcome = StepOutcome::Abandoned;
+                }
+                Err(error) => {
+                    let delay = Duration::seconds(30 * (1 << (job.attempts - 1).min(7)));
+                    tracing::warn!(mail.job = job.id, attempts = job.attempts, retry_in_s = delay.whole_seconds(), %error, "mail not sent; will retry");
+                    self.store.retry_mail_job(job.id, now + delay, &error).await?;
+                    outcome = StepOutcome::WillRetry;
+                }
             }
         }
+        if !done.is_empty() {
+            self.store.finish_mail_jobs(done).await?;
+        }
+        Ok(outcome)
     }
 
-    /// `Ok(false)`: nothing needed sending. Errors are short and free of personal data.
-    async fn deliver(&self, job: &MailJob) -> Result<bool, String> {
+    /// Sends one job's mail; `Ok(false)`: nothing needed sending. `link` is the
+    /// confirmation link made for it, if it is a confirmation. Errors are short
+    /// and free of personal data.
+    async fn deliver(&self, job: &MailJob, link: Option<&str>) -> Result<bool, String> {
         let Some(sealed) = &job.email_sealed else {
             return Ok(false);
         };
+        if job.kind == MailKind::Confirm && link.is_none() {
+            return Ok(false); // confirmed meanwhile: no link needed
+        }
         let key = self
             .keys
             .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
@@ -131,23 +173,8 @@ impl MailWorker {
         let to = key.open_email(sealed, &job.email_lookup).map_err(|e| format!("address: {e}"))?;
         let tr = Translator::new(job.language);
         let letter_url = self.config.public_link(&format!("letters/{}", job.letter_slug));
-        let link = match job.kind {
-            MailKind::Confirm if job.signature_confirmed => return Ok(false),
-            MailKind::Confirm => {
-                // The link is made now, not when signing: the plain token then exists
-                // only in this message, never in the database.
-                let token = PlainToken::generate();
-                let expires = self.clock.now() + CONFIRMATION_VALIDITY;
-                self.store
-                    .set_confirmation_token(job.signature, &token.hash(), expires)
-                    .await
-                    .map_err(|e| format!("storing token: {e}"))?;
-                Some(self.config.public_link(&format!("confirm/{}", token.expose())))
-            }
-            MailKind::AlreadySigned => None,
-        };
-        let withdraw_link = link.as_ref().map(|l| format!("{l}/withdraw"));
-        let content = match (&link, &withdraw_link) {
+        let withdraw_link = link.map(|l| format!("{l}/withdraw"));
+        let content = match (link, &withdraw_link) {
             (Some(link), Some(withdraw_link)) => MessageContent::Confirm {
                 letter_title: &job.letter_title,
                 letter_url: &letter_url,

@@ -294,20 +294,21 @@ pub trait Store: Send + Sync + 'static {
     async fn import_confirmed(&self, signatures: Vec<ImportedSignature>) -> Result<(), StoreError>;
 
     // The mail outbox.
-    /// Claims the oldest due job: its attempt is counted and it is leased until
-    /// `lease_until`, so a crash mid-send only delays it.
-    async fn claim_mail_job(
+    /// Claims up to `limit` of the oldest due jobs: their attempts are counted and
+    /// they are leased until `lease_until`, so a crash mid-send only delays them.
+    async fn claim_mail_jobs(
         &self,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
-    ) -> Result<Option<MailJob>, StoreError>;
-    async fn set_confirmation_token(
+        limit: u32,
+    ) -> Result<Vec<MailJob>, StoreError>;
+    /// Stores the hashes of freshly made confirmation tokens, in one write.
+    async fn set_confirmation_tokens(
         &self,
-        signature: SignatureId,
-        token: &HashedToken,
-        expires_at: OffsetDateTime,
+        tokens: Vec<(SignatureId, HashedToken, OffsetDateTime)>,
     ) -> Result<(), StoreError>;
-    async fn finish_mail_job(&self, job: i64) -> Result<(), StoreError>;
+    /// Deletes jobs that are done, in one write.
+    async fn finish_mail_jobs(&self, jobs: Vec<i64>) -> Result<(), StoreError>;
     async fn retry_mail_job(&self, job: i64, at: OffsetDateTime, error: &str) -> Result<(), StoreError>;
     async fn abandon_mail_job(&self, job: i64, error: &str) -> Result<(), StoreError>;
     /// The time the next queued job is due, if any.

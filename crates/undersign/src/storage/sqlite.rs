@@ -824,85 +824,80 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn claim_mail_job(
+    async fn claim_mail_jobs(
         &self,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
-    ) -> Result<Option<MailJob>, StoreError> {
+        limit: u32,
+    ) -> Result<Vec<MailJob>, StoreError> {
         self.write(move |tx| {
-            let job = tx
-                .prepare_cached(
-                    "SELECT o.id, o.kind, o.attempts, s.id, s.status, l.slug, l.title, l.wrapped_key,
-                            s.email_lookup, s.email_sealed, s.language
-                     FROM outbox o
-                     JOIN signatures s ON s.id = o.signature_id
-                     JOIN letters l ON l.id = s.letter_id
-                     WHERE o.state = 'queued' AND o.next_attempt_at <= ?1
-                     ORDER BY o.next_attempt_at, o.id LIMIT 1",
-                )?
-                .query_row([unix(now)], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, u32>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, Vec<u8>>(7)?,
-                        r.get::<_, Vec<u8>>(8)?,
-                        r.get::<_, Option<Vec<u8>>>(9)?,
-                        r.get::<_, String>(10)?,
-                    ))
-                })
-                .optional()?;
-            let Some((id, kind, attempts, signature, status, slug, title, key, lookup, sealed, lang)) = job
-            else {
-                return Ok(None);
-            };
-            tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
-                params![id, unix(lease_until)],
+            let mut select = tx.prepare_cached(
+                "SELECT o.id, o.kind, o.attempts, s.id, s.status, l.slug, l.title, l.wrapped_key,
+                        s.email_lookup, s.email_sealed, s.language
+                 FROM outbox o
+                 JOIN signatures s ON s.id = o.signature_id
+                 JOIN letters l ON l.id = s.letter_id
+                 WHERE o.state = 'queued' AND o.next_attempt_at <= ?1
+                 ORDER BY o.next_attempt_at, o.id LIMIT ?2",
             )?;
-            let lookup: [u8; 32] =
-                lookup.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?;
-            Ok(Some(MailJob {
-                id,
-                kind: MailKind::parse(&kind).ok_or_else(|| corrupt("mail kind", &kind))?,
-                attempts: attempts + 1,
-                signature: SignatureId(signature),
-                signature_confirmed: status == "confirmed",
-                letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
-                letter_title: title,
-                wrapped_letter_key: key,
-                email_lookup: EmailLookup(lookup),
-                email_sealed: sealed.map(SealedEmail),
-                language: Language::from_code(&lang).unwrap_or_default(),
-            }))
+            let mut rows = select.query(params![unix(now), limit])?;
+            let mut jobs = Vec::new();
+            while let Some(r) = rows.next()? {
+                let kind: String = r.get(1)?;
+                let slug: String = r.get(5)?;
+                let lookup: Vec<u8> = r.get(8)?;
+                let lang: String = r.get(10)?;
+                let attempts: u32 = r.get(2)?;
+                let status: String = r.get(4)?;
+                jobs.push(MailJob {
+                    id: r.get(0)?,
+                    kind: MailKind::parse(&kind).ok_or_else(|| corrupt("mail kind", &kind))?,
+                    attempts: attempts + 1,
+                    signature: SignatureId(r.get(3)?),
+                    signature_confirmed: status == "confirmed",
+                    letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
+                    letter_title: r.get(6)?,
+                    wrapped_letter_key: r.get(7)?,
+                    email_lookup: EmailLookup(
+                        lookup.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?,
+                    ),
+                    email_sealed: r.get::<_, Option<Vec<u8>>>(9)?.map(SealedEmail),
+                    language: Language::from_code(&lang).unwrap_or_default(),
+                });
+            }
+            let mut lease = tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
+            )?;
+            for job in &jobs {
+                lease.execute(params![job.id, unix(lease_until)])?;
+            }
+            Ok(jobs)
         })
         .await
     }
 
-    async fn set_confirmation_token(
+    async fn set_confirmation_tokens(
         &self,
-        signature: SignatureId,
-        token: &HashedToken,
-        expires_at: OffsetDateTime,
+        tokens: Vec<(SignatureId, HashedToken, OffsetDateTime)>,
     ) -> Result<(), StoreError> {
-        let hash = token.0;
         self.write(move |conn| {
-            conn.prepare_cached(
+            let mut update = conn.prepare_cached(
                 "UPDATE signatures SET token_hash = ?2, token_expires_at = ?3 WHERE id = ?1 AND status = 'pending'",
-            )?
-            .execute(params![signature.0, &hash[..], unix(expires_at)])?;
+            )?;
+            for (signature, token, expires_at) in &tokens {
+                update.execute(params![signature.0, &token.0[..], unix(*expires_at)])?;
+            }
             Ok(())
         })
         .await
     }
 
-    async fn finish_mail_job(&self, job: i64) -> Result<(), StoreError> {
+    async fn finish_mail_jobs(&self, jobs: Vec<i64>) -> Result<(), StoreError> {
         self.write(move |conn| {
-            conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")?.execute([job])?;
+            let mut delete = conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+            for job in &jobs {
+                delete.execute([job])?;
+            }
             Ok(())
         })
         .await
