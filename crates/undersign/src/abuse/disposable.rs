@@ -9,6 +9,8 @@ use std::sync::RwLock;
 use std::time::SystemTime;
 
 pub struct DisposableDomains {
+    /// The crate's list, hashed once: its own check scans the whole list linearly.
+    builtin: HashSet<&'static str>,
     file: Option<PathBuf>,
     extra: RwLock<(Option<SystemTime>, HashSet<String>)>,
 }
@@ -16,7 +18,8 @@ pub struct DisposableDomains {
 impl DisposableDomains {
     /// `file`: one domain per line, `#` comments allowed; may not exist yet.
     pub fn new(file: Option<PathBuf>) -> Self {
-        let list = Self { file, extra: RwLock::new((None, HashSet::new())) };
+        let builtin = mailchecker::blacklist().into_iter().collect();
+        let list = Self { builtin, file, extra: RwLock::new((None, HashSet::new())) };
         list.reload_if_changed();
         list
     }
@@ -36,14 +39,21 @@ impl DisposableDomains {
         }
     }
 
+    /// Whether the domain, or a domain it is under, is a throwaway provider.
     pub fn is_disposable(&self, domain: &str) -> bool {
         let domain = domain.to_ascii_lowercase();
-        let in_extra = self
-            .extra
-            .read()
-            .map(|e| e.1.iter().any(|d| domain == *d || domain.ends_with(&format!(".{d}"))))
-            .unwrap_or(false);
-        in_extra || !mailchecker::is_valid(&format!("someone@{domain}"))
+        let extra = self.extra.read();
+        // The domain itself and each parent: `a.b.mailinator.com` → `b.mailinator.com` → …
+        let mut candidate = domain.as_str();
+        loop {
+            if self.builtin.contains(candidate) || extra.as_ref().is_ok_and(|e| e.1.contains(candidate)) {
+                return true;
+            }
+            match candidate.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => candidate = parent,
+                _ => return false,
+            }
+        }
     }
 }
 
