@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod client_ip;
+mod embeds;
 mod errors;
 mod lang;
 mod letter_log;

@@ -217,3 +217,7 @@ api-error-unknown_token = The API token is not known to this instance.
 error-page-busy-title = The server is very busy
 error-page-busy-body = Nothing was stored. Please send the form again in a few seconds.
 api-error-busy = The server is very busy; nothing was stored. Please try again in a few seconds.
+badge-signatures = signatures
+badge-organisations = organisations
+signatures-csv = Download the list (CSV)
+letter-badge = Live counter for your site

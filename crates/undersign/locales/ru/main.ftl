@@ -224,3 +224,7 @@ api-error-unknown_token = Этот API-токен неизвестен.
 error-page-busy-title = Сервер перегружен
 error-page-busy-body = Ничего не сохранено. Пожалуйста, отправьте форму ещё раз через несколько секунд.
 api-error-busy = Сервер перегружен; ничего не сохранено. Попробуйте ещё раз через несколько секунд.
+badge-signatures = подписей
+badge-organisations = организаций
+signatures-csv = Скачать список (CSV)
+letter-badge = Счётчик для вашего сайта

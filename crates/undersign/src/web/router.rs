@@ -19,7 +19,7 @@ use crate::app::AppState;
 use crate::i18n::Language;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
-use crate::web::{api, assets, letter_log, pages};
+use crate::web::{api, assets, embeds, letter_log, pages};
 
 /// Forms and JSON bodies are small; anything larger is refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -62,6 +62,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/letters/{slug}/sign", axum::routing::post(pages::sign_letter))
         .route("/letters/{slug}/check-email", get(pages::show_check_email))
         .route("/letters/{slug}/signatures", get(pages::list_signatures))
+        .route("/letters/{slug}/signatures.csv", get(embeds::export_signatures_csv))
+        .route("/letters/{slug}/badge.svg", get(embeds::get_badge))
         .route("/confirm/{token}", get(pages::show_confirmation).post(pages::confirm_signature))
         .route("/confirm/{token}/withdraw", get(pages::show_withdrawal).post(pages::withdraw_signature))
         .route("/healthz", get(healthz))

@@ -188,3 +188,32 @@ async fn an_unchanged_letter_page_answers_304_and_a_new_signature_changes_its_et
     assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
     assert!(after.text().await.unwrap().contains("New Signer"), "the cached page was refreshed");
 }
+
+#[tokio::test]
+async fn the_badge_shows_the_live_count_in_the_readers_language() {
+    let app = TestApp::spawn().await;
+    app.sign_and_confirm(LETTER, "Badge Signer", "badge@example.org", true).await;
+    assert_eq!(app.count(LETTER).await, 1);
+    let badge = app.get(&format!("/letters/{LETTER}/badge.svg?lang=ru")).await;
+    assert_eq!(badge.headers()["content-type"], "image/svg+xml");
+    let svg = badge.text().await.unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains(">подписей<") && svg.contains(">1<"), "{svg}");
+    assert!(!svg.contains("<script"));
+}
+
+#[tokio::test]
+async fn the_csv_export_streams_every_shown_signature_and_defuses_formulas() {
+    let app = TestApp::spawn().await;
+    seed_confirmed(&app, 4_500).await;
+    app.sign_and_confirm(LETTER, "=HYPERLINK(\"x\")", "formula@example.org", true).await;
+    app.sign_and_confirm(LETTER, "Hidden Person", "hidden@example.org", false).await;
+    let response = app.get(&format!("/letters/{LETTER}/signatures.csv")).await;
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "number,name,title,affiliation,city,country,orcid,organisation,pledge");
+    assert_eq!(lines.len(), 1 + 4_500 + 1, "every shown signature once, across several pages");
+    assert!(lines[1].starts_with("4501,\"'=HYPERLINK"), "newest first, formula defused: {}", lines[1]);
+    assert!(!text.contains("Hidden Person"));
+    assert!(text.contains("\n1,Signer 1,"), "the oldest is there too");
+}

@@ -1,0 +1,153 @@
+//! What readers take away: the SVG badge with the live count (embeddable, no
+//! script) and the public signer list as CSV. Both come from the letter's state in
+//! memory or from keyset pages of the list, never from a growing buffer.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+
+use crate::app::AppState;
+use crate::domain::{Letter, PublicSignature, Slug};
+use crate::i18n::Translator;
+use crate::web::errors::PageError;
+use crate::web::lang::Lang;
+
+/// Rows fetched per keyset page while streaming the CSV.
+const CSV_PAGE: u32 = 2_000;
+
+#[derive(Template)]
+#[template(path = "badge.svg", escape = "html")]
+struct Badge {
+    label: String,
+    count: String,
+    width: u32,
+    label_width: u32,
+    count_width: u32,
+    count_x: u32,
+}
+
+/// Roughly 7.5 px per character at 13 px: the badge need not be exact.
+fn text_width(text: &str) -> u32 {
+    (text.chars().count() as u32 * 15).div_ceil(2) + 20
+}
+
+async fn letter(state: &AppState, lang: crate::i18n::Language, raw: &str) -> Result<Arc<Letter>, PageError> {
+    let slug = Slug::parse(raw).map_err(|_| PageError::not_found(lang))?;
+    state
+        .letter(&slug)
+        .await
+        .map_err(|e| PageError::store(lang, e))?
+        .ok_or_else(|| PageError::not_found(lang))
+}
+
+/// `/letters/{slug}/badge.svg`: "signatures | 2,700", in the reader's language.
+/// It may be embedded anywhere (an `<img>` loads no script).
+pub async fn get_badge(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let generation = state.cache.generation();
+    let etag = format!("W/\"badge-{generation}-{}\"", lang.code());
+    if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok((StatusCode::NOT_MODIFIED, [(ETAG, etag)]).into_response());
+    }
+    let letter = letter(&state, lang, &slug).await?;
+    let tr = Translator::new(lang);
+    let label = tr.t(if letter.organisations { "badge-organisations" } else { "badge-signatures" });
+    let count = tr.number(letter.shown_count());
+    let (label_width, count_width) = (text_width(&label), text_width(&count));
+    let svg = Badge {
+        count_x: label_width + 10,
+        width: label_width + count_width,
+        label,
+        count,
+        label_width,
+        count_width,
+    }
+    .render()
+    .map_err(|e| PageError::internal(lang, e))?;
+    Ok((
+        [
+            (CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+            (CACHE_CONTROL, HeaderValue::from_static("public, max-age=30")),
+            (ETAG, HeaderValue::from_str(&etag).map_err(|e| PageError::internal(lang, e))?),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+/// A cell a spreadsheet would run as a formula is prefixed with `'`
+/// (CSV injection: names are typed by strangers).
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
+}
+
+fn csv_rows(rows: &[PublicSignature]) -> Result<Bytes, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96));
+    for s in rows {
+        let opt = |o: &Option<String>| o.as_deref().map(cell).unwrap_or_default();
+        writer.write_record([
+            s.seq.to_string(),
+            cell(s.name.as_str()),
+            opt(&s.title),
+            opt(&s.affiliation),
+            opt(&s.city),
+            opt(&s.country),
+            s.orcid.as_ref().map(|o| o.as_str().to_owned()).unwrap_or_default(),
+            if s.organisation { "yes".into() } else { "no".into() },
+            opt(&s.pledge),
+        ])?;
+    }
+    writer.into_inner().map(Bytes::from).map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// `/letters/{slug}/signatures.csv`: every shown signature, newest first, streamed
+/// page by page (constant memory, however long the list).
+pub async fn export_signatures_csv(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let letter = letter(&state, lang, &slug).await?;
+    let header =
+        Bytes::from_static(b"number,name,title,affiliation,city,country,orcid,organisation,pledge\n");
+    let first = stream::iter([Ok::<_, std::io::Error>(header)]);
+    let pages = stream::unfold(Some(u64::MAX), move |before| {
+        let state = state.clone();
+        let letter = letter.clone();
+        async move {
+            let before = before?;
+            match state.store.public_signatures(letter.id, Some(before), CSV_PAGE).await {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let next = (rows.len() as u32 == CSV_PAGE).then(|| rows.last().map_or(0, |r| r.seq));
+                    Some((csv_rows(&rows).map_err(std::io::Error::other), next))
+                }
+                Err(error) => {
+                    tracing::error!(%error, "CSV export stopped");
+                    Some((Err(std::io::Error::other("storage")), None))
+                }
+            }
+        }
+    });
+    use futures_util::StreamExt;
+    let body = Body::from_stream(first.chain(pages));
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-signatures.csv\"")),
+            (CACHE_CONTROL, "public, max-age=60".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
