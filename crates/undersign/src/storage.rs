@@ -292,6 +292,14 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<PublicSignature>, StoreError>;
     async fn import_confirmed(&self, signatures: Vec<ImportedSignature>) -> Result<(), StoreError>;
+    /// Shown signatures whose name, affiliation or city contain words starting
+    /// with each of `words`, newest first.
+    async fn search_signatures(
+        &self,
+        letter: LetterId,
+        words: &[String],
+        limit: u32,
+    ) -> Result<Vec<PublicSignature>, StoreError>;
 
     // The mail outbox.
     /// Claims up to `limit` of the oldest due jobs: their attempts are counted and

@@ -221,3 +221,10 @@ badge-signatures = signatures
 badge-organisations = organisations
 signatures-csv = Download the list (CSV)
 letter-badge = Live counter for your site
+signatures-search = Search names, affiliations and cities
+signatures-search-button = Search
+signatures-search-results = { $count ->
+    [one] One signature matches “{ $query }”.
+   *[other] { $count } signatures match “{ $query }”.
+}
+api-error-invalid_query = The query parameters are not valid (before and limit are whole numbers).

@@ -228,3 +228,11 @@ badge-signatures = подписей
 badge-organisations = организаций
 signatures-csv = Скачать список (CSV)
 letter-badge = Счётчик для вашего сайта
+signatures-search = Поиск по именам, местам работы и городам
+signatures-search-button = Найти
+signatures-search-results = { $count ->
+    [one] «{ $query }»: найдена { $count } подпись.
+    [few] «{ $query }»: найдено { $count } подписи.
+   *[many] «{ $query }»: найдено { $count } подписей.
+}
+api-error-invalid_query = Параметры запроса неверны (before и limit — целые числа).

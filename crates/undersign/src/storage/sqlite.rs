@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_initial.sql"),
     include_str!("../../migrations/sqlite/0002_letter_log.sql"),
     include_str!("../../migrations/sqlite/0003_abuse_resistance.sql"),
+    include_str!("../../migrations/sqlite/0004_signer_search.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -388,6 +389,23 @@ fn flag_signature(tx: &Connection, id: i64, s: &SealedSignature) -> Result<(), S
     Ok(())
 }
 
+/// A public signature from a row of seq, name, title, affiliation, city,
+/// country, orcid, organisation, pledge.
+fn public_signature(row: &Row<'_>) -> Result<PublicSignature, StoreError> {
+    let seq: i64 = row.get(0)?;
+    Ok(PublicSignature {
+        seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
+        name: PersonName::from_trusted(row.get(1)?),
+        title: row.get(2)?,
+        affiliation: row.get(3)?,
+        city: row.get(4)?,
+        country: row.get(5)?,
+        orcid: row.get::<_, Option<String>>(6)?.map(Orcid::from_trusted),
+        organisation: row.get(7)?,
+        pledge: row.get(8)?,
+    })
+}
+
 fn signature_held(conn: &Connection, id: i64) -> Result<bool, StoreError> {
     Ok(conn.query_row("SELECT held FROM signatures WHERE id = ?1", [id], |r| r.get(0))?)
 }
@@ -408,6 +426,12 @@ fn confirm_row(tx: &Connection, signature: i64, letter: i64, now: OffsetDateTime
     let held: bool = tx.query_row("SELECT held FROM signatures WHERE id = ?1", [signature], |r| r.get(0))?;
     if !held {
         insert_signature_entry(tx, signature, letter, now)?;
+        tx.prepare_cached(
+            "INSERT INTO signature_search (rowid, name, affiliation, city)
+             SELECT id, name, coalesce(affiliation, ''), coalesce(city, '') FROM signatures
+             WHERE id = ?1 AND show_name = 1",
+        )?
+        .execute([signature])?;
     }
     u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))
 }
@@ -795,18 +819,7 @@ impl Store for SqliteStore {
             let mut rows = stmt.query(params![letter.0, before, limit])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                let seq: i64 = row.get(0)?;
-                out.push(PublicSignature {
-                    seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
-                    name: PersonName::from_trusted(row.get(1)?),
-                    title: row.get(2)?,
-                    affiliation: row.get(3)?,
-                    city: row.get(4)?,
-                    country: row.get(5)?,
-                    orcid: row.get::<_, Option<String>>(6)?.map(Orcid::from_trusted),
-                    organisation: row.get(7)?,
-                    pledge: row.get(8)?,
-                });
+                out.push(public_signature(row)?);
             }
             Ok(out)
         })
@@ -1175,6 +1188,7 @@ impl Store for SqliteStore {
                 return Ok(Ok(WithdrawOutcome::AlreadyWithdrawn { letter }));
             }
             tx.execute("UPDATE signatures SET withdrawn_at = ?2 WHERE id = ?1", params![id, unix(now)])?;
+            tx.execute("DELETE FROM signature_search WHERE rowid = ?1", [id])?;
             // A held signature never entered the log: there is nothing to cancel.
             let in_log = status == "confirmed" && !signature_held(tx, id)?;
             let outcome = if in_log {
@@ -1197,6 +1211,37 @@ impl Store for SqliteStore {
                 erase_signature(tx, id)?;
             }
             Ok(Ok(outcome))
+        })
+        .await
+    }
+
+    async fn search_signatures(
+        &self,
+        letter: LetterId,
+        words: &[String],
+        limit: u32,
+    ) -> Result<Vec<PublicSignature>, StoreError> {
+        // Each word as a quoted prefix ("ivan"*), all required: no FTS syntax from
+        // the reader reaches the query.
+        let query =
+            words.iter().map(|w| format!("\"{}\"*", w.replace('"', ""))).collect::<Vec<_>>().join(" ");
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge
+                 FROM signature_search f JOIN signatures s ON s.id = f.rowid
+                 WHERE signature_search MATCH ?1 AND s.letter_id = ?2
+                   AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.held = 0 AND s.seq IS NOT NULL
+                 ORDER BY s.seq DESC LIMIT ?3",
+            )?;
+            let mut rows = stmt.query(params![query, letter.0, limit])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(public_signature(row)?);
+            }
+            Ok(out)
         })
         .await
     }

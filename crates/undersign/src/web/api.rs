@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
@@ -229,4 +229,47 @@ pub async fn get_challenge(
         Err(SignError::LetterClosed) => Err(ApiError::general(StatusCode::CONFLICT, "letter_closed", lang)),
         Err(error) => Err(ApiError::internal(lang, anyhow::anyhow!("{error}"))),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignatureListQuery {
+    before: Option<u64>,
+    q: Option<String>,
+    limit: Option<u32>,
+}
+
+/// The public signer list, newest first: keyset pages (`before`, `next_before`)
+/// or a search (`q`). Only signatures whose signers chose to be shown.
+pub async fn list_signatures(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(slug): Path<String>,
+    query: Result<Query<SignatureListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) =
+        query.map_err(|_| ApiError::general(StatusCode::BAD_REQUEST, "invalid_query", lang))?;
+    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
+    let slug = Slug::parse(&slug).map_err(|_| not_found())?;
+    let letter = state.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let search = query.q.as_deref().map(str::trim).unwrap_or("");
+    let rows = if search.is_empty() {
+        state.store.public_signatures(letter.id, query.before, limit).await
+    } else {
+        state.store.search_signatures(letter.id, &crate::web::pages::search_words(search), limit).await
+    }
+    .map_err(|e| ApiError::internal(lang, e))?;
+    let next_before =
+        (search.is_empty() && rows.len() as u32 == limit).then(|| rows.last().map(|r| r.seq)).flatten();
+    let signatures: Vec<_> = rows
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "number": s.seq, "name": s.name.as_str(), "title": s.title, "affiliation": s.affiliation,
+                "city": s.city, "country": s.country, "orcid": s.orcid.as_ref().map(|o| o.as_str()),
+                "organisation": s.organisation, "pledge": s.pledge,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "signatures": signatures, "next_before": next_before })).into_response())
 }

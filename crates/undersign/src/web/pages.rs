@@ -6,7 +6,9 @@ mod letters;
 
 pub use campaigns::{show_campaign, show_home};
 pub use confirmations::{confirm_signature, show_confirmation, show_withdrawal, withdraw_signature};
-pub use letters::{list_signatures, pow_message_id, show_check_email, show_letter, sign_letter};
+pub use letters::{
+    list_signatures, pow_message_id, search_words, show_check_email, show_letter, sign_letter,
+};
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

@@ -29,6 +29,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/letters"),
     ("get", "/api/v1/letters/{slug}"),
+    ("get", "/api/v1/letters/{slug}/signatures"),
     ("post", "/api/v1/letters/{slug}/signatures"),
     ("get", "/api/v1/letters/{slug}/challenge"),
     ("get", "/api/v1/letters/{slug}/log/inclusion"),
@@ -40,7 +41,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/api/v1/letters", get(api::list_letters))
         .route("/api/v1/letters/{slug}", get(api::get_letter))
-        .route("/api/v1/letters/{slug}/signatures", axum::routing::post(api::create_signature))
+        .route("/api/v1/letters/{slug}/signatures", get(api::list_signatures).post(api::create_signature))
         .route("/api/v1/letters/{slug}/challenge", get(api::get_challenge))
         .route("/api/v1/letters/{slug}/log/inclusion", get(letter_log::get_inclusion_proof))
         .route("/api/v1/letters/{slug}/log/consistency", get(letter_log::get_consistency_proof))

@@ -276,6 +276,10 @@ pub struct SignaturesView {
     pub letter: LetterCard,
     pub rows: Vec<SignerRow>,
     pub older_link: Option<String>,
+    /// What the reader searched for ("" when listing).
+    pub search: String,
+    /// "3 signatures match …", when searching.
+    pub results: Option<String>,
 }
 
 #[derive(Template)]

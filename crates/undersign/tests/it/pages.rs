@@ -217,3 +217,42 @@ async fn the_csv_export_streams_every_shown_signature_and_defuses_formulas() {
     assert!(!text.contains("Hidden Person"));
     assert!(text.contains("\n1,Signer 1,"), "the oldest is there too");
 }
+
+#[tokio::test]
+async fn readers_search_the_signer_list_by_name_affiliation_and_city() {
+    let app = TestApp::spawn().await;
+    seed_confirmed(&app, 50).await;
+    for (name, email, show) in [
+        ("Иван Иванов", "iv@example.org", true),
+        ("Ivanka Trump", "it@example.org", false),
+        ("Анна Петрова", "ap@example.org", true),
+    ] {
+        app.sign_and_confirm(LETTER, name, email, show).await;
+    }
+    let page = app.get_text(&format!("/letters/{LETTER}/signatures?q=иван")).await;
+    assert!(page.contains("Иван Иванов") && !page.contains("Анна Петрова"), "prefix search on names");
+    assert!(!page.contains("Ivanka"), "withheld names are not searchable");
+    assert!(page.contains("One signature matches"));
+    let two_words: serde_json::Value =
+        app.get(&format!("/api/v1/letters/{LETTER}/signatures?q=signer%204")).await.json().await.unwrap();
+    assert_eq!(
+        two_words["signatures"].as_array().unwrap().len(),
+        11,
+        "Signer 4 and Signer 40–49: every word must match"
+    );
+    let hostile = app.get(&format!("/letters/{LETTER}/signatures?q=%22%20OR%20*%20NEAR(")).await;
+    assert_eq!(hostile.status(), 200, "search syntax typed by a reader is harmless");
+
+    let first: serde_json::Value =
+        app.get(&format!("/api/v1/letters/{LETTER}/signatures?limit=20")).await.json().await.unwrap();
+    assert_eq!(first["signatures"].as_array().unwrap().len(), 20);
+    let next = first["next_before"].as_u64().unwrap();
+    let second: serde_json::Value = app
+        .get(&format!("/api/v1/letters/{LETTER}/signatures?limit=20&before={next}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["signatures"][0]["number"].as_u64(), Some(next - 1));
+    assert_eq!(app.get(&format!("/api/v1/letters/{LETTER}/signatures?limit=x")).await.status(), 400);
+}

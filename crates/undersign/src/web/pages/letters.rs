@@ -13,6 +13,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{parse_slug, render};
+use fluent_templates::fluent_bundle::FluentValue;
+
 use crate::abuse::pow::PowError;
 use crate::app::AppState;
 use crate::domain::{FieldErrors, Letter, SignatureSubmission, Slug, signature_limits};
@@ -170,6 +172,21 @@ pub async fn show_check_email(
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     before: Option<u64>,
+    /// Words to search for in names, affiliations and cities.
+    q: Option<String>,
+}
+
+/// Most results a search shows.
+const SEARCH_LIMIT: u32 = 100;
+
+/// The words of a reader's search: at most six, each at most 40 characters.
+pub fn search_words(query: &str) -> Vec<String> {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .map(|w| w.chars().take(40).collect::<String>().to_lowercase())
+        .collect()
 }
 
 /// The public signer list, newest first, by keyset pages (`?before=<seq>`).
@@ -182,15 +199,32 @@ pub async fn list_signatures(
     let tr = Translator::new(lang);
     let Query(query) = query.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
     let letter = load_letter(&state, lang, &slug).await?;
-    let rows = state
-        .store
-        .public_signatures(letter.id, query.before, PAGE_SIZE + 1)
-        .await
-        .map_err(|e| PageError::internal(lang, e))?;
-    let older_link = (rows.len() > PAGE_SIZE as usize)
-        .then(|| rows.get(PAGE_SIZE as usize - 1))
-        .flatten()
-        .map(|last| signatures_path(&letter.slug, Some(last.seq)));
+    let search = query.q.as_deref().map(str::trim).unwrap_or("").to_owned();
+    let (rows, older_link) = if search.is_empty() {
+        let rows = state
+            .store
+            .public_signatures(letter.id, query.before, PAGE_SIZE + 1)
+            .await
+            .map_err(|e| PageError::store(lang, e))?;
+        let older = (rows.len() > PAGE_SIZE as usize)
+            .then(|| rows.get(PAGE_SIZE as usize - 1))
+            .flatten()
+            .map(|last| signatures_path(&letter.slug, Some(last.seq)));
+        (rows, older)
+    } else {
+        let rows = state
+            .store
+            .search_signatures(letter.id, &search_words(&search), SEARCH_LIMIT)
+            .await
+            .map_err(|e| PageError::store(lang, e))?;
+        (rows, None)
+    };
+    let results = (!search.is_empty()).then(|| {
+        tr.lookup(
+            "signatures-search-results",
+            [("count", FluentValue::from(rows.len())), ("query", FluentValue::from(search.clone()))],
+        )
+    });
     let view = SignaturesView {
         page: PageMeta::new(
             tr,
@@ -200,6 +234,8 @@ pub async fn list_signatures(
         letter: LetterCard::new(&tr, &letter),
         rows: rows.iter().take(PAGE_SIZE as usize).map(SignerRow::new).collect(),
         older_link,
+        search,
+        results,
     };
     render(lang, &view)
 }
