@@ -1228,13 +1228,16 @@ impl Store for SqliteStore {
         if query.is_empty() {
             return Ok(Vec::new());
         }
+        // CROSS JOIN keeps SQLite from driving the join from the letter's rows (and
+        // running the full-text query once per row): the index goes first, newest
+        // first by rowid, so a common word stops after `limit` matches.
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge
-                 FROM signature_search f JOIN signatures s ON s.id = f.rowid
+                 FROM signature_search f CROSS JOIN signatures s ON s.id = f.rowid
                  WHERE signature_search MATCH ?1 AND s.letter_id = ?2
                    AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.held = 0 AND s.seq IS NOT NULL
-                 ORDER BY s.seq DESC LIMIT ?3",
+                 ORDER BY f.rowid DESC LIMIT ?3",
             )?;
             let mut rows = stmt.query(params![query, letter.0, limit])?;
             let mut out = Vec::new();
