@@ -8,9 +8,11 @@ use std::time::Instant;
 
 use undersign::app::{AppState, Application};
 use undersign::config::Config;
-use undersign::domain::{Community, EmailAddress, LetterDraft, LetterLanguage, Signer, Slug};
-use undersign::storage::{ImportedSignature, SealedSignature};
+use undersign::domain::Slug;
 use undersign::verify::{Source, verify};
+
+#[path = "support/mod.rs"]
+mod support;
 
 const SLUG: &str = "bench-letter";
 
@@ -22,54 +24,9 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::for_data_dir(dir.path(), format!("127.0.0.1:{port}").parse()?);
     let state = AppState::open_with_system_clock(config)?;
     let slug = Slug::parse(SLUG)?;
-    let draft = LetterDraft {
-        slug: slug.clone(),
-        title: "Benchmark letter".into(),
-        addressee: "To the benchmark".into(),
-        community: Community::parse("scientists").map_err(anyhow::Error::msg)?,
-        language: LetterLanguage::parse("en").map_err(anyhow::Error::msg)?,
-        body: "We measure.".into(),
-        organisations: false,
-        campaign: None,
-        pull_quote: None,
-    };
-    let letter_id = undersign::publishing::publish_letter(&state, &draft).await?;
-    let wrapped = state.store.wrapped_letter_key(letter_id).await?.expect("key");
-    let key = state.keys.unwrap_letter_key(SLUG, &wrapped)?;
-
+    let letter_id = support::publish(&state, SLUG).await?;
     let started = Instant::now();
-    let now = state.clock.now();
-    let mut i = 0;
-    while i < leaves - 1 {
-        let chunk: Vec<ImportedSignature> = (i..(i + 10_000).min(leaves - 1))
-            .map(|n| {
-                let email = EmailAddress::parse(&format!("s{n}@bench.example.org")).expect("valid");
-                let email_lookup = state.keys.email_lookup(letter_id, &email);
-                ImportedSignature {
-                    signature: SealedSignature {
-                        letter: letter_id,
-                        email_sealed: key.seal_email(&email, &email_lookup).expect("seal"),
-                        email_lookup,
-                        email_canonical_lookup: state.keys.canonical_lookup(letter_id, email.as_str()),
-                        name_key: format!("sgnr {n}"),
-                        flags: Vec::new(),
-                        name: format!("Signer {n}"),
-                        title: Some("Researcher".into()),
-                        affiliation: Some("Institute of Benchmarks".into()),
-                        city: Some("Moscow".into()),
-                        country: Some("Russia".into()),
-                        orcid: None,
-                        signer: Signer::Person,
-                        show_name: n % 10 != 0,
-                        language: undersign::i18n::Language::En,
-                    },
-                    confirmed_at: now,
-                }
-            })
-            .collect();
-        i += chunk.len() as u64;
-        state.store.import_confirmed(chunk).await?;
-    }
+    support::import_signatures(&state, SLUG, letter_id, leaves - 1).await?;
     let import_s = started.elapsed().as_secs_f64();
 
     let started = Instant::now();

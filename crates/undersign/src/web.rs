@@ -17,3 +17,8 @@ mod router;
 mod views;
 
 pub use router::{API_ROUTES, router};
+
+/// Whether the client already holds this version (`If-None-Match` equals the ETag).
+fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers.get(axum::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag)
+}

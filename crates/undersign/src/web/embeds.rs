@@ -7,7 +7,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
@@ -56,7 +56,7 @@ pub async fn get_badge(
 ) -> Result<Response, PageError> {
     let generation = state.cache.generation();
     let etag = format!("W/\"badge-{generation}-{}\"", lang.code());
-    if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    if crate::web::client_has(&headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(ETAG, etag)]).into_response());
     }
     let letter = letter(&state, lang, &slug).await?;

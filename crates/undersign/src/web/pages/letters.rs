@@ -8,7 +8,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use axum::http::header::{CACHE_CONTROL, ETAG};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -77,7 +77,7 @@ pub async fn show_letter(
 ) -> Result<Response, PageError> {
     let generation = state.cache.generation();
     let etag = format!("W/\"{generation}-{}\"", lang.code());
-    let fresh = headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str());
+    let fresh = crate::web::client_has(&headers, &etag);
     let letter = load_letter(&state, lang, &slug).await?;
     let validators = [(ETAG, etag.clone()), (CACHE_CONTROL, "no-cache".to_owned())];
     if fresh {
