@@ -1,10 +1,11 @@
 //! Where messages go: `.eml` files in the outbox folder, or an SMTP server.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rand::RngCore;
 use secrecy::ExposeSecret;
 
 use crate::config::{MailTransportConfig, SmtpConfig, SmtpTls};
@@ -13,13 +14,14 @@ use crate::config::{MailTransportConfig, SmtpConfig, SmtpTls};
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
     #[error("writing the message file failed: {0}")]
-    File(#[from] lettre::transport::file::Error),
+    File(#[from] std::io::Error),
     #[error("the SMTP server did not accept the message: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
 }
 
 pub enum MailTransport {
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// The outbox folder.
+    File(PathBuf),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
@@ -30,7 +32,7 @@ impl MailTransport {
             MailTransportConfig::File => {
                 std::fs::create_dir_all(outbox_dir)?;
                 tracing::info!(outbox = %outbox_dir.display(), "mail is written as .eml files into the outbox folder");
-                MailTransport::File(AsyncFileTransport::new(outbox_dir))
+                MailTransport::File(outbox_dir.to_owned())
             }
             MailTransportConfig::Smtp(smtp) => {
                 tracing::info!(smtp.host = %smtp.host, smtp.port = smtp.port, smtp.tls = ?smtp.tls, "mail is sent over SMTP");
@@ -41,9 +43,7 @@ impl MailTransport {
 
     pub async fn send(&self, message: Message) -> Result<(), TransportError> {
         match self {
-            MailTransport::File(file) => {
-                file.send(message).await?;
-            }
+            MailTransport::File(dir) => write_eml(dir, &message.formatted()).await?,
             MailTransport::Smtp(smtp) => {
                 smtp.send(message).await?;
             }
@@ -64,4 +64,16 @@ fn smtp_transport(config: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Toki
         builder = builder.credentials(Credentials::new(username.clone(), password));
     }
     Ok(builder.build())
+}
+
+/// Writes a message as `<random>.eml`, first under a hidden temporary name, then
+/// renamed: whoever reads the folder (a mail client, a test) only ever sees
+/// complete messages.
+async fn write_eml(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut id = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut id);
+    let name = hex::encode(id);
+    let temporary = dir.join(format!(".{name}.tmp"));
+    tokio::fs::write(&temporary, bytes).await?;
+    tokio::fs::rename(&temporary, dir.join(format!("{name}.eml"))).await
 }

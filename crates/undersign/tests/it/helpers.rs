@@ -263,14 +263,7 @@ pub fn read_outbox(dir: &Path) -> Vec<Mail> {
         .map(|e| (e.metadata().unwrap().modified().unwrap(), e.path()))
         .collect();
     files.sort();
-    files
-        .into_iter()
-        .map(|(_, path)| std::fs::read(path).unwrap())
-        // The transport may still be writing a file: a complete message ends
-        // with its closing MIME boundary (`--boundary--`).
-        .filter(|raw| raw.trim_ascii_end().ends_with(b"--"))
-        .map(|raw| parse_mail(&raw))
-        .collect()
+    files.into_iter().map(|(_, path)| parse_mail(&std::fs::read(path).unwrap())).collect()
 }
 
 pub fn parse_mail(raw: &[u8]) -> Mail {
