@@ -50,7 +50,7 @@ pub async fn export_static(
             .await?;
         summary.files += 2;
         for tile in crate::verify::all_tiles(TreeSize::new(checkpoint.size)) {
-            let bytes = log::tile_bytes(state, letter.id, tile)
+            let bytes = log::tile_bytes(state, &letter, tile)
                 .await?
                 .with_context(|| format!("tile {} of {}", tile.path(), letter.slug))?;
             write(dir, &format!("{base}/{}", tile.path()), &bytes).await?;

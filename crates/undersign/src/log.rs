@@ -49,7 +49,11 @@ pub fn origin(config: &Config, slug: &Slug) -> String {
 /// The origin of a letter's log: fixed at publication (older rows fall back to
 /// the configured public URL).
 pub fn origin_of(config: &Config, letter: &Letter) -> String {
-    if letter.log_origin.is_empty() { origin(config, &letter.slug) } else { letter.log_origin.clone() }
+    stored_origin(config, &letter.slug, &letter.log_origin)
+}
+
+fn stored_origin(config: &Config, slug: &Slug, stored: &str) -> String {
+    if stored.is_empty() { origin(config, slug) } else { stored.to_owned() }
 }
 
 /// The letter's verifier key (vkey), as served at `<log>/key`.
@@ -100,11 +104,7 @@ impl LetterLogs {
 pub async fn integrate_all(state: &AppState) -> anyhow::Result<u64> {
     let mut added = 0;
     for target in state.store.letters_with_due_entries(state.clock.now()).await? {
-        let origin = if target.origin.is_empty() {
-            origin(&state.config, &target.slug)
-        } else {
-            target.origin.clone()
-        };
+        let origin = stored_origin(&state.config, &target.slug, &target.origin);
         added += integrate(state, target.letter, &target.slug, &origin)
             .await
             .with_context(|| format!("integrating {}", target.slug))?;
@@ -211,24 +211,20 @@ pub enum ProofRequestError {
     Internal(#[from] anyhow::Error),
 }
 
-/// The latest committed size of a letter's log.
-async fn committed_size(state: &AppState, letter: LetterId) -> anyhow::Result<TreeSize> {
-    Ok(TreeSize::new(state.store.latest_checkpoint(letter).await?.map_or(0, |c| c.size)))
-}
-
 /// An inclusion proof: the leaf hash and the audit path.
 pub async fn inclusion_proof(
     state: &AppState,
-    letter: LetterId,
+    letter: &Letter,
     index: u64,
     size: u64,
 ) -> Result<(Hash, Vec<Hash>), ProofRequestError> {
-    let current = committed_size(state, letter).await?;
+    // `log_size` moves with the checkpoint, in the same transaction.
+    let current = TreeSize::new(letter.log_size);
     let (index, size) = (LeafIndex::new(index), TreeSize::new(size));
     if size > current || !size.contains(index) {
         return Err(ProofRequestError::OutOfRange { current: current.get() });
     }
-    let guard = state.logs.lock(state, letter).await?;
+    let guard = state.logs.lock(state, letter.id).await?;
     let tree = &guard.as_ref().expect("loaded by lock").tree;
     let proof = tree.inclusion_proof(index, size).map_err(anyhow::Error::from)?;
     let leaf = tree.leaf_hash(index).context("leaf present")?;
@@ -238,36 +234,36 @@ pub async fn inclusion_proof(
 /// A consistency proof between two sizes, `1 ≤ from ≤ to ≤ current`.
 pub async fn consistency_proof(
     state: &AppState,
-    letter: LetterId,
+    letter: &Letter,
     from: u64,
     to: u64,
 ) -> Result<Vec<Hash>, ProofRequestError> {
-    let current = committed_size(state, letter).await?;
+    let current = TreeSize::new(letter.log_size);
     if from == 0 || from > to || to > current.get() {
         return Err(ProofRequestError::OutOfRange { current: current.get() });
     }
-    let guard = state.logs.lock(state, letter).await?;
+    let guard = state.logs.lock(state, letter.id).await?;
     let tree = &guard.as_ref().expect("loaded by lock").tree;
     Ok(tree.consistency_proof(TreeSize::new(from), TreeSize::new(to)).map_err(anyhow::Error::from)?)
 }
 
-/// The bytes of a tile, if the latest checkpoint covers it.
-pub async fn tile_bytes(state: &AppState, letter: LetterId, tile: Tile) -> anyhow::Result<Option<Vec<u8>>> {
-    let size = committed_size(state, letter).await?;
+/// The bytes of a tile, if the letter's latest checkpoint covers it.
+pub async fn tile_bytes(state: &AppState, letter: &Letter, tile: Tile) -> anyhow::Result<Option<Vec<u8>>> {
+    let size = TreeSize::new(letter.log_size);
     if !tile.exists_in(size) {
         return Ok(None);
     }
     match tile.kind {
         TileKind::Entries => {
             let start = tile.index * letterlog::tiles::TILE_WIDTH;
-            let leaves = state.store.log_leaves(letter, start, start + tile.width()).await?;
+            let leaves = state.store.log_leaves(letter.id, start, start + tile.width()).await?;
             if leaves.len() as u64 != tile.width() {
                 anyhow::bail!("letter log lacks leaves {start}..{}", start + tile.width());
             }
             Ok(Some(encode_entry_bundle(leaves.iter().map(Vec::as_slice))))
         }
         TileKind::Hashes { .. } => {
-            let guard = state.logs.lock(state, letter).await?;
+            let guard = state.logs.lock(state, letter.id).await?;
             let tree = &guard.as_ref().expect("loaded by lock").tree;
             Ok(tile.hashes(tree).map(|hashes| encode_hashes(&hashes)))
         }

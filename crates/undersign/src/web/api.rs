@@ -83,9 +83,7 @@ pub async fn get_letter(
     Lang(lang): Lang,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
-    let slug = Slug::parse(&slug).map_err(|_| not_found())?;
-    let letter = state.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)?;
+    let letter = find_letter(&state, lang, &slug).await?;
     Ok(Json(serde_json::json!({ "letter": LetterJson::new(&state, &letter) })).into_response())
 }
 
@@ -150,7 +148,7 @@ pub async fn create_signature(
     headers: HeaderMap,
     body: Result<Json<SignRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
+    let not_found = || letter_not_found(lang);
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
     let Json(request) = body.map_err(|rejection| json_rejection(rejection, lang))?;
     let submission = SignatureSubmission::from(request);
@@ -221,7 +219,7 @@ pub async fn get_challenge(
     Lang(lang): Lang,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
+    let not_found = || letter_not_found(lang);
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
     match signing::issue_challenge(&state, &slug).await {
         Ok(challenge) => Ok(([(CACHE_CONTROL, "no-store")], Json(challenge)).into_response()),
@@ -248,9 +246,7 @@ pub async fn list_signatures(
 ) -> Result<Response, ApiError> {
     let Query(query) =
         query.map_err(|_| ApiError::general(StatusCode::BAD_REQUEST, "invalid_query", lang))?;
-    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
-    let slug = Slug::parse(&slug).map_err(|_| not_found())?;
-    let letter = state.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)?;
+    let letter = find_letter(&state, lang, &slug).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     let search = query.q.as_deref().map(str::trim).unwrap_or("");
     let rows = if search.is_empty() {
@@ -272,4 +268,18 @@ pub async fn list_signatures(
         })
         .collect();
     Ok(Json(serde_json::json!({ "signatures": signatures, "next_before": next_before })).into_response())
+}
+
+fn letter_not_found(lang: crate::i18n::Language) -> ApiError {
+    ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang)
+}
+
+/// The letter an API route is about, from the slug in its path (404 if none).
+pub(super) async fn find_letter(
+    state: &AppState,
+    lang: crate::i18n::Language,
+    raw_slug: &str,
+) -> Result<Arc<Letter>, ApiError> {
+    let slug = Slug::parse(raw_slug).map_err(|_| letter_not_found(lang))?;
+    state.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(|| letter_not_found(lang))
 }

@@ -13,10 +13,11 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
 use crate::app::AppState;
-use crate::domain::{Letter, PublicSignature, Slug};
+use crate::domain::PublicSignature;
 use crate::i18n::Translator;
 use crate::web::errors::PageError;
 use crate::web::lang::Lang;
+use crate::web::pages::find_letter;
 
 /// Rows fetched per keyset page while streaming the CSV.
 const CSV_PAGE: u32 = 2_000;
@@ -37,15 +38,6 @@ fn text_width(text: &str) -> u32 {
     (text.chars().count() as u32 * 15).div_ceil(2) + 20
 }
 
-async fn letter(state: &AppState, lang: crate::i18n::Language, raw: &str) -> Result<Arc<Letter>, PageError> {
-    let slug = Slug::parse(raw).map_err(|_| PageError::not_found(lang))?;
-    state
-        .letter(&slug)
-        .await
-        .map_err(|e| PageError::store(lang, e))?
-        .ok_or_else(|| PageError::not_found(lang))
-}
-
 /// `/letters/{slug}/badge.svg`: "signatures | 2,700", in the reader's language.
 /// It may be embedded anywhere (an `<img>` loads no script).
 pub async fn get_badge(
@@ -59,7 +51,7 @@ pub async fn get_badge(
     if crate::web::client_has(&headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(ETAG, etag)]).into_response());
     }
-    let letter = letter(&state, lang, &slug).await?;
+    let letter = find_letter(&state, lang, &slug).await?;
     let tr = Translator::new(lang);
     let label = tr.t(if letter.organisations { "badge-organisations" } else { "badge-signatures" });
     let count = tr.number(letter.shown_count());
@@ -117,7 +109,7 @@ pub async fn export_signatures_csv(
     Lang(lang): Lang,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let letter = letter(&state, lang, &slug).await?;
+    let letter = find_letter(&state, lang, &slug).await?;
     let header =
         Bytes::from_static(b"number,name,title,affiliation,city,country,orcid,organisation,pledge\n");
     let first = stream::iter([Ok::<_, std::io::Error>(header)]);

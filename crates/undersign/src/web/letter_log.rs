@@ -13,24 +13,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::domain::{Letter, Slug};
 use crate::log::{self, ProofRequestError};
+use crate::web::api::find_letter;
 use crate::web::errors::ApiError;
 use crate::web::lang::Lang;
 
 /// Records per range request, at most (spec).
 const MAX_RECORDS: u64 = 1000;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-async fn find_letter(
-    state: &AppState,
-    lang: crate::i18n::Language,
-    slug: &str,
-) -> Result<Arc<Letter>, ApiError> {
-    let not_found = || ApiError::general(StatusCode::NOT_FOUND, "letter_not_found", lang);
-    let slug = Slug::parse(slug).map_err(|_| not_found())?;
-    state.letter(&slug).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(not_found)
-}
 
 pub async fn get_checkpoint(
     State(state): State<Arc<AppState>>,
@@ -69,7 +59,7 @@ pub async fn get_tile(
     let letter = find_letter(&state, lang, &slug).await?;
     let not_found = || ApiError::general(StatusCode::NOT_FOUND, "not_found", lang);
     let tile = Tile::parse(&format!("tile/{path}")).map_err(|_| not_found())?;
-    let bytes = log::tile_bytes(&state, letter.id, tile).await.map_err(|e| ApiError::internal(lang, e))?;
+    let bytes = log::tile_bytes(&state, &letter, tile).await.map_err(|e| ApiError::internal(lang, e))?;
     let bytes = bytes.ok_or_else(not_found)?;
     // Full tiles never change; a partial tile of a given width does not either, but
     // clients should move on to the full one, so it is cached briefly.
@@ -168,7 +158,7 @@ pub async fn get_inclusion_proof(
     let letter = find_letter(&state, lang, &slug).await?;
     let index = parse_param(lang, "index", query.index)?;
     let size = parse_param(lang, "size", query.size)?;
-    match log::inclusion_proof(&state, letter.id, index, size).await {
+    match log::inclusion_proof(&state, &letter, index, size).await {
         Ok((leaf, hashes)) => Ok(Json(json!({
             "index": index,
             "size": size,
@@ -200,7 +190,7 @@ pub async fn get_consistency_proof(
     let letter = find_letter(&state, lang, &slug).await?;
     let from = parse_param(lang, "from", query.from)?;
     let to = parse_param(lang, "to", query.to)?;
-    match log::consistency_proof(&state, letter.id, from, to).await {
+    match log::consistency_proof(&state, &letter, from, to).await {
         Ok(hashes) => Ok(Json(json!({
             "from": from,
             "to": to,

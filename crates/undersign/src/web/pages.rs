@@ -13,7 +13,10 @@ pub use letters::{
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::domain::Slug;
+use std::sync::Arc;
+
+use crate::app::AppState;
+use crate::domain::{Letter, Slug};
 use crate::i18n::Language;
 use crate::web::errors::PageError;
 
@@ -25,4 +28,18 @@ fn render(lang: Language, view: &impl Template) -> Result<Response, PageError> {
 /// A slug from the path; a malformed one is simply a page that does not exist.
 fn parse_slug(lang: Language, raw: &str) -> Result<Slug, PageError> {
     Slug::parse(raw).map_err(|_| PageError::not_found(lang))
+}
+
+/// The letter a page is about, from the slug in its path (404 if none).
+pub(crate) async fn find_letter(
+    state: &AppState,
+    lang: Language,
+    raw_slug: &str,
+) -> Result<Arc<Letter>, PageError> {
+    let slug = parse_slug(lang, raw_slug)?;
+    state
+        .letter(&slug)
+        .await
+        .map_err(|e| PageError::store(lang, e))?
+        .ok_or_else(|| PageError::not_found(lang))
 }

@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::render;
+use super::{find_letter, render};
 use crate::app::AppState;
-use crate::domain::{Letter, Slug};
+use crate::domain::Letter;
 use crate::i18n::{Language, Translator};
 use crate::signing;
 use crate::storage::{ConfirmRefusal, Receipt, TokenState, WithdrawOutcome};
@@ -43,10 +43,6 @@ fn receipt_view(token: &str, letter: &Letter, receipt: Receipt, tr: &Translator)
         withdrawn: receipt.withdrawn,
         held: receipt.held,
     }
-}
-
-async fn load_letter(state: &AppState, lang: Language, slug: &Slug) -> Result<Arc<Letter>, PageError> {
-    state.letter(slug).await.map_err(|e| PageError::store(lang, e))?.ok_or_else(|| PageError::not_found(lang))
 }
 
 pub async fn show_confirmation(
@@ -90,7 +86,7 @@ pub async fn confirm_signature(
             return Err(PageError { lang, kind: PageErrorKind::LetterClosed });
         }
     };
-    let letter = load_letter(&state, lang, &confirmed.letter_slug).await?;
+    let letter = find_letter(&state, lang, confirmed.letter_slug.as_str()).await?;
     // The entry reaches the log within a second or two; the page reloads itself
     // (no JavaScript needed) until it can show the receipt.
     let receipt = receipt_view(
@@ -155,7 +151,7 @@ pub async fn withdraw_signature(
         Ok(WithdrawOutcome::DroppedUnconfirmed { letter }) => (letter, "withdraw-dropped"),
         Err(_) => return Err(PageError::not_found(lang)),
     };
-    let letter = load_letter(&state, lang, &slug).await?;
+    let letter = find_letter(&state, lang, slug.as_str()).await?;
     let view = WithdrawView {
         page: meta(tr, &format!("/confirm/{token}/withdraw"), "withdraw-title"),
         letter: LetterCard::new(&tr, &letter),

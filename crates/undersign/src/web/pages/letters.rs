@@ -12,7 +12,7 @@ use axum::http::header::{CACHE_CONTROL, ETAG};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{parse_slug, render};
+use super::{find_letter, render};
 use fluent_templates::fluent_bundle::FluentValue;
 
 use crate::abuse::pow::PowError;
@@ -31,15 +31,6 @@ use crate::web::views::{
 /// Signers shown under the letter; the rest are on the list pages.
 const RECENT: u32 = 20;
 const PAGE_SIZE: u32 = 100;
-
-async fn load_letter(state: &AppState, lang: Language, raw_slug: &str) -> Result<Arc<Letter>, PageError> {
-    let slug = parse_slug(lang, raw_slug)?;
-    state
-        .letter(&slug)
-        .await
-        .map_err(|e| PageError::store(lang, e))?
-        .ok_or_else(|| PageError::not_found(lang))
-}
 
 async fn letter_page(
     state: &AppState,
@@ -78,7 +69,7 @@ pub async fn show_letter(
     let generation = state.cache.generation();
     let etag = format!("W/\"{generation}-{}\"", lang.code());
     let fresh = crate::web::client_has(&headers, &etag);
-    let letter = load_letter(&state, lang, &slug).await?;
+    let letter = find_letter(&state, lang, &slug).await?;
     let validators = [(ETAG, etag.clone()), (CACHE_CONTROL, "no-cache".to_owned())];
     if fresh {
         return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
@@ -109,7 +100,7 @@ pub async fn sign_letter(
     ClientIp(client): ClientIp,
     form: Result<Form<SignatureSubmission>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let letter = load_letter(&state, lang, &slug).await?;
+    let letter = find_letter(&state, lang, &slug).await?;
     let Form(submission) = form.map_err(|rejection| PageError {
         lang,
         kind: match rejection.status() {
@@ -161,7 +152,7 @@ pub async fn show_check_email(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
-    let letter = load_letter(&state, lang, &slug).await?;
+    let letter = find_letter(&state, lang, &slug).await?;
     let view = CheckEmailView {
         page: PageMeta::new(tr, &format!("/letters/{}/check-email", letter.slug), tr.t("check-email-title")),
         letter: LetterCard::new(&tr, &letter),
@@ -198,7 +189,7 @@ pub async fn list_signatures(
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
     let Query(query) = query.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
-    let letter = load_letter(&state, lang, &slug).await?;
+    let letter = find_letter(&state, lang, &slug).await?;
     let search = query.q.as_deref().map(str::trim).unwrap_or("").to_owned();
     let (rows, older_link) = if search.is_empty() {
         let rows = state
