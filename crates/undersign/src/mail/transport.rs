@@ -66,13 +66,16 @@ fn smtp_transport(config: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Toki
     Ok(builder.build())
 }
 
-/// Writes a message as `<random>.eml`, first under a hidden temporary name, then
-/// renamed: whoever reads the folder (a mail client, a test) only ever sees
-/// complete messages.
+/// Writes a message as `<nanoseconds since 1970>-<random>.eml` (names sort in the
+/// order messages were written; file times are too coarse for that), first under a
+/// hidden temporary name, then renamed: whoever reads the folder (a mail client, a
+/// test) only ever sees complete messages.
 async fn write_eml(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut id = [0u8; 16];
+    let mut id = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut id);
-    let name = hex::encode(id);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let name = format!("{nanos:020}-{}", hex::encode(id));
     let temporary = dir.join(format!(".{name}.tmp"));
     tokio::fs::write(&temporary, bytes).await?;
     tokio::fs::rename(&temporary, dir.join(format!("{name}.eml"))).await

@@ -245,25 +245,17 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        // The runtime of the test is ending; the server task ends with it.
-        self.app.take();
-    }
-}
-
-/// Reads every `.eml` in the folder, oldest first.
+/// Reads every `.eml` in the folder, oldest first (the transport's file names
+/// sort in the order it wrote them).
 pub fn read_outbox(dir: &Path) -> Vec<Mail> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = entries
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| (e.metadata().unwrap().modified().unwrap(), e.path()))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
         .collect();
     files.sort();
-    files.into_iter().map(|(_, path)| parse_mail(&std::fs::read(path).unwrap())).collect()
+    files.into_iter().map(|path| parse_mail(&std::fs::read(path).unwrap())).collect()
 }
 
 pub fn parse_mail(raw: &[u8]) -> Mail {
