@@ -237,7 +237,6 @@ async fn verify_passes_on_a_static_export_and_catches_every_tampering() {
     let report = verify(&source, None, &key, Some(&old_note)).await.unwrap();
     assert_eq!((report.size, report.count, report.consistent_with), (7, 4, Some(2)));
 
-    let log = dir.path().join(format!("letters/{LETTER}/log"));
     let tampered = |edit: &dyn Fn(&Path)| {
         let copy = tempfile::tempdir().unwrap();
         copy_dir(dir.path(), copy.path());
@@ -311,7 +310,6 @@ async fn verify_passes_on_a_static_export_and_catches_every_tampering() {
     // A hash tile that disagrees with the entries.
     let copy = tampered(&|log| std::fs::write(log.join("tile/0/000.p/7"), [0u8; 7 * 32]).unwrap());
     assert!(matches!(check(&copy, None).await, VerifyError::HashTileMismatch { .. }));
-    drop(log);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
