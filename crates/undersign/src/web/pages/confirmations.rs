@@ -28,6 +28,14 @@ fn meta(tr: Translator, path: &str, title_id: &str) -> PageMeta {
     PageMeta::new(tr, path, tr.t(title_id))
 }
 
+fn confirm_view(tr: Translator, token: &str, letter: &Letter, state: ConfirmState) -> ConfirmView {
+    ConfirmView {
+        page: meta(tr, &format!("/confirm/{token}"), "confirm-title"),
+        letter: LetterCard::new(&tr, letter),
+        state,
+    }
+}
+
 fn expired(lang: Language) -> Response {
     render_error_page(lang, StatusCode::GONE, "link-expired")
 }
@@ -63,12 +71,7 @@ pub async fn show_confirmation(
         TokenState::Expired => return Ok(expired(lang)),
         TokenState::Unknown => return Err(PageError::not_found(lang)),
     };
-    let view = ConfirmView {
-        page: meta(tr, &format!("/confirm/{token}"), "confirm-title"),
-        letter: LetterCard::new(&tr, &letter),
-        state: view_state,
-    };
-    render(lang, &view)
+    render(lang, &confirm_view(tr, &token, &letter, view_state))
 }
 
 pub async fn confirm_signature(
@@ -95,16 +98,12 @@ pub async fn confirm_signature(
         Receipt { leaf_index: None, withdrawn: false, held: confirmed.held },
         &tr,
     );
-    let view = ConfirmView {
-        page: meta(tr, &format!("/confirm/{token}"), "confirm-title"),
-        letter: LetterCard::new(&tr, &letter),
-        state: ConfirmState::Confirmed {
-            seq_text: tr.number(confirmed.seq),
-            already: confirmed.already_confirmed,
-            receipt,
-        },
+    let view_state = ConfirmState::Confirmed {
+        seq_text: tr.number(confirmed.seq),
+        already: confirmed.already_confirmed,
+        receipt,
     };
-    render(lang, &view)
+    render(lang, &confirm_view(tr, &token, &letter, view_state))
 }
 
 pub async fn show_withdrawal(
