@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::abuse::difficulty::Difficulty;
 use crate::abuse::disposable::DisposableDomains;
 use crate::abuse::mail_quota::MailQuota;
-use crate::cache::LetterCache;
+use crate::cache::{Freshness, LetterCache, Version};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{InstanceKeys, LogKey};
@@ -74,9 +74,20 @@ impl AppState {
         }))
     }
 
-    /// A letter as pages and the API show it (from memory when nothing changed).
+    /// A letter as pages show it: from memory, its "being added" and recent
+    /// signers up to [`crate::cache::SETTLE`] behind the latest confirmations.
     pub async fn letter(&self, slug: &Slug) -> Result<Option<Arc<Letter>>, StoreError> {
-        self.cache.letter(self.store.as_ref(), slug).await
+        Ok(self.letter_at(slug, Freshness::Settled).await?.map(|(_, letter)| letter))
+    }
+
+    /// A letter as current as asked, and the cache version it was read at (for
+    /// ETags of what is built from it).
+    pub async fn letter_at(
+        &self,
+        slug: &Slug,
+        freshness: Freshness,
+    ) -> Result<Option<(Version, Arc<Letter>)>, StoreError> {
+        self.cache.letter(self.store.as_ref(), slug, freshness).await
     }
 
     pub fn open_with_system_clock(config: Config) -> anyhow::Result<Arc<Self>> {

@@ -1,7 +1,17 @@
 //! Letters and letter pages kept in memory, so that reading a count or a page does
-//! not touch the database. Whatever this instance writes that changes them
-//! (a confirmation, a withdrawal, a checkpoint, a publication) bumps one global
-//! generation; entries of an older generation are simply not used again.
+//! not touch the database.
+//!
+//! Two kinds of change reach the cache. A *change* (publication, closing, a
+//! withdrawal, a checkpoint) alters what a count or a letter says; it bumps the
+//! generation, and nothing cached before it is used again. A *confirmation* only
+//! adds to "being added" and to the recent signers; it bumps a second counter.
+//! What asks for [`Freshness::Exact`] (the JSON API, which tools poll to see that
+//! everything confirmed is in the log) rereads after every confirmation; pages
+//! and the badge ask for [`Freshness::Settled`] and keep using an entry for up to
+//! [`SETTLE`] after a confirmation made it stale. In the first hour of a viral
+//! letter confirmations arrive thousands a second: if each one threw the pages
+//! away, every reader would read the database. The log's count itself changes
+//! only at checkpoints, so no count shown is ever stale.
 //!
 //! One instance owns the SQLite file, so this invalidation is exact. (Several
 //! instances sharing PostgreSQL will need a short time-to-live as well.)
@@ -9,6 +19,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 
@@ -16,15 +27,68 @@ use crate::domain::{Letter, Slug};
 use crate::i18n::Language;
 use crate::storage::{Store, StoreError};
 
+/// How long a page may go on showing "being added" and the recent signers as
+/// they were before the latest confirmations.
+pub const SETTLE: Duration = Duration::from_millis(250);
+
+/// How current a cached letter must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Everything written so far, confirmations included.
+    Exact,
+    /// Every change, and confirmations up to [`SETTLE`] old.
+    Settled,
+}
+
+/// Which writes a cached entry has seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    /// Changes that alter counts or letters.
+    pub generation: u64,
+    /// Confirmations (only "being added" and recent signers depend on them).
+    pub confirmations: u64,
+}
+
+impl Version {
+    /// A short tag for ETags: it changes whenever content built at this version can.
+    pub fn tag(self) -> String {
+        format!("{}.{}", self.generation, self.confirmations)
+    }
+}
+
+struct Entry<T> {
+    version: Version,
+    loaded: Instant,
+    value: T,
+}
+
+impl<T: Clone> Entry<T> {
+    fn usable(&self, now: Version, freshness: Freshness) -> Option<(Version, T)> {
+        let confirmations_ok = self.version.confirmations == now.confirmations
+            || (freshness == Freshness::Settled && self.loaded.elapsed() < SETTLE);
+        (self.version.generation == now.generation && confirmations_ok)
+            .then(|| (self.version, self.value.clone()))
+    }
+}
+
 #[derive(Default)]
 pub struct LetterCache {
     generation: AtomicU64,
-    letters: Mutex<HashMap<Slug, (u64, Arc<Letter>)>>,
-    pages: Mutex<HashMap<(Slug, Language), (u64, Bytes)>>,
+    confirmations: AtomicU64,
+    letters: Mutex<HashMap<Slug, Entry<Arc<Letter>>>>,
+    pages: Mutex<HashMap<(Slug, Language), Entry<Bytes>>>,
 }
 
 impl LetterCache {
-    /// The current generation: part of ETags, so they change with the content.
+    /// What has been written so far.
+    pub fn version(&self) -> Version {
+        Version {
+            generation: self.generation.load(Ordering::Acquire),
+            confirmations: self.confirmations.load(Ordering::Acquire),
+        }
+    }
+
+    /// The generation alone: part of ETags of what depends only on counts (the badge).
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
@@ -34,40 +98,95 @@ impl LetterCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// A letter, from memory or (once per generation) from storage.
-    pub async fn letter(&self, store: &dyn Store, slug: &Slug) -> Result<Option<Arc<Letter>>, StoreError> {
-        let generation = self.generation();
+    /// Notes a confirmation: cached entries settle within [`SETTLE`].
+    pub fn confirmed(&self) {
+        self.confirmations.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A letter and the version it was read at, from memory or from storage.
+    pub async fn letter(
+        &self,
+        store: &dyn Store,
+        slug: &Slug,
+        freshness: Freshness,
+    ) -> Result<Option<(Version, Arc<Letter>)>, StoreError> {
+        let version = self.version();
         if let Ok(letters) = self.letters.lock()
-            && let Some((cached, letter)) = letters.get(slug)
-            && *cached == generation
+            && let Some(found) = letters.get(slug).and_then(|entry| entry.usable(version, freshness))
         {
-            return Ok(Some(letter.clone()));
+            return Ok(Some(found));
         }
         let Some(letter) = store.letter(slug).await? else { return Ok(None) };
         let letter = Arc::new(letter);
         // Only if nothing was written meanwhile: a read that raced a write must
         // not be kept.
-        if self.generation() == generation
+        if self.version() == version
             && let Ok(mut letters) = self.letters.lock()
         {
-            letters.insert(slug.clone(), (generation, letter.clone()));
+            letters.insert(slug.clone(), Entry { version, loaded: Instant::now(), value: letter.clone() });
         }
-        Ok(Some(letter))
+        Ok(Some((version, letter)))
     }
 
-    /// A rendered letter page of the given generation, if cached.
-    pub fn page(&self, slug: &Slug, lang: Language, generation: u64) -> Option<Bytes> {
+    /// A rendered letter page that may still be shown, and the version it was
+    /// rendered at.
+    pub fn page(&self, slug: &Slug, lang: Language) -> Option<(Version, Bytes)> {
         let pages = self.pages.lock().ok()?;
-        let (cached, html) = pages.get(&(slug.clone(), lang))?;
-        (*cached == generation).then(|| html.clone())
+        pages.get(&(slug.clone(), lang))?.usable(self.version(), Freshness::Settled)
     }
 
-    /// Keeps a page rendered from data of `generation`.
-    pub fn keep_page(&self, slug: &Slug, lang: Language, generation: u64, html: Bytes) {
-        if self.generation() == generation
+    /// Keeps a page rendered from data read at `version`.
+    pub fn keep_page(&self, slug: &Slug, lang: Language, version: Version, html: Bytes) {
+        if self.version() == version
             && let Ok(mut pages) = self.pages.lock()
         {
-            pages.insert((slug.clone(), lang), (generation, html));
+            pages.insert((slug.clone(), lang), Entry { version, loaded: Instant::now(), value: html });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(version: Version, age: Duration) -> Entry<u32> {
+        Entry { version, loaded: Instant::now() - age, value: 7 }
+    }
+
+    #[test]
+    fn a_change_makes_every_entry_stale_at_once() {
+        let cache = LetterCache::default();
+        let before = cache.version();
+        cache.invalidate();
+        assert!(entry(before, Duration::ZERO).usable(cache.version(), Freshness::Settled).is_none());
+    }
+
+    #[test]
+    fn a_confirmation_lets_a_fresh_entry_settle_and_ends_an_old_one() {
+        let cache = LetterCache::default();
+        let before = cache.version();
+        cache.confirmed();
+        let now = cache.version();
+        let settled = Freshness::Settled;
+        assert_eq!(entry(before, Duration::ZERO).usable(now, settled), Some((before, 7)));
+        assert!(entry(before, SETTLE + Duration::from_millis(1)).usable(now, settled).is_none());
+        assert_eq!(entry(now, SETTLE * 10).usable(now, settled), Some((now, 7)), "nothing new: no expiry");
+    }
+
+    #[test]
+    fn an_exact_reader_sees_every_confirmation() {
+        let cache = LetterCache::default();
+        let before = cache.version();
+        cache.confirmed();
+        assert!(entry(before, Duration::ZERO).usable(cache.version(), Freshness::Exact).is_none());
+        assert!(entry(cache.version(), SETTLE * 10).usable(cache.version(), Freshness::Exact).is_some());
+    }
+
+    #[test]
+    fn versions_tag_both_counters() {
+        let cache = LetterCache::default();
+        let first = cache.version().tag();
+        cache.confirmed();
+        assert_ne!(cache.version().tag(), first);
     }
 }

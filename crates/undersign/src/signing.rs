@@ -192,7 +192,7 @@ pub async fn confirm_signature(
         && !confirmed.already_confirmed
     {
         state.log_wake.notify_one();
-        state.cache.invalidate();
+        state.cache.confirmed();
         tracing::info!(letter.slug = %confirmed.letter_slug, "signature confirmed");
     }
     Ok(result)

@@ -83,7 +83,13 @@ pub async fn get_letter(
     Lang(lang): Lang,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let letter = find_letter(&state, lang, &slug).await?;
+    // Exact: tools poll `being_added` to see that every confirmation reached the log.
+    let slug = Slug::parse(&slug).map_err(|_| letter_not_found(lang))?;
+    let (_, letter) = state
+        .letter_at(&slug, crate::cache::Freshness::Exact)
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?
+        .ok_or_else(|| letter_not_found(lang))?;
     Ok(Json(serde_json::json!({ "letter": LetterJson::new(&state, &letter) })).into_response())
 }
 

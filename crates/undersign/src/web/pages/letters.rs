@@ -66,17 +66,15 @@ pub async fn show_letter(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let generation = state.cache.generation();
-    let etag = format!("W/\"{generation}-{}\"", lang.code());
-    let fresh = crate::web::client_has(&headers, &etag);
-    let letter = find_letter(&state, lang, &slug).await?;
-    let validators = [(ETAG, etag.clone()), (CACHE_CONTROL, "no-cache".to_owned())];
-    if fresh {
-        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
-    }
-    let html = match state.cache.page(&letter.slug, lang, generation) {
-        Some(html) => html,
+    let slug = Slug::parse(&slug).map_err(|_| PageError::not_found(lang))?;
+    let (version, html) = match state.cache.page(&slug, lang) {
+        Some(cached) => cached,
         None => {
+            let (version, letter) = state
+                .letter_at(&slug, crate::cache::Freshness::Settled)
+                .await
+                .map_err(|e| PageError::store(lang, e))?
+                .ok_or_else(|| PageError::not_found(lang))?;
             let blank = SignatureSubmission {
                 show_name: true,
                 organisation: letter.organisations,
@@ -84,10 +82,16 @@ pub async fn show_letter(
             };
             let view = letter_page(&state, lang, &letter, &blank, &FieldErrors::default()).await?;
             let html = Bytes::from(view.render().map_err(|e| PageError::internal(lang, e))?);
-            state.cache.keep_page(&letter.slug, lang, generation, html.clone());
-            html
+            state.cache.keep_page(&slug, lang, version, html.clone());
+            (version, html)
         }
     };
+    let etag = format!("W/\"{}-{}\"", version.tag(), lang.code());
+    let fresh = crate::web::client_has(&headers, &etag);
+    let validators = [(ETAG, etag), (CACHE_CONTROL, "no-cache".to_owned())];
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
+    }
     Ok((validators, Html(html)).into_response())
 }
 
