@@ -10,12 +10,13 @@ mod transport;
 
 use std::sync::Arc;
 
+use lettre::Message;
 use time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::crypto::{InstanceKeys, PlainToken};
+use crate::crypto::{InstanceKeys, LetterKey, PlainToken};
 use crate::i18n::Translator;
 use crate::storage::{MailJob, MailKind, Store, StoreError};
 
@@ -47,6 +48,24 @@ pub enum StepOutcome {
     Skipped,
 }
 
+/// A step's outcome, and whether its batch was full (more may be due at once).
+enum Step {
+    Full(StepOutcome),
+    Partial(StepOutcome),
+}
+
+impl Step {
+    fn outcome(self) -> StepOutcome {
+        match self {
+            Step::Full(outcome) | Step::Partial(outcome) => outcome,
+        }
+    }
+}
+
+/// After a batch that was not full, wait this long before claiming the next:
+/// under load, mails then go in full batches; a lone mail still goes at once.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Sends what the outbox holds.
 pub struct MailWorker {
     store: Arc<dyn Store>,
@@ -75,9 +94,18 @@ impl MailWorker {
             if *shutdown.borrow() {
                 return;
             }
-            match self.step().await {
-                Ok(StepOutcome::Idle) => {}
-                Ok(_) => continue,
+            match self.step_batch().await {
+                Ok(Step::Full(_)) => continue,
+                Ok(Step::Partial(StepOutcome::Idle)) => {}
+                Ok(Step::Partial(_)) => {
+                    // More is probably on its way (a letter is being signed): let
+                    // it gather into one batch instead of claiming a few at a time.
+                    tokio::select! {
+                        () = tokio::time::sleep(GATHER) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    continue;
+                }
                 Err(error) => tracing::error!(%error, "mail worker could not read the outbox"),
             }
             let pause = match self.store.next_mail_due().await {
@@ -96,10 +124,14 @@ impl MailWorker {
     /// stored in one write before any mail leaves, and the jobs sent are finished
     /// in one write after. Returns what happened to the batch (`Idle` if empty).
     pub async fn step(&self) -> Result<StepOutcome, StoreError> {
+        Ok(self.step_batch().await?.outcome())
+    }
+
+    async fn step_batch(&self) -> Result<Step, StoreError> {
         let now = self.clock.now();
         let jobs = self.store.claim_mail_jobs(now, now + LEASE, BATCH).await?;
         if jobs.is_empty() {
-            return Ok(StepOutcome::Idle);
+            return Ok(Step::Partial(StepOutcome::Idle));
         }
         // The links are made now, not when signing: a plain token then exists
         // only in its message, never in the database.
@@ -126,10 +158,29 @@ impl MailWorker {
         if !tokens.is_empty() {
             self.store.set_confirmation_tokens(tokens).await?;
         }
+        // Render every message first, then hand them to the transport together
+        // (the file transport writes a whole batch in one blocking call).
+        let mut keys = std::collections::HashMap::new();
+        let prepared: Vec<Result<Option<Message>, String>> = jobs
+            .iter()
+            .zip(&links)
+            .map(|(job, link)| self.prepare(job, link.as_deref(), &mut keys))
+            .collect();
+        let messages: Vec<Message> = prepared.iter().filter_map(|p| p.as_ref().ok()?.clone()).collect();
+        let mut sent = self.transport.send_all(messages).await.into_iter();
         let mut done = Vec::with_capacity(jobs.len());
         let mut outcome = StepOutcome::Skipped;
-        for (job, link) in jobs.iter().zip(links) {
-            match self.deliver(job, link.as_deref()).await {
+        for (job, prepared) in jobs.iter().zip(prepared) {
+            let result = match prepared {
+                Ok(Some(_)) => match sent.next() {
+                    Some(Ok(())) => Ok(true),
+                    Some(Err(error)) => Err(error.to_string()),
+                    None => Err("the transport returned fewer results than messages".to_owned()),
+                },
+                Ok(None) => Ok(false),
+                Err(error) => Err(error),
+            };
+            match result {
                 Ok(sent) => {
                     if sent {
                         tracing::info!(mail.job = job.id, mail.kind = job.kind.as_str(), letter.slug = %job.letter_slug, "mail sent");
@@ -153,23 +204,33 @@ impl MailWorker {
         if !done.is_empty() {
             self.store.finish_mail_jobs(done).await?;
         }
-        Ok(outcome)
+        Ok(if jobs.len() == BATCH as usize { Step::Full(outcome) } else { Step::Partial(outcome) })
     }
 
-    /// Sends one job's mail; `Ok(false)`: nothing needed sending. `link` is the
-    /// confirmation link made for it, if it is a confirmation. Errors are short
-    /// and free of personal data.
-    async fn deliver(&self, job: &MailJob, link: Option<&str>) -> Result<bool, String> {
+    /// The message of one job; `Ok(None)`: nothing needs sending. `link` is the
+    /// confirmation link made for it, if it is a confirmation; `keys` keeps the
+    /// letters' keys unwrapped for the rest of the batch. Errors are short and free
+    /// of personal data.
+    fn prepare(
+        &self,
+        job: &MailJob,
+        link: Option<&str>,
+        keys: &mut std::collections::HashMap<crate::domain::Slug, LetterKey>,
+    ) -> Result<Option<Message>, String> {
         let Some(sealed) = &job.email_sealed else {
-            return Ok(false);
+            return Ok(None);
         };
         if job.kind == MailKind::Confirm && link.is_none() {
-            return Ok(false); // confirmed meanwhile: no link needed
+            return Ok(None); // confirmed meanwhile: no link needed
         }
-        let key = self
-            .keys
-            .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
-            .map_err(|e| format!("letter key: {e}"))?;
+        let key = match keys.entry(job.letter_slug.clone()) {
+            std::collections::hash_map::Entry::Occupied(key) => key.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(
+                self.keys
+                    .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
+                    .map_err(|e| format!("letter key: {e}"))?,
+            ),
+        };
         let to = key.open_email(sealed, &job.email_lookup).map_err(|e| format!("address: {e}"))?;
         let tr = Translator::new(job.language);
         let letter_url = self.config.public_link(&format!("letters/{}", job.letter_slug));
@@ -183,9 +244,8 @@ impl MailWorker {
             },
             _ => MessageContent::AlreadySigned { letter_title: &job.letter_title, letter_url: &letter_url },
         };
-        let message = render_message(&tr, &self.config.mail.from, &to, &content)
-            .map_err(|e| format!("rendering: {e}"))?;
-        self.transport.send(message).await.map_err(|e| e.to_string())?;
-        Ok(true)
+        render_message(&tr, &self.config.mail.from, &to, &content)
+            .map(Some)
+            .map_err(|e| format!("rendering: {e}"))
     }
 }

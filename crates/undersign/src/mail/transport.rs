@@ -41,14 +41,38 @@ impl MailTransport {
         })
     }
 
-    pub async fn send(&self, message: Message) -> Result<(), TransportError> {
+    /// Hands over messages, in order; one result per message. The file transport
+    /// writes them all in one blocking task; SMTP sends them over its pooled
+    /// connection one after another.
+    pub async fn send_all(&self, messages: Vec<Message>) -> Vec<Result<(), TransportError>> {
+        if messages.is_empty() {
+            return Vec::new();
+        }
         match self {
-            MailTransport::File(dir) => write_eml(dir, &message.formatted()).await?,
+            MailTransport::File(dir) => {
+                let dir = dir.clone();
+                let count = messages.len();
+                tokio::task::spawn_blocking(move || {
+                    messages
+                        .iter()
+                        .map(|m| write_eml(&dir, &m.formatted()).map_err(TransportError::from))
+                        .collect()
+                })
+                .await
+                .unwrap_or_else(|_| {
+                    (0..count)
+                        .map(|_| Err(TransportError::File(std::io::Error::other("writer task failed"))))
+                        .collect()
+                })
+            }
             MailTransport::Smtp(smtp) => {
-                smtp.send(message).await?;
+                let mut results = Vec::with_capacity(messages.len());
+                for message in messages {
+                    results.push(smtp.send(message).await.map(drop).map_err(TransportError::from));
+                }
+                results
             }
         }
-        Ok(())
     }
 }
 
@@ -70,13 +94,13 @@ fn smtp_transport(config: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Toki
 /// order messages were written; file times are too coarse for that), first under a
 /// hidden temporary name, then renamed: whoever reads the folder (a mail client, a
 /// test) only ever sees complete messages.
-async fn write_eml(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_eml(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut id = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut id);
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let name = format!("{nanos:020}-{}", hex::encode(id));
     let temporary = dir.join(format!(".{name}.tmp"));
-    tokio::fs::write(&temporary, bytes).await?;
-    tokio::fs::rename(&temporary, dir.join(format!("{name}.eml"))).await
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, dir.join(format!("{name}.eml")))
 }
