@@ -59,6 +59,10 @@ fn to_latin(word: &str) -> String {
             'ы' => "y",
             'ю' => "yu",
             'я' => "ya",
+            other if other.is_ascii() => {
+                out.push(other);
+                continue;
+            }
             other => {
                 // Latin letters with accents lose them (é → e); others stay.
                 let base: String = other.to_string().nfd().filter(char::is_ascii).collect();
@@ -102,7 +106,10 @@ fn skeleton_once(latin: &str) -> String {
         ("ck", "k"),
         ("'", ""),
     ] {
-        s = s.replace(from, to);
+        // Most names hold few of these: look before allocating a new string.
+        if s.contains(from) {
+            s = s.replace(from, to);
+        }
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars().filter(|c| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'j')) {

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_letter_log.sql"),
     include_str!("../../migrations/sqlite/0003_abuse_resistance.sql"),
     include_str!("../../migrations/sqlite/0004_signer_search.sql"),
+    include_str!("../../migrations/sqlite/0005_append_friendly_keys.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -169,13 +170,16 @@ fn commit_batch(conn: &mut Connection, jobs: Vec<WriteJob>) {
     let mut answers = Vec::with_capacity(jobs.len());
     let mut jobs = jobs.into_iter();
     let committed = (|| -> rusqlite::Result<()> {
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Savepoints through cached statements: parsing them anew for every job
+        // cost more than most jobs' own SQL.
         for job in jobs.by_ref() {
-            let savepoint = tx.savepoint()?;
-            let (stands, answer) = job(&savepoint);
-            if stands {
-                savepoint.commit()?;
-            } // else: dropping the savepoint rolls it back
+            tx.prepare_cached("SAVEPOINT job")?.execute([])?;
+            let (stands, answer) = job(&tx);
+            if !stands {
+                tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
+            }
+            tx.prepare_cached("RELEASE job")?.execute([])?;
             answers.push(answer);
         }
         tx.commit()
@@ -316,11 +320,18 @@ fn letter_of_signature(conn: &Connection, signature: i64) -> Result<Letter, Stor
         .ok_or_else(|| StoreError::Corrupt(format!("signature {signature} has no letter")))
 }
 
+/// Inserts a pending signature; returns its id and whether a watch list holds it.
 fn insert_signature_row(
     tx: &Connection,
     s: &SealedSignature,
     now: OffsetDateTime,
-) -> Result<i64, StoreError> {
+) -> Result<(i64, bool), StoreError> {
+    let held = !s.name_key.is_empty()
+        && tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM watch_list WHERE letter_id = ?1 AND name_key = ?2)",
+            )?
+            .query_row(params![s.letter.0, s.name_key], |r| r.get::<_, bool>(0))?;
     let (organisation, pledge) = match &s.signer {
         Signer::Person => (false, None),
         Signer::Organisation { pledge } => (true, pledge.as_ref().map(|p| p.as_str().to_owned())),
@@ -329,8 +340,7 @@ fn insert_signature_row(
         "INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, title, affiliation,
              city, country, orcid, organisation, pledge, show_name, language, status, created_at,
              email_canonical_lookup, name_key, held)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14, ?15, ?16,
-             EXISTS (SELECT 1 FROM watch_list w WHERE w.letter_id = ?1 AND w.name_key = ?16 AND ?16 != ''))",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         s.letter.0,
@@ -349,14 +359,15 @@ fn insert_signature_row(
         unix(now),
         &s.email_canonical_lookup.0[..],
         s.name_key,
+        held,
     ])?;
-    Ok(tx.last_insert_rowid())
+    Ok((tx.last_insert_rowid(), held))
 }
 
 /// Flags a new signature: what the caller found, plus look-alikes on the letter
 /// (another signature with the same canonical address or the same folded name)
 /// and a watch-list hold.
-fn flag_signature(tx: &Connection, id: i64, s: &SealedSignature) -> Result<(), StoreError> {
+fn flag_signature(tx: &Connection, id: i64, held: bool, s: &SealedSignature) -> Result<(), StoreError> {
     let mut insert =
         tx.prepare_cached("INSERT INTO signature_flags (signature_id, kind, other_id) VALUES (?1, ?2, ?3)")?;
     for flag in &s.flags {
@@ -382,7 +393,6 @@ fn flag_signature(tx: &Connection, id: i64, s: &SealedSignature) -> Result<(), S
             insert.execute(params![id, FlagKind::DuplicateName.as_str(), other])?;
         }
     }
-    let held: bool = tx.query_row("SELECT held FROM signatures WHERE id = ?1", [id], |r| r.get(0))?;
     if held {
         insert.execute(params![id, FlagKind::WatchList.as_str(), Option::<i64>::None])?;
     }
@@ -407,23 +417,29 @@ fn public_signature(row: &Row<'_>) -> Result<PublicSignature, StoreError> {
 }
 
 fn signature_held(conn: &Connection, id: i64) -> Result<bool, StoreError> {
-    Ok(conn.query_row("SELECT held FROM signatures WHERE id = ?1", [id], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT held FROM signatures WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
 }
 
-/// Marks a pending signature confirmed with the next sequence number of its letter.
-fn confirm_row(tx: &Connection, signature: i64, letter: i64, now: OffsetDateTime) -> Result<u64, StoreError> {
-    let seq: i64 = tx.query_row(
-        "UPDATE letters SET confirmed_count = confirmed_count + 1 WHERE id = ?1 RETURNING confirmed_count",
-        [letter],
-        |r| r.get(0),
-    )?;
+/// Marks a pending signature confirmed with the next sequence number of its
+/// letter; returns that number.
+fn confirm_row(
+    tx: &Connection,
+    signature: i64,
+    letter: i64,
+    held: bool,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let seq: i64 = tx
+        .prepare_cached(
+            "UPDATE letters SET confirmed_count = confirmed_count + 1 WHERE id = ?1 RETURNING confirmed_count",
+        )?
+        .query_row([letter], |r| r.get(0))?;
     tx.prepare_cached(
         "UPDATE signatures SET status = 'confirmed', seq = ?2, confirmed_at = ?3
          WHERE id = ?1 AND status = 'pending'",
     )?
     .execute(params![signature, seq, unix(now)])?;
     // A held signature enters the log when a moderator releases it.
-    let held: bool = tx.query_row("SELECT held FROM signatures WHERE id = ?1", [signature], |r| r.get(0))?;
     if !held {
         insert_signature_entry(tx, signature, letter, now)?;
         tx.prepare_cached(
@@ -689,9 +705,9 @@ impl Store for SqliteStore {
             if let Some(solution) = &options.spend {
                 let spent = tx
                     .prepare_cached(
-                        "INSERT INTO spent_challenges (challenge, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                        "INSERT INTO spent_challenges (expires_at, challenge) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                     )?
-                    .execute(params![&solution.challenge[..], unix(solution.expires_at)])?;
+                    .execute(params![unix(solution.expires_at), &solution.challenge[..]])?;
                 if spent == 0 {
                     return Ok(SubmitOutcome::Replayed);
                 }
@@ -712,8 +728,8 @@ impl Store for SqliteStore {
                     SubmitOutcome::Duplicate { existing: SignatureId(id), confirmed }
                 }
                 None => {
-                    let id = insert_signature_row(tx, &signature, now)?;
-                    flag_signature(tx, id, &signature)?;
+                    let (id, held) = insert_signature_row(tx, &signature, now)?;
+                    flag_signature(tx, id, held, &signature)?;
                     if options.send_mail {
                         enqueue_mail(tx, MailKind::Confirm, id, now)?;
                     }
@@ -767,16 +783,16 @@ impl Store for SqliteStore {
     ) -> Result<Result<ConfirmedSignature, ConfirmRefusal>, StoreError> {
         let hash = token.0;
         self.write(move |tx| {
-            let found: Option<(i64, i64, Option<i64>, Option<i64>, String, String)> = tx
+            let found: Option<(i64, i64, Option<i64>, Option<i64>, String, String, bool)> = tx
                 .prepare_cached(
-                    "SELECT s.id, s.letter_id, s.seq, s.token_expires_at, l.status, l.slug
+                    "SELECT s.id, s.letter_id, s.seq, s.token_expires_at, l.status, l.slug, s.held
                      FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.token_hash = ?1",
                 )?
                 .query_row([&hash[..]], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
                 })
                 .optional()?;
-            let Some((id, letter_id, seq, expires, letter_status, slug)) = found else {
+            let Some((id, letter_id, seq, expires, letter_status, slug, held)) = found else {
                 return Ok(Err(ConfirmRefusal::UnknownToken));
             };
             let letter_slug = Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?;
@@ -786,7 +802,7 @@ impl Store for SqliteStore {
                     letter_slug,
                     seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
                     already_confirmed: true,
-                    held: signature_held(tx, id)?,
+                    held,
                 }));
             }
             if expires.is_some_and(|e| e < unix(now)) {
@@ -795,8 +811,7 @@ impl Store for SqliteStore {
             if letter_status != LetterStatus::Published.as_str() {
                 return Ok(Err(ConfirmRefusal::LetterClosed));
             }
-            let seq = confirm_row(tx, id, letter_id, now)?;
-            let held = signature_held(tx, id)?;
+            let seq = confirm_row(tx, id, letter_id, held, now)?;
             Ok(Ok(ConfirmedSignature { letter_slug, seq, already_confirmed: false, held }))
         })
         .await
@@ -829,8 +844,8 @@ impl Store for SqliteStore {
     async fn import_confirmed(&self, signatures: Vec<ImportedSignature>) -> Result<(), StoreError> {
         self.write(move |tx| {
             for imported in &signatures {
-                let id = insert_signature_row(tx, &imported.signature, imported.confirmed_at)?;
-                confirm_row(tx, id, imported.signature.letter.0, imported.confirmed_at)?;
+                let (id, held) = insert_signature_row(tx, &imported.signature, imported.confirmed_at)?;
+                confirm_row(tx, id, imported.signature.letter.0, held, imported.confirmed_at)?;
             }
             Ok(())
         })
@@ -1221,10 +1236,18 @@ impl Store for SqliteStore {
         words: &[String],
         limit: u32,
     ) -> Result<Vec<PublicSignature>, StoreError> {
-        // Each word as a quoted prefix ("ivan"*), all required: no FTS syntax from
-        // the reader reaches the query.
-        let query =
-            words.iter().map(|w| format!("\"{}\"*", w.replace('"', ""))).collect::<Vec<_>>().join(" ");
+        // Every word quoted and required, so no FTS syntax from the reader reaches
+        // the query. Only the last word is a prefix ("ivan petr"*: the reader may
+        // still be typing it): FTS5 merges a prefix's whole doclist in memory, so a
+        // common first word as a prefix cost tens of milliseconds on a big letter,
+        // while an exact word is read incrementally, skipping to the matches.
+        let last = words.len().saturating_sub(1);
+        let query = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("\"{}\"{}", w.replace('"', ""), if i == last { "*" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(" ");
         if query.is_empty() {
             return Ok(Vec::new());
         }
@@ -1339,14 +1362,14 @@ impl Store for SqliteStore {
 }
 
 /// Deletes a signature's personal data and its record's salt; its leaf stays.
-/// The lookup hash is replaced by random bytes: the address can no longer be
-/// matched either.
+/// The lookup hash is replaced by random bytes and the duplicate keys (canonical
+/// address, folded name) are cleared: the person can no longer be matched either.
 fn erase_signature(tx: &Connection, signature: i64) -> Result<(), StoreError> {
     let mut random_lookup = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random_lookup);
     tx.execute(
         "UPDATE signatures SET email_sealed = NULL, email_lookup = ?2, name = '', title = NULL, affiliation = NULL,
-             city = NULL, country = NULL, orcid = NULL, pledge = NULL
+             city = NULL, country = NULL, orcid = NULL, pledge = NULL, email_canonical_lookup = NULL, name_key = ''
          WHERE id = ?1",
         params![signature, &random_lookup[..]],
     )?;

@@ -268,3 +268,22 @@ async fn withdrawing_a_held_signature_leaves_nothing_waiting_in_the_log() {
     let letter = app.letter_json(LETTER).await;
     assert_eq!((letter["count"].as_u64(), letter["withdrawals_pending"].as_u64()), (Some(0), Some(0)));
 }
+
+#[tokio::test]
+async fn an_erased_signer_leaves_nothing_to_match_a_new_signature_against() {
+    let app = TestApp::spawn().await;
+    app.sign_and_confirm(LETTER, "Anna Petrova", "anna.petrova@gmail.com", true).await;
+    let link = app.wait_for_mails(1).await[0].confirmation_link();
+    let response =
+        app.client.post(format!("{link}/withdraw")).form(&[("erase", "true")]).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+
+    let again = app.sign_api(LETTER, &body("Анна Петрова", "AnnaPetrova+again@googlemail.com")).await;
+    assert_eq!(again.status(), 202);
+    let duplicates: Vec<FlagKind> = flags(&app)
+        .await
+        .into_iter()
+        .filter(|f| matches!(f, FlagKind::DuplicateName | FlagKind::DuplicateEmail))
+        .collect();
+    assert_eq!(duplicates, [], "neither the folded name nor the mailbox survived erasure");
+}
