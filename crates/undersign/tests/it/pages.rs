@@ -240,6 +240,13 @@ async fn readers_search_the_signer_list_by_name_affiliation_and_city() {
         11,
         "Signer 4 and Signer 40–49: every word must match"
     );
+    let partial_first: serde_json::Value =
+        app.get(&format!("/api/v1/letters/{LETTER}/signatures?q=sig%204")).await.json().await.unwrap();
+    assert_eq!(
+        partial_first["signatures"].as_array().unwrap().len(),
+        0,
+        "only the last word is a prefix; earlier words match whole"
+    );
     let hostile = app.get(&format!("/letters/{LETTER}/signatures?q=%22%20OR%20*%20NEAR(")).await;
     assert_eq!(hostile.status(), 200, "search syntax typed by a reader is harmless");
 
