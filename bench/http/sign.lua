@@ -3,6 +3,11 @@
 -- between threads) and a thread stops when its share is used; with TOKEN set, it
 -- signs as a trusted client instead.
 local threads = {}
+FIRST = { "Anna", "Ivan", "Maria", "Pavel", "Elena", "Sergei", "Olga", "Dmitri", "Irina", "Alexei",
+  "Natalia", "Mikhail", "Tatiana", "Nikolai", "Svetlana", "Andrei", "Ekaterina", "Yuri", "Daria", "Oleg" }
+LAST = { "Ivanova", "Petrov", "Smirnova", "Kuznetsov", "Popova", "Sokolov", "Lebedeva", "Kozlov",
+  "Novikova", "Morozov", "Volkova", "Solovyov", "Vasilieva", "Zaitsev", "Pavlova", "Semenov" }
+CITY = { "Moscow", "Saint Petersburg", "Penza", "Kazan", "Novosibirsk", "Yekaterinburg", "Perm" }
 local counter = 0
 
 function setup(thread)
@@ -35,8 +40,13 @@ function request()
     end
     proof = ',"altcha":"' .. payloads[counter] .. '"'
   end
-  local body = '{"name":"Bench Signer","email":"b' .. id .. "-" .. counter .. '-' .. os.time() ..
-    '@bench.example","consent":true,"show_name":true' .. proof .. '}'
+  -- Names vary as real ones do (a common first and last name, and a serial so
+  -- that few collide), so duplicate-name flags stay as rare as in a real letter.
+  local first = FIRST[counter % #FIRST + 1]
+  local last = LAST[math.floor(counter / #FIRST) % #LAST + 1]
+  local body = '{"name":"' .. first .. ' ' .. last .. ' ' .. id .. 'x' .. counter .. '","email":"b' .. id .. "-" ..
+    counter .. '-' .. os.time() .. '@bench.example","consent":true,"show_name":true' ..
+    ',"affiliation":"Institute ' .. (counter % 97) .. '","city":"' .. CITY[counter % #CITY + 1] .. '"' .. proof .. '}'
   local headers = { ["Content-Type"] = "application/json" }
   if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
   return wrk.format("POST", "/api/v1/letters/" .. letter .. "/signatures", headers, body)
