@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/http: request rates of the main paths as ratios to /healthz, in one run.
-# Usage: bench/http/run.sh   (BENCH_DURATION=6s, BENCH_POW_DURATION=4s, BENCH_SOLUTIONS_16=60000, BENCH_SOLUTIONS_64=120000 to change)
+# Usage: bench/http/run.sh   (BENCH_DURATION=6s, BENCH_POW_DURATION=3s, BENCH_SOLUTIONS_16=30000, BENCH_SOLUTIONS_64=50000 to change)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }

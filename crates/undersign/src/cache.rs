@@ -13,8 +13,9 @@
 //! away, every reader would read the database. The log's count itself changes
 //! only at checkpoints, so no count shown is ever stale.
 //!
-//! One instance owns the SQLite file, so this invalidation is exact. (Several
-//! instances sharing PostgreSQL will need a short time-to-live as well.)
+//! Invalidation is exact for what this process writes. Whatever else writes the
+//! same database (the `undersign letter` commands beside a running server, later
+//! other instances) is seen within [`MAX_AGE`]: no entry is used longer than that.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,34 @@ use crate::storage::{Store, StoreError};
 /// How long a page may go on showing "being added" and the recent signers as
 /// they were before the latest confirmations.
 pub const SETTLE: Duration = Duration::from_millis(250);
+
+/// No entry is used for longer than this, whatever the versions say.
+pub const MAX_AGE: Duration = Duration::from_secs(5);
+
+/// The pages kept rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PageKey {
+    Home,
+    Campaign(Slug),
+    Letter(Slug),
+}
+
+/// A rendered page and its ETag, which is made from its bytes: equal pages get
+/// equal tags whatever changed in between, and a changed page always a new one.
+#[derive(Debug)]
+pub struct CachedPage {
+    pub html: Bytes,
+    pub etag: String,
+}
+
+impl CachedPage {
+    pub fn new(html: Bytes, lang: Language) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(&html);
+        let etag = format!("W/\"{}-{}\"", hex::encode(&digest[..12]), lang.code());
+        Self { html, etag }
+    }
+}
 
 /// How current a cached letter must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +78,6 @@ pub struct Version {
     pub confirmations: u64,
 }
 
-impl Version {
-    /// A short tag for ETags: it changes whenever content built at this version can.
-    pub fn tag(self) -> String {
-        format!("{}.{}", self.generation, self.confirmations)
-    }
-}
-
 struct Entry<T> {
     version: Version,
     loaded: Instant,
@@ -64,19 +86,22 @@ struct Entry<T> {
 
 impl<T: Clone> Entry<T> {
     fn usable(&self, now: Version, freshness: Freshness) -> Option<(Version, T)> {
+        let age = self.loaded.elapsed();
         let confirmations_ok = self.version.confirmations == now.confirmations
-            || (freshness == Freshness::Settled && self.loaded.elapsed() < SETTLE);
-        (self.version.generation == now.generation && confirmations_ok)
+            || (freshness == Freshness::Settled && age < SETTLE);
+        (self.version.generation == now.generation && confirmations_ok && age < MAX_AGE)
             .then(|| (self.version, self.value.clone()))
     }
 }
+
+type PageEntry = Entry<Arc<CachedPage>>;
 
 #[derive(Default)]
 pub struct LetterCache {
     generation: AtomicU64,
     confirmations: AtomicU64,
     letters: Mutex<HashMap<Slug, Entry<Arc<Letter>>>>,
-    pages: Mutex<HashMap<(Slug, Language), Entry<Bytes>>>,
+    pages: Mutex<HashMap<(PageKey, Language), PageEntry>>,
 }
 
 impl LetterCache {
@@ -128,20 +153,23 @@ impl LetterCache {
         Ok(Some((version, letter)))
     }
 
-    /// A rendered letter page that may still be shown, and the version it was
-    /// rendered at.
-    pub fn page(&self, slug: &Slug, lang: Language) -> Option<(Version, Bytes)> {
+    /// A rendered page that may still be shown.
+    pub fn page(&self, key: &PageKey, lang: Language) -> Option<Arc<CachedPage>> {
         let pages = self.pages.lock().ok()?;
-        pages.get(&(slug.clone(), lang))?.usable(self.version(), Freshness::Settled)
+        let (_, page) = pages.get(&(key.clone(), lang))?.usable(self.version(), Freshness::Settled)?;
+        Some(page)
     }
 
-    /// Keeps a page rendered from data read at `version`.
-    pub fn keep_page(&self, slug: &Slug, lang: Language, version: Version, html: Bytes) {
+    /// Keeps a page rendered from data read at `version` (taken before reading),
+    /// unless something was written since; returns it either way.
+    pub fn keep_page(&self, key: PageKey, lang: Language, version: Version, html: Bytes) -> Arc<CachedPage> {
+        let page = Arc::new(CachedPage::new(html, lang));
         if self.version() == version
             && let Ok(mut pages) = self.pages.lock()
         {
-            pages.insert((slug.clone(), lang), Entry { version, loaded: Instant::now(), value: html });
+            pages.insert((key, lang), Entry { version, loaded: Instant::now(), value: page.clone() });
         }
+        page
     }
 }
 
@@ -170,7 +198,11 @@ mod tests {
         let settled = Freshness::Settled;
         assert_eq!(entry(before, Duration::ZERO).usable(now, settled), Some((before, 7)));
         assert!(entry(before, SETTLE + Duration::from_millis(1)).usable(now, settled).is_none());
-        assert_eq!(entry(now, SETTLE * 10).usable(now, settled), Some((now, 7)), "nothing new: no expiry");
+        assert_eq!(
+            entry(now, SETTLE * 10).usable(now, settled),
+            Some((now, 7)),
+            "nothing new: usable until MAX_AGE"
+        );
     }
 
     #[test]
@@ -183,10 +215,18 @@ mod tests {
     }
 
     #[test]
-    fn versions_tag_both_counters() {
+    fn no_entry_outlives_its_maximum_age() {
         let cache = LetterCache::default();
-        let first = cache.version().tag();
-        cache.confirmed();
-        assert_ne!(cache.version().tag(), first);
+        let now = cache.version();
+        assert!(entry(now, MAX_AGE + Duration::from_millis(1)).usable(now, Freshness::Settled).is_none());
+    }
+
+    #[test]
+    fn page_tags_follow_the_bytes() {
+        let one = CachedPage::new(Bytes::from_static(b"<p>1 signature</p>"), Language::En);
+        let same = CachedPage::new(Bytes::from_static(b"<p>1 signature</p>"), Language::En);
+        let other = CachedPage::new(Bytes::from_static(b"<p>2 signatures</p>"), Language::En);
+        assert_eq!(one.etag, same.etag);
+        assert_ne!(one.etag, other.etag);
     }
 }

@@ -42,7 +42,9 @@ pub async fn publish_letter(state: &AppState, draft: &LetterDraft) -> Result<Let
 
 /// Creates a campaign unless one with its slug exists; `true` if created.
 pub async fn create_campaign(state: &AppState, campaign: &Campaign) -> anyhow::Result<bool> {
-    Ok(state.store.insert_campaign(campaign, state.clock.now()).await?)
+    let created = state.store.insert_campaign(campaign, state.clock.now()).await?;
+    state.cache.invalidate();
+    Ok(created)
 }
 
 /// Closes a letter: it stays readable and counted, and takes no more signatures.

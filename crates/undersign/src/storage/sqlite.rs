@@ -98,7 +98,10 @@ impl SqliteStore {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;
-             PRAGMA journal_size_limit = 67108864;",
+             PRAGMA journal_size_limit = 67108864;
+             -- Each write runs in its own savepoint, whose statement journal would
+             -- otherwise spill into temporary files: a system call per page.
+             PRAGMA temp_store = MEMORY;",
         )?;
         migrate(&mut conn)?;
         let (writes, mut queue) = mpsc::channel::<WriteJob>(WRITE_QUEUE);
@@ -167,6 +170,9 @@ impl SqliteStore {
 
 /// Runs a batch of writes as one durable transaction, then answers each.
 fn commit_batch(conn: &mut Connection, jobs: Vec<WriteJob>) {
+    let started = std::time::Instant::now();
+    let mut ran = started;
+    let count = jobs.len();
     let mut answers = Vec::with_capacity(jobs.len());
     let mut jobs = jobs.into_iter();
     let committed = (|| -> rusqlite::Result<()> {
@@ -182,8 +188,16 @@ fn commit_batch(conn: &mut Connection, jobs: Vec<WriteJob>) {
             tx.prepare_cached("RELEASE job")?.execute([])?;
             answers.push(answer);
         }
+        ran = std::time::Instant::now();
         tx.commit()
     })();
+    // For profiling the write path (`RUST_LOG=undersign::storage::sqlite=debug`).
+    tracing::debug!(
+        jobs = count,
+        run_us = (ran - started).as_micros() as u64,
+        commit_us = ran.elapsed().as_micros() as u64,
+        "write batch committed"
+    );
     let outcome = committed.map_err(|error| {
         tracing::error!(%error, "a write batch failed to commit");
         error.to_string()

@@ -263,3 +263,20 @@ async fn readers_search_the_signer_list_by_name_affiliation_and_city() {
     assert_eq!(second["signatures"][0]["number"].as_u64(), Some(next - 1));
     assert_eq!(app.get(&format!("/api/v1/letters/{LETTER}/signatures?limit=x")).await.status(), 400);
 }
+
+#[tokio::test]
+async fn the_home_page_is_served_from_memory_until_a_letter_is_published() {
+    let app = TestApp::spawn().await;
+    let first = app.get("/").await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let html = first.text().await.unwrap();
+    assert!(!html.contains("Letter fresh-letter"));
+    let again = app.client.get(app.url("/")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304, "nothing changed");
+
+    app.publish("fresh-letter", false).await;
+    let after = app.client.get(app.url("/")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(after.status(), 200, "a new letter is a new page");
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    assert!(after.text().await.unwrap().contains("Letter fresh-letter"));
+}

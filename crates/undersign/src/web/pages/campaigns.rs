@@ -2,11 +2,16 @@
 
 use std::sync::Arc;
 
+use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{parse_slug, render};
+use super::{cached_page, parse_slug};
 use crate::app::AppState;
+use crate::cache::PageKey;
+use crate::domain::Slug;
+use crate::i18n::Language;
 use crate::i18n::Translator;
 use crate::web::errors::PageError;
 use crate::web::lang::Lang;
@@ -15,16 +20,27 @@ use crate::web::views::{
 };
 
 /// Campaigns first, then letters that belong to no campaign.
-pub async fn show_home(State(state): State<Arc<AppState>>, Lang(lang): Lang) -> Result<Response, PageError> {
-    let tr = Translator::new(lang);
-    let campaigns = state.store.campaigns().await.map_err(|e| PageError::internal(lang, e))?;
-    let letters = state.store.letters().await.map_err(|e| PageError::internal(lang, e))?;
-    let view = HomeView {
-        page: PageMeta::new(tr, "/", tr.t("site-name")),
-        campaigns: campaigns.iter().map(|c| CampaignCard::new(&tr, c)).collect(),
-        letters: letters.iter().filter(|l| l.campaign.is_none()).map(|l| LetterCard::new(&tr, l)).collect(),
-    };
-    render(lang, &view)
+pub async fn show_home(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    cached_page(&state, &headers, PageKey::Home, lang, async || {
+        let tr = Translator::new(lang);
+        let campaigns = state.store.campaigns().await.map_err(|e| PageError::internal(lang, e))?;
+        let letters = state.store.letters().await.map_err(|e| PageError::internal(lang, e))?;
+        let view = HomeView {
+            page: PageMeta::new(tr, "/", tr.t("site-name")),
+            campaigns: campaigns.iter().map(|c| CampaignCard::new(&tr, c)).collect(),
+            letters: letters
+                .iter()
+                .filter(|l| l.campaign.is_none())
+                .map(|l| LetterCard::new(&tr, l))
+                .collect(),
+        };
+        view.render().map_err(|e| PageError::internal(lang, e))
+    })
+    .await
 }
 
 /// Community by community with the live count and the quote, then the timeline:
@@ -33,10 +49,18 @@ pub async fn show_campaign(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let tr = Translator::new(lang);
     let slug = parse_slug(lang, &slug)?;
-    let found = state.store.campaign(&slug).await.map_err(|e| PageError::internal(lang, e))?;
+    cached_page(&state, &headers, PageKey::Campaign(slug.clone()), lang, async || {
+        render_campaign(&state, lang, &slug).await
+    })
+    .await
+}
+
+async fn render_campaign(state: &AppState, lang: Language, slug: &Slug) -> Result<String, PageError> {
+    let tr = Translator::new(lang);
+    let found = state.store.campaign(slug).await.map_err(|e| PageError::internal(lang, e))?;
     let campaign = found.ok_or_else(|| PageError::not_found(lang))?;
     let timeline = campaign
         .campaign
@@ -56,5 +80,5 @@ pub async fn show_campaign(
         campaign: CampaignCard::new(&tr, &campaign),
         timeline,
     };
-    render(lang, &view)
+    view.render().map_err(|e| PageError::internal(lang, e))
 }

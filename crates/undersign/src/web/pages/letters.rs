@@ -3,20 +3,19 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, ETAG};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{find_letter, render};
+use super::{cached_page, find_letter, render};
 use fluent_templates::fluent_bundle::FluentValue;
 
 use crate::abuse::pow::PowError;
 use crate::app::AppState;
+use crate::cache::PageKey;
 use crate::domain::{FieldErrors, Letter, SignatureSubmission, Slug, signature_limits};
 use crate::i18n::{Language, Translator};
 use crate::signing::{self, Proof, SignError};
@@ -67,32 +66,18 @@ pub async fn show_letter(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let slug = Slug::parse(&slug).map_err(|_| PageError::not_found(lang))?;
-    let (version, html) = match state.cache.page(&slug, lang) {
-        Some(cached) => cached,
-        None => {
-            let (version, letter) = state
-                .letter_at(&slug, crate::cache::Freshness::Settled)
-                .await
-                .map_err(|e| PageError::store(lang, e))?
-                .ok_or_else(|| PageError::not_found(lang))?;
-            let blank = SignatureSubmission {
-                show_name: true,
-                organisation: letter.organisations,
-                ..Default::default()
-            };
-            let view = letter_page(&state, lang, &letter, &blank, &FieldErrors::default()).await?;
-            let html = Bytes::from(view.render().map_err(|e| PageError::internal(lang, e))?);
-            state.cache.keep_page(&slug, lang, version, html.clone());
-            (version, html)
-        }
-    };
-    let etag = format!("W/\"{}-{}\"", version.tag(), lang.code());
-    let fresh = crate::web::client_has(&headers, &etag);
-    let validators = [(ETAG, etag), (CACHE_CONTROL, "no-cache".to_owned())];
-    if fresh {
-        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
-    }
-    Ok((validators, Html(html)).into_response())
+    cached_page(&state, &headers, PageKey::Letter(slug.clone()), lang, async || {
+        let letter = state
+            .letter(&slug)
+            .await
+            .map_err(|e| PageError::store(lang, e))?
+            .ok_or_else(|| PageError::not_found(lang))?;
+        let blank =
+            SignatureSubmission { show_name: true, organisation: letter.organisations, ..Default::default() };
+        let view = letter_page(&state, lang, &letter, &blank, &FieldErrors::default()).await?;
+        view.render().map_err(|e| PageError::internal(lang, e))
+    })
+    .await
 }
 
 /// The form's POST. Success redirects to "check your e-mail" (so a reload does not
