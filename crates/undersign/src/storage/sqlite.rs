@@ -98,10 +98,7 @@ impl SqliteStore {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;
-             PRAGMA journal_size_limit = 67108864;
-             -- Each write runs in its own savepoint, whose statement journal would
-             -- otherwise spill into temporary files: a system call per page.
-             PRAGMA temp_store = MEMORY;",
+             PRAGMA journal_size_limit = 67108864;",
         )?;
         migrate(&mut conn)?;
         let (writes, mut queue) = mpsc::channel::<WriteJob>(WRITE_QUEUE);
