@@ -9,6 +9,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use futures_util::{StreamExt, stream};
 use letterlog::TreeSize;
 use letterlog::checkpoint::Checkpoint;
 use letterlog::count::tally;
@@ -18,6 +19,10 @@ use letterlog::note::{NoteVerifier, open};
 use letterlog::tiles::{Tile, decode_entry_bundle, encode_hashes, tiles_for};
 use letterlog::tree::Tree;
 use url::Url;
+
+/// Requests kept in flight while fetching tiles and records: the server (or the
+/// disk) works on the next ones while this side hashes and parses.
+const IN_FLIGHT: usize = 4;
 
 /// Where the log is read from.
 pub enum Source {
@@ -212,9 +217,17 @@ pub async fn verify(
     // Every entry, from the bundles; the tree from their hashes.
     let mut leaves: Vec<Leaf> = Vec::with_capacity(usize::try_from(size.get()).unwrap_or(0));
     let mut tree = Tree::new();
-    for tile in tiles_for(size, true) {
-        let path = format!("{log}/{}", tile.path());
-        let bundle = source.require(&path).await?;
+    let mut bundles = stream::iter(tiles_for(size, true))
+        .map(|tile| {
+            let path = format!("{log}/{}", tile.path());
+            async move {
+                let bundle = source.require(&path).await;
+                (tile, path, bundle)
+            }
+        })
+        .buffered(IN_FLIGHT);
+    while let Some((tile, path, bundle)) = bundles.next().await {
+        let bundle = bundle?;
         let entries = decode_entry_bundle(&bundle)
             .map_err(|e| VerifyError::BundleMalformed { tile: path.clone(), reason: e.to_string() })?;
         if entries.len() as u64 != tile.width() {
@@ -250,9 +263,17 @@ pub async fn verify(
     }
 
     // Hash tiles must agree with the entries (a mirror could serve other ones).
-    for tile in tiles_for(size, false) {
-        let path = format!("{log}/{}", tile.path());
-        let served = source.require(&path).await?;
+    let mut hash_tiles = stream::iter(tiles_for(size, false))
+        .map(|tile| {
+            let path = format!("{log}/{}", tile.path());
+            async move {
+                let served = source.require(&path).await;
+                (tile, path, served)
+            }
+        })
+        .buffered(IN_FLIGHT);
+    while let Some((tile, path, served)) = hash_tiles.next().await {
+        let served = served?;
         if Some(served) != tile.hashes(&tree).map(|h| encode_hashes(&h)) {
             return Err(VerifyError::HashTileMismatch { tile: path });
         }
@@ -297,45 +318,51 @@ struct RecordTally {
 async fn check_records(source: &Source, log: &str, leaves: &[Leaf]) -> Result<RecordTally, VerifyError> {
     let mut tally = RecordTally::default();
     let size = leaves.len() as u64;
-    let mut index = 0u64;
-    while index < size {
-        let objects: Vec<Option<serde_json::Value>> = match source {
-            Source::Http { .. } => {
-                let to = (index + 1000).min(size);
-                let path = format!("{log}/records?from={index}&to={to}");
-                let bytes = source.require(&path).await?;
+    let mut check = |index: u64, object: Option<serde_json::Value>| match object {
+        None => {
+            tally.unavailable += 1;
+            Ok(())
+        }
+        Some(object) => check_record(index, &leaves[index as usize], &object, &mut tally),
+    };
+    match source {
+        Source::Http { .. } => {
+            // Pages of 1000, the most the server gives at once, fetched ahead.
+            let mut pages = stream::iter((0..size).step_by(1000))
+                .map(|from| {
+                    let to = (from + 1000).min(size);
+                    let path = format!("{log}/records?from={from}&to={to}");
+                    async move { (from, to, source.require(&path).await) }
+                })
+                .buffered(IN_FLIGHT);
+            while let Some((from, to, bytes)) = pages.next().await {
+                let bytes = bytes?;
                 let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-                    .map_err(|e| VerifyError::RecordMalformed { index, reason: e.to_string() })?;
-                let mut by_index: Vec<Option<serde_json::Value>> = vec![None; (to - index) as usize];
+                    .map_err(|e| VerifyError::RecordMalformed { index: from, reason: e.to_string() })?;
+                let mut by_index: Vec<Option<serde_json::Value>> = vec![None; (to - from) as usize];
                 for object in list {
-                    let i =
-                        object["index"].as_u64().filter(|i| (index..to).contains(i)).ok_or_else(|| {
-                            VerifyError::RecordMalformed {
-                                index,
-                                reason: "a record outside the asked range".into(),
-                            }
-                        })?;
-                    by_index[(i - index) as usize] = Some(object);
+                    let i = object["index"].as_u64().filter(|i| (from..to).contains(i)).ok_or_else(|| {
+                        VerifyError::RecordMalformed {
+                            index: from,
+                            reason: "a record outside the asked range".into(),
+                        }
+                    })?;
+                    by_index[(i - from) as usize] = Some(object);
                 }
-                by_index
+                for (offset, object) in by_index.into_iter().enumerate() {
+                    check(from + offset as u64, object)?;
+                }
             }
-            Source::Dir(_) => {
+        }
+        Source::Dir(_) => {
+            for index in 0..size {
                 let bytes = source.fetch(&format!("{log}/records/{index}")).await?;
-                vec![
-                    bytes
-                        .map(|b| serde_json::from_slice(&b))
-                        .transpose()
-                        .map_err(|e| VerifyError::RecordMalformed { index, reason: e.to_string() })?,
-                ]
+                let object = bytes
+                    .map(|b| serde_json::from_slice(&b))
+                    .transpose()
+                    .map_err(|e| VerifyError::RecordMalformed { index, reason: e.to_string() })?;
+                check(index, object)?;
             }
-        };
-        for object in objects {
-            let leaf = &leaves[index as usize];
-            match object {
-                None => tally.unavailable += 1,
-                Some(object) => check_record(index, leaf, &object, &mut tally)?,
-            }
-            index += 1;
         }
     }
     Ok(tally)

@@ -1248,20 +1248,18 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<PublicSignature>, StoreError> {
         // Every word quoted and required, so no FTS syntax from the reader reaches
-        // the query. Only the last word is a prefix ("ivan petr"*: the reader may
-        // still be typing it): FTS5 merges a prefix's whole doclist in memory, so a
-        // common first word as a prefix cost tens of milliseconds on a big letter,
-        // while an exact word is read incrementally, skipping to the matches.
-        let last = words.len().saturating_sub(1);
-        let query = words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| format!("\"{}\"{}", w.replace('"', ""), if i == last { "*" } else { "" }))
-            .collect::<Vec<_>>()
-            .join(" ");
-        if query.is_empty() {
+        // the query, and matched whole: FTS5 merges a prefix's whole doclist in
+        // memory (tens of milliseconds for a common word on a big letter), while a
+        // whole word is read incrementally, skipping to the matches. Only when
+        // whole words give fewer than `limit` is the last word taken as a prefix
+        // ("ivan petr"*: the reader may still be typing it); those results contain
+        // the whole-word ones.
+        let phrase = |w: &String| format!("\"{}\"", w.replace('"', ""));
+        let whole = words.iter().map(phrase).collect::<Vec<_>>().join(" ");
+        if whole.is_empty() {
             return Ok(Vec::new());
         }
+        let prefix = format!("{whole}*");
         // CROSS JOIN keeps SQLite from driving the join from the letter's rows (and
         // running the full-text query once per row): the index goes first, newest
         // first by rowid, so a common word stops after `limit` matches.
@@ -1273,12 +1271,16 @@ impl Store for SqliteStore {
                    AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.held = 0 AND s.seq IS NOT NULL
                  ORDER BY f.rowid DESC LIMIT ?3",
             )?;
-            let mut rows = stmt.query(params![query, letter.0, limit])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(public_signature(row)?);
-            }
-            Ok(out)
+            let mut search = |query: &str| -> Result<Vec<PublicSignature>, StoreError> {
+                let mut rows = stmt.query(params![query, letter.0, limit])?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push(public_signature(row)?);
+                }
+                Ok(out)
+            };
+            let found = search(&whole)?;
+            if found.len() >= limit as usize { Ok(found) } else { search(&prefix) }
         })
         .await
     }
