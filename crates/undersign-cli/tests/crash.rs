@@ -51,7 +51,12 @@ async fn start(data: &Path, port: u16) -> Server {
 fn links(outbox: &Path) -> HashMap<String, String> {
     let mut links = HashMap::new();
     for entry in std::fs::read_dir(outbox).unwrap() {
-        let raw = std::fs::read(entry.unwrap().path()).unwrap();
+        // Complete messages only: the transport writes under a hidden name first.
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "eml") {
+            continue;
+        }
+        let raw = std::fs::read(path).unwrap();
         let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
         let to = message.to().unwrap().first().unwrap().address().unwrap().to_owned();
         let text = message.body_text(0).unwrap().into_owned();
