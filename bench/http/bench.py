@@ -3,6 +3,7 @@
 
 Starts the release binary on a fresh data folder, publishes a letter, and runs wrk
 (2 threads) against: /healthz (the ceiling), the letter page, the count JSON, the
+badge, the
 signature POST as a trusted client (token, at 16/64/256 connections), the
 signature POST with a real, pre-solved proof of work at normal difficulty (64
 connections; each solution is used once), and the confirmation POST (64
@@ -94,6 +95,7 @@ def main():
             rows.append(("GET /healthz", c, ceiling, ceiling))
             rows.append(("GET letter page", c, wrk(server.pid, base, c, f"/letters/{SLUG}"), ceiling))
             rows.append(("GET count JSON", c, wrk(server.pid, base, c, f"/api/v1/letters/{SLUG}"), ceiling))
+            rows.append(("GET badge", c, wrk(server.pid, base, c, f"/letters/{SLUG}/badge.svg"), ceiling))
             rows.append(("POST signature (token)", c, wrk(server.pid, base, c, "/", "sign.lua", {"TOKEN": token, "LETTER": SLUG}), ceiling))
             if c in POW_CONNECTIONS:
                 pow_run = wrk(server.pid, base, c, "/", "sign.lua", {"PAYLOADS": payloads[c], "LETTER": SLUG}, POW_DURATION)
