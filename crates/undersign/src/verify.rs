@@ -217,15 +217,7 @@ pub async fn verify(
     // Every entry, from the bundles; the tree from their hashes.
     let mut leaves: Vec<Leaf> = Vec::with_capacity(usize::try_from(size.get()).unwrap_or(0));
     let mut tree = Tree::new();
-    let mut bundles = stream::iter(tiles_for(size, true))
-        .map(|tile| {
-            let path = format!("{log}/{}", tile.path());
-            async move {
-                let bundle = source.require(&path).await;
-                (tile, path, bundle)
-            }
-        })
-        .buffered(IN_FLIGHT);
+    let mut bundles = fetch_tiles(source, &log, tiles_for(size, true));
     while let Some((tile, path, bundle)) = bundles.next().await {
         let bundle = bundle?;
         let entries = decode_entry_bundle(&bundle)
@@ -263,15 +255,7 @@ pub async fn verify(
     }
 
     // Hash tiles must agree with the entries (a mirror could serve other ones).
-    let mut hash_tiles = stream::iter(tiles_for(size, false))
-        .map(|tile| {
-            let path = format!("{log}/{}", tile.path());
-            async move {
-                let served = source.require(&path).await;
-                (tile, path, served)
-            }
-        })
-        .buffered(IN_FLIGHT);
+    let mut hash_tiles = fetch_tiles(source, &log, tiles_for(size, false));
     while let Some((tile, path, served)) = hash_tiles.next().await {
         let served = served?;
         if Some(served) != tile.hashes(&tree).map(|h| encode_hashes(&h)) {
@@ -300,6 +284,23 @@ pub async fn verify(
         records_unavailable: records.unavailable,
         consistent_with,
     })
+}
+
+/// Each tile with its path and contents, in order, [`IN_FLIGHT`] fetched ahead.
+fn fetch_tiles<'a>(
+    source: &'a Source,
+    log: &'a str,
+    tiles: Vec<Tile>,
+) -> impl futures_util::Stream<Item = (Tile, String, Result<Vec<u8>, VerifyError>)> + 'a {
+    stream::iter(tiles)
+        .map(move |tile| {
+            let path = format!("{log}/{}", tile.path());
+            async move {
+                let bytes = source.require(&path).await;
+                (tile, path, bytes)
+            }
+        })
+        .buffered(IN_FLIGHT)
 }
 
 fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<String, String> {
