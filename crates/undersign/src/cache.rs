@@ -35,28 +35,30 @@ pub const SETTLE: Duration = Duration::from_millis(250);
 /// No entry is used for longer than this, whatever the versions say.
 pub const MAX_AGE: Duration = Duration::from_secs(5);
 
-/// The pages kept rendered.
+/// The responses kept rendered: pages, a letter's JSON, its badge.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageKey {
     Home,
     Campaign(Slug),
     Letter(Slug),
+    LetterJson(Slug),
+    Badge(Slug),
 }
 
-/// A rendered page and its ETag, which is made from its bytes: equal pages get
-/// equal tags whatever changed in between, and a changed page always a new one.
+/// A rendered response body and its ETag, which is made from its bytes: equal
+/// bodies get equal tags whatever changed in between, a changed one a new tag.
 #[derive(Debug)]
 pub struct CachedPage {
-    pub html: Bytes,
+    pub body: Bytes,
     pub etag: String,
 }
 
 impl CachedPage {
-    pub fn new(html: Bytes, lang: Language) -> Self {
+    pub fn new(body: Bytes, lang: Language) -> Self {
         use sha2::Digest;
-        let digest = sha2::Sha256::digest(&html);
+        let digest = sha2::Sha256::digest(&body);
         let etag = format!("W/\"{}-{}\"", hex::encode(&digest[..12]), lang.code());
-        Self { html, etag }
+        Self { body, etag }
     }
 }
 
@@ -153,10 +155,10 @@ impl LetterCache {
         Ok(Some((version, letter)))
     }
 
-    /// A rendered page that may still be shown.
-    pub fn page(&self, key: &PageKey, lang: Language) -> Option<Arc<CachedPage>> {
+    /// A rendered response that may still be served at this freshness.
+    pub fn page(&self, key: &PageKey, lang: Language, freshness: Freshness) -> Option<Arc<CachedPage>> {
         let pages = self.pages.lock().ok()?;
-        let (_, page) = pages.get(&(key.clone(), lang))?.usable(self.version(), Freshness::Settled)?;
+        let (_, page) = pages.get(&(key.clone(), lang))?.usable(self.version(), freshness)?;
         Some(page)
     }
 

@@ -82,15 +82,22 @@ pub async fn get_letter(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    // Exact: tools poll `being_added` to see that every confirmation reached the log.
+    // Kept serialised; exact, because tools poll `being_added` to see that every
+    // confirmation reached the log.
     let slug = Slug::parse(&slug).map_err(|_| letter_not_found(lang))?;
-    let (_, letter) = state
-        .letter_at(&slug, crate::cache::Freshness::Exact)
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?
-        .ok_or_else(|| letter_not_found(lang))?;
-    Ok(Json(serde_json::json!({ "letter": LetterJson::new(&state, &letter) })).into_response())
+    let key = crate::cache::PageKey::LetterJson(slug.clone());
+    crate::web::cached_response(&state, &headers, key, lang, crate::web::Cached::LETTER_JSON, async || {
+        let (_, letter) = state
+            .letter_at(&slug, crate::cache::Freshness::Exact)
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?
+            .ok_or_else(|| letter_not_found(lang))?;
+        serde_json::to_string(&serde_json::json!({ "letter": LetterJson::new(&state, &letter) }))
+            .map_err(|e| ApiError::internal(lang, e))
+    })
+    .await
 }
 
 /// The JSON body of a signature. Unknown fields are refused so a misspelt field

@@ -7,13 +7,15 @@ use std::sync::Arc;
 use askama::Template;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
 use crate::app::AppState;
+use crate::cache::PageKey;
 use crate::domain::PublicSignature;
+use crate::domain::Slug;
 use crate::i18n::Translator;
 use crate::web::errors::PageError;
 use crate::web::lang::Lang;
@@ -46,35 +48,26 @@ pub async fn get_badge(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let generation = state.cache.generation();
-    let etag = format!("W/\"badge-{generation}-{}\"", lang.code());
-    if crate::web::client_has(&headers, &etag) {
-        return Ok((StatusCode::NOT_MODIFIED, [(ETAG, etag)]).into_response());
-    }
-    let letter = find_letter(&state, lang, &slug).await?;
-    let tr = Translator::new(lang);
-    let label = tr.t(if letter.organisations { "badge-organisations" } else { "badge-signatures" });
-    let count = tr.number(letter.shown_count());
-    let (label_width, count_width) = (text_width(&label), text_width(&count));
-    let svg = Badge {
-        count_x: label_width + 10,
-        width: label_width + count_width,
-        label,
-        count,
-        label_width,
-        count_width,
-    }
-    .render()
-    .map_err(|e| PageError::internal(lang, e))?;
-    Ok((
-        [
-            (CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
-            (CACHE_CONTROL, HeaderValue::from_static("public, max-age=30")),
-            (ETAG, HeaderValue::from_str(&etag).map_err(|e| PageError::internal(lang, e))?),
-        ],
-        svg,
-    )
-        .into_response())
+    // Kept rendered, like the letter page: news sites embed it where many read.
+    let key = PageKey::Badge(Slug::parse(&slug).map_err(|_| PageError::not_found(lang))?);
+    crate::web::cached_response(&state, &headers, key, lang, crate::web::Cached::BADGE, async || {
+        let letter = find_letter(&state, lang, &slug).await?;
+        let tr = Translator::new(lang);
+        let label = tr.t(if letter.organisations { "badge-organisations" } else { "badge-signatures" });
+        let count = tr.number(letter.shown_count());
+        let (label_width, count_width) = (text_width(&label), text_width(&count));
+        Badge {
+            count_x: label_width + 10,
+            width: label_width + count_width,
+            label,
+            count,
+            label_width,
+            count_width,
+        }
+        .render()
+        .map_err(|e| PageError::internal(lang, e))
+    })
+    .await
 }
 
 /// A cell a spreadsheet would run as a formula is prefixed with `'`

@@ -11,9 +11,7 @@ pub use letters::{
 };
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::http::header::{CACHE_CONTROL, ETAG};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 
 use std::sync::Arc;
@@ -24,9 +22,7 @@ use crate::domain::{Letter, Slug};
 use crate::i18n::Language;
 use crate::web::errors::PageError;
 
-/// A page from the cache, or rendered by `render` and kept; with its ETag, and a
-/// 304 when the client has it already. The version is taken before `render`
-/// reads anything, so a page that raced a write is not kept.
+/// A page from memory (see `web::cached_response`).
 async fn cached_page<F>(
     state: &AppState,
     headers: &HeaderMap,
@@ -37,19 +33,7 @@ async fn cached_page<F>(
 where
     F: AsyncFnOnce() -> Result<String, PageError>,
 {
-    let page = match state.cache.page(&key, lang) {
-        Some(page) => page,
-        None => {
-            let version = state.cache.version();
-            let html = render().await?;
-            state.cache.keep_page(key, lang, version, Bytes::from(html))
-        }
-    };
-    let validators = [(ETAG, page.etag.clone()), (CACHE_CONTROL, "no-cache".to_owned())];
-    if crate::web::client_has(headers, &page.etag) {
-        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
-    }
-    Ok((validators, Html(page.html.clone())).into_response())
+    crate::web::cached_response(state, headers, key, lang, crate::web::Cached::PAGE, render).await
 }
 
 /// Renders a template into a 200 page.
