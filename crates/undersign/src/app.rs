@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::abuse::difficulty::Difficulty;
 use crate::abuse::disposable::DisposableDomains;
 use crate::abuse::mail_quota::MailQuota;
-use crate::cache::{Freshness, LetterCache, Version};
+use crate::cache::{Freshness, LetterCache};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{InstanceKeys, LogKey};
@@ -77,16 +77,15 @@ impl AppState {
     /// A letter as pages show it: from memory, its "being added" and recent
     /// signers up to [`crate::cache::SETTLE`] behind the latest confirmations.
     pub async fn letter(&self, slug: &Slug) -> Result<Option<Arc<Letter>>, StoreError> {
-        Ok(self.letter_at(slug, Freshness::Settled).await?.map(|(_, letter)| letter))
+        self.letter_as_fresh_as(slug, Freshness::Settled).await
     }
 
-    /// A letter as current as asked, and the cache version it was read at (for
-    /// ETags of what is built from it).
-    pub async fn letter_at(
+    /// A letter as current as asked (the JSON API asks for every confirmation).
+    pub async fn letter_as_fresh_as(
         &self,
         slug: &Slug,
         freshness: Freshness,
-    ) -> Result<Option<(Version, Arc<Letter>)>, StoreError> {
+    ) -> Result<Option<Arc<Letter>>, StoreError> {
         self.cache.letter(self.store.as_ref(), slug, freshness).await
     }
 

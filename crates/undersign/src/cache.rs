@@ -87,12 +87,12 @@ struct Entry<T> {
 }
 
 impl<T: Clone> Entry<T> {
-    fn usable(&self, now: Version, freshness: Freshness) -> Option<(Version, T)> {
+    fn usable(&self, now: Version, freshness: Freshness) -> Option<T> {
         let age = self.loaded.elapsed();
         let confirmations_ok = self.version.confirmations == now.confirmations
             || (freshness == Freshness::Settled && age < SETTLE);
         (self.version.generation == now.generation && confirmations_ok && age < MAX_AGE)
-            .then(|| (self.version, self.value.clone()))
+            .then(|| self.value.clone())
     }
 }
 
@@ -115,11 +115,6 @@ impl LetterCache {
         }
     }
 
-    /// The generation alone: part of ETags of what depends only on counts (the badge).
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
     /// Forgets everything cached (after a write that changes letters or counts).
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -130,13 +125,13 @@ impl LetterCache {
         self.confirmations.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// A letter and the version it was read at, from memory or from storage.
+    /// A letter, from memory or from storage.
     pub async fn letter(
         &self,
         store: &dyn Store,
         slug: &Slug,
         freshness: Freshness,
-    ) -> Result<Option<(Version, Arc<Letter>)>, StoreError> {
+    ) -> Result<Option<Arc<Letter>>, StoreError> {
         let version = self.version();
         if let Ok(letters) = self.letters.lock()
             && let Some(found) = letters.get(slug).and_then(|entry| entry.usable(version, freshness))
@@ -152,14 +147,13 @@ impl LetterCache {
         {
             letters.insert(slug.clone(), Entry { version, loaded: Instant::now(), value: letter.clone() });
         }
-        Ok(Some((version, letter)))
+        Ok(Some(letter))
     }
 
     /// A rendered response that may still be served at this freshness.
     pub fn page(&self, key: &PageKey, lang: Language, freshness: Freshness) -> Option<Arc<CachedPage>> {
         let pages = self.pages.lock().ok()?;
-        let (_, page) = pages.get(&(key.clone(), lang))?.usable(self.version(), freshness)?;
-        Some(page)
+        pages.get(&(key.clone(), lang))?.usable(self.version(), freshness)
     }
 
     /// Keeps a page rendered from data read at `version` (taken before reading),
@@ -198,11 +192,11 @@ mod tests {
         cache.confirmed();
         let now = cache.version();
         let settled = Freshness::Settled;
-        assert_eq!(entry(before, Duration::ZERO).usable(now, settled), Some((before, 7)));
+        assert_eq!(entry(before, Duration::ZERO).usable(now, settled), Some(7));
         assert!(entry(before, SETTLE + Duration::from_millis(1)).usable(now, settled).is_none());
         assert_eq!(
             entry(now, SETTLE * 10).usable(now, settled),
-            Some((now, 7)),
+            Some(7),
             "nothing new: usable until MAX_AGE"
         );
     }

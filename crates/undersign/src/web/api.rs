@@ -89,8 +89,8 @@ pub async fn get_letter(
     let slug = Slug::parse(&slug).map_err(|_| letter_not_found(lang))?;
     let key = crate::cache::PageKey::LetterJson(slug.clone());
     crate::web::cached_response(&state, &headers, key, lang, crate::web::Cached::LETTER_JSON, async || {
-        let (_, letter) = state
-            .letter_at(&slug, crate::cache::Freshness::Exact)
+        let letter = state
+            .letter_as_fresh_as(&slug, crate::cache::Freshness::Exact)
             .await
             .map_err(|e| ApiError::internal(lang, e))?
             .ok_or_else(|| letter_not_found(lang))?;
