@@ -8,6 +8,8 @@
 mod messages;
 mod transport;
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use lettre::Message;
@@ -17,6 +19,7 @@ use tokio::sync::{Notify, watch};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{InstanceKeys, LetterKey, PlainToken};
+use crate::domain::Slug;
 use crate::i18n::Translator;
 use crate::storage::{MailJob, MailKind, Store, StoreError};
 
@@ -137,7 +140,7 @@ impl MailWorker {
         // only in its message, never in the database.
         // Two mails for one signature in a batch (someone signed twice) carry the
         // same link: a signature has one valid token at a time.
-        let mut by_signature = std::collections::HashMap::new();
+        let mut by_signature = HashMap::new();
         let mut links = Vec::with_capacity(jobs.len());
         let mut tokens = Vec::new();
         for job in &jobs {
@@ -160,26 +163,33 @@ impl MailWorker {
         }
         // Render every message first, then hand them to the transport together
         // (the file transport writes a whole batch in one blocking call).
-        let mut keys = std::collections::HashMap::new();
-        let prepared: Vec<Result<Option<Message>, String>> = jobs
+        // Per job: Ok(true) a message to send (in `messages`, in job order),
+        // Ok(false) nothing to send, Err why it could not be made.
+        let mut keys = HashMap::new();
+        let mut messages = Vec::with_capacity(jobs.len());
+        let plans: Vec<Result<bool, String>> = jobs
             .iter()
             .zip(&links)
-            .map(|(job, link)| self.prepare(job, link.as_deref(), &mut keys))
+            .map(|(job, link)| {
+                Ok(match self.prepare(job, link.as_deref(), &mut keys)? {
+                    Some(message) => {
+                        messages.push(message);
+                        true
+                    }
+                    None => false,
+                })
+            })
             .collect();
-        let messages: Vec<Message> = prepared.iter().filter_map(|p| p.as_ref().ok()?.clone()).collect();
         let mut sent = self.transport.send_all(messages).await.into_iter();
         let mut done = Vec::with_capacity(jobs.len());
         let mut outcome = StepOutcome::Skipped;
-        for (job, prepared) in jobs.iter().zip(prepared) {
-            let result = match prepared {
-                Ok(Some(_)) => match sent.next() {
-                    Some(Ok(())) => Ok(true),
-                    Some(Err(error)) => Err(error.to_string()),
-                    None => Err("the transport returned fewer results than messages".to_owned()),
-                },
-                Ok(None) => Ok(false),
-                Err(error) => Err(error),
-            };
+        for (job, plan) in jobs.iter().zip(plans) {
+            let result = plan.and_then(|to_send| match (to_send, sent.next()) {
+                (false, _) => Ok(false),
+                (true, Some(Ok(()))) => Ok(true),
+                (true, Some(Err(error))) => Err(error.to_string()),
+                (true, None) => Err("the transport returned fewer results than messages".to_owned()),
+            });
             match result {
                 Ok(sent) => {
                     if sent {
@@ -215,7 +225,7 @@ impl MailWorker {
         &self,
         job: &MailJob,
         link: Option<&str>,
-        keys: &mut std::collections::HashMap<crate::domain::Slug, LetterKey>,
+        keys: &mut HashMap<Slug, LetterKey>,
     ) -> Result<Option<Message>, String> {
         let Some(sealed) = &job.email_sealed else {
             return Ok(None);
@@ -224,8 +234,8 @@ impl MailWorker {
             return Ok(None); // confirmed meanwhile: no link needed
         }
         let key = match keys.entry(job.letter_slug.clone()) {
-            std::collections::hash_map::Entry::Occupied(key) => key.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(
+            Entry::Occupied(key) => key.into_mut(),
+            Entry::Vacant(slot) => slot.insert(
                 self.keys
                     .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
                     .map_err(|e| format!("letter key: {e}"))?,
