@@ -1,11 +1,31 @@
 //! Letter texts are Markdown. Raw HTML in them is shown as text, never passed
-//! through, so a letter cannot carry a script or a tracking pixel.
+//! through, so a letter cannot carry a script or a tracking pixel. Links keep
+//! only web, mail and same-site addresses (no `javascript:`), and images become
+//! links: a page never loads anything from a third party.
 
-use pulldown_cmark::{Event, Options, Parser, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+fn safe_destination(url: CowStr<'_>) -> CowStr<'_> {
+    let lower = url.trim_start().to_ascii_lowercase();
+    let allowed = lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:")
+        || lower.starts_with('/')
+        || lower.starts_with('#')
+        || !lower.contains(':');
+    if allowed { url } else { CowStr::Borrowed("#") }
+}
 
 pub fn to_safe_html(markdown: &str) -> String {
     let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link { link_type, dest_url: safe_destination(dest_url), title, id })
+        }
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link { link_type, dest_url: safe_destination(dest_url), title, id })
+        }
+        Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
         other => other,
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
@@ -28,5 +48,16 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn script_links_are_disarmed_and_images_become_links() {
+        let html = to_safe_html(
+            "[a](javascript:alert(1)) [b](JavaScript:x) [c](https://example.org) ![pixel](https://tracker.example/p.gif)",
+        );
+        assert!(!html.to_ascii_lowercase().contains("javascript:"), "{html}");
+        assert!(html.contains(r#"<a href="https://example.org">c</a>"#), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains(r#"<a href="https://tracker.example/p.gif">pixel</a>"#), "{html}");
     }
 }
