@@ -53,6 +53,11 @@ enum Command {
         #[arg(long)]
         previous: Option<PathBuf>,
     },
+    /// Manage instance admins.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Manage tokens of trusted API clients.
     Token {
         #[command(subcommand)]
@@ -84,6 +89,16 @@ enum LetterCommand {
     /// Watch for a name provocateurs may use (e.g. a public figure): matching
     /// signatures, in any script or spelling, are held for moderators.
     Watch { slug: String, name: String },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make an instance admin (creating the account if needed). They sign in at
+    /// /sign-in with this address and must set up a second factor first.
+    Create {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -156,6 +171,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let state = AppState::open_with_system_clock(config)?;
             let added = undersign::publishing::watch_name(&state, &slug, &name).await?;
             println!("{}", if added { "added to the watch list" } else { "already on the watch list" });
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Create { email } } => {
+            let email = undersign::domain::EmailAddress::parse(&email)
+                .map_err(|_| anyhow::anyhow!("{email:?} is not an e-mail address"))?;
+            let state = AppState::open_with_system_clock(config)?;
+            let created = undersign::organisers::create_admin(&state, &email).await?;
+            println!(
+                "{} is an instance admin{}; sign in at {}",
+                email.as_str(),
+                if created { " (new account)" } else { "" },
+                state.config.public_link("sign-in")
+            );
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { name } } => {

@@ -61,6 +61,8 @@ async fn main() -> anyhow::Result<()> {
         organisations: false,
         campaign: None,
         pull_quote: None,
+        closes_on: None,
+        target: None,
     };
     undersign::publishing::publish_letter(&state, &draft).await?;
     let app = Application::start(state.clone()).await?;

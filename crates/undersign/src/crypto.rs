@@ -31,6 +31,10 @@ pub struct InstanceKeys {
     lookup: SecretBox<[u8; 32]>,
     wrap: SecretBox<[u8; 32]>,
     pow: SecretBox<[u8; 32]>,
+    /// Seals organisers' addresses and second-factor secrets.
+    accounts: LetterKey,
+    /// Derives each session's CSRF token from its session token.
+    csrf: SecretBox<[u8; 32]>,
 }
 
 impl InstanceKeys {
@@ -41,6 +45,8 @@ impl InstanceKeys {
             lookup: SecretBox::new(Box::new(derive(&master, b"undersign/v1 email lookup"))),
             wrap: SecretBox::new(Box::new(derive(&master, b"undersign/v1 letter key wrap"))),
             pow: SecretBox::new(Box::new(derive(&master, b"undersign/v1 proof of work"))),
+            accounts: LetterKey(SecretBox::new(Box::new(derive(&master, b"undersign/v1 account data")))),
+            csrf: SecretBox::new(Box::new(derive(&master, b"undersign/v1 csrf"))),
         })
     }
 
@@ -82,6 +88,45 @@ impl InstanceKeys {
         EmailLookup(mac.finalize().into_bytes().into())
     }
 
+    /// The keyed hash that finds an organiser's account by address. Another
+    /// domain than signers' hashes: the two never match.
+    pub fn account_lookup(&self, email: &EmailAddress) -> EmailLookup {
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(self.lookup.expose_secret()).expect("any key length");
+        mac.update(b"account\0");
+        mac.update(email.canonical().as_bytes());
+        EmailLookup(mac.finalize().into_bytes().into())
+    }
+
+    /// The key that seals organisers' addresses (bound to their lookup hash).
+    pub fn account_key(&self) -> &LetterKey {
+        &self.accounts
+    }
+
+    /// Seals a TOTP secret, bound to its account.
+    pub fn seal_totp(&self, account: i64, secret: &[u8]) -> anyhow::Result<Vec<u8>> {
+        seal(self.accounts.0.expose_secret(), secret, &totp_aad(account))
+    }
+
+    pub fn open_totp(&self, account: i64, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+        open(self.accounts.0.expose_secret(), sealed, &totp_aad(account))
+    }
+
+    /// A session's CSRF token: derived from the session token, so it needs no
+    /// storage, changes with every session, and says nothing about the cookie.
+    pub fn csrf_token(&self, session: &PlainToken) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(self.csrf.expose_secret()).expect("any key length");
+        mac.update(session.expose().as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether a submitted CSRF token belongs to this session (constant time).
+    pub fn csrf_matches(&self, session: &PlainToken, submitted: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let expected = self.csrf_token(session);
+        expected.len() == submitted.len() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+    }
+
     /// The HMAC key that signs proof-of-work challenges (shared by instances).
     pub fn pow_key(&self) -> &[u8; 32] {
         self.pow.expose_secret()
@@ -113,6 +158,10 @@ fn read_or_create_key_file(dir: &Path, name: &str, what: &str) -> anyhow::Result
     bytes.as_slice().try_into().map_err(|_| {
         anyhow::anyhow!("{} must hold exactly 32 bytes; it holds {}", path.display(), bytes.len())
     })
+}
+
+fn totp_aad(account: i64) -> Vec<u8> {
+    format!("undersign/v1 totp {account}").into_bytes()
 }
 
 fn wrap_aad(letter_slug: &str) -> String {

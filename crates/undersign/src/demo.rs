@@ -352,6 +352,8 @@ fn draft(letter: &DemoLetter) -> LetterDraft {
         organisations: letter.organisations,
         campaign: Some(Slug::parse(CAMPAIGN_SLUG).expect("demo slug is valid")),
         pull_quote: Some(letter.pull_quote.to_owned()),
+        closes_on: None,
+        target: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub use email::EmailAddress;
 pub use errors::{Field, FieldError, FieldErrorKind, FieldErrors};
 pub use letter::{
     Campaign, Community, Letter, LetterDraft, LetterId, LetterLanguage, LetterStatus, TimelineEntry,
+    parse_day, parse_target,
 };
 pub use orcid::Orcid;
 pub use signature::limits as signature_limits;

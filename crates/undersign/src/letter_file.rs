@@ -11,6 +11,8 @@
 //! campaign: set-case-2020          (optional)
 //! pull_quote: We ask for a fair…   (optional)
 //! organisations: false             (optional; true for letters organisations sign)
+//! closes_on: 2020-03-01            (optional; signatures end after this day, UTC)
+//! target: 5000                     (optional; the number of signatures aimed for)
 //! ---
 //! The text, in Markdown.
 //! ```
@@ -27,7 +29,7 @@ pub enum LetterFileError {
     #[error("line {line}: expected `key: value`")]
     NotKeyValue { line: usize },
     #[error(
-        "line {line}: unknown key {key:?} (known: title, slug, addressee, community, language, campaign, pull_quote, organisations)"
+        "line {line}: unknown key {key:?} (known: title, slug, addressee, community, language, campaign, pull_quote, organisations, closes_on, target)"
     )]
     UnknownKey { line: usize, key: String },
     #[error("line {line}: {key} is given twice")]
@@ -70,6 +72,8 @@ pub fn parse_letter_file(text: &str) -> Result<LetterDraft, LetterFileError> {
             "campaign",
             "pull_quote",
             "organisations",
+            "closes_on",
+            "target",
         ];
         let key: &'static str = known
             .into_iter()
@@ -108,6 +112,12 @@ pub fn parse_letter_file(text: &str) -> Result<LetterDraft, LetterFileError> {
             .map(|c| Slug::parse(&c).map_err(|e| invalid("campaign")(e.to_string())))
             .transpose()?,
         pull_quote: get("pull_quote"),
+        closes_on: get("closes_on")
+            .map(|d| crate::domain::parse_day(&d).map_err(invalid("closes_on")))
+            .transpose()?,
+        target: get("target")
+            .map(|t| crate::domain::parse_target(&t).map_err(invalid("target")))
+            .transpose()?,
     })
 }
 
@@ -134,6 +144,17 @@ mod tests {
         assert_eq!(draft.body, "We, teachers, *ask*.");
         assert!(draft.campaign.is_none());
         assert!(!draft.organisations);
+        assert_eq!(draft.closes_on, None);
+        let dated = parse_letter_file(
+            &GOOD.replace("language: ru\n", "language: ru\ncloses_on: 2020-03-01\ntarget: 5000\n"),
+        )
+        .unwrap();
+        assert_eq!(dated.closes_on, Some(time::macros::date!(2020 - 03 - 01)));
+        assert_eq!(dated.target, Some(5000));
+        assert!(matches!(
+            parse_letter_file(&GOOD.replace("language: ru\n", "language: ru\ncloses_on: March\n")),
+            Err(LetterFileError::Invalid { key: "closes_on", .. })
+        ));
     }
 
     #[test]

@@ -16,6 +16,9 @@
 //! - [`demo`]: the demo campaign; [`letter_file`]: letters from Markdown files.
 //! - [`abuse`]: proof of work, duplicate people, throwaway domains, mail caps;
 //!   [`rate_limit`]: per-network and per-domain limits on signing.
+//! - [`organisers`]: accounts, passwordless sign-in, sessions, the second
+//!   factor, roles on letters, drafts, the audit log; their pages are in
+//!   `web/pages/organise.rs` and `web/pages/sign_in.rs`.
 //! - [`cache`]: letters and letter pages in memory, invalidated on writes.
 //! - [`app`]: wiring and graceful shutdown; [`config`]: settings;
 //!   [`telemetry`]: logs.
@@ -34,6 +37,7 @@ pub mod letter_file;
 pub mod log;
 pub mod mail;
 pub mod maintenance;
+pub mod organisers;
 pub mod publishing;
 pub mod rate_limit;
 pub mod signing;

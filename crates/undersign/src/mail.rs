@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::crypto::{InstanceKeys, LetterKey, PlainToken};
 use crate::domain::Slug;
 use crate::i18n::Translator;
+use crate::storage::organisers::{AccountMailJob, AccountMailKind, Role};
 use crate::storage::{MailJob, MailKind, Store, StoreError};
 
 pub use messages::{MessageContent, render_message};
@@ -97,6 +98,9 @@ impl MailWorker {
             if *shutdown.borrow() {
                 return;
             }
+            if let Err(error) = self.step_account_mail().await {
+                tracing::error!(%error, "mail worker could not read the organisers' outbox");
+            }
             match self.step_batch().await {
                 Ok(Step::Full(_)) => continue,
                 Ok(Step::Partial(StepOutcome::Idle)) => {}
@@ -127,7 +131,90 @@ impl MailWorker {
     /// stored in one write before any mail leaves, and the jobs sent are finished
     /// in one write after. Returns what happened to the batch (`Idle` if empty).
     pub async fn step(&self) -> Result<StepOutcome, StoreError> {
-        Ok(self.step_batch().await?.outcome())
+        let organisers = self.step_account_mail().await?;
+        let signers = self.step_batch().await?.outcome();
+        Ok(if signers == StepOutcome::Idle { organisers } else { signers })
+    }
+
+    /// Sends organisers' mail: sign-in links (made here, so a plain link exists
+    /// only in its message) and invitations. There are few; one batch per step.
+    async fn step_account_mail(&self) -> Result<StepOutcome, StoreError> {
+        let now = self.clock.now();
+        let jobs = self.store.claim_account_mail(now, now + LEASE, BATCH).await?;
+        if jobs.is_empty() {
+            return Ok(StepOutcome::Idle);
+        }
+        let mut links = Vec::new();
+        let mut messages = Vec::with_capacity(jobs.len());
+        let mut plans = Vec::with_capacity(jobs.len());
+        for job in &jobs {
+            let link = (job.kind == AccountMailKind::SignIn).then(|| {
+                let token = PlainToken::generate();
+                links.push((job.account, token.hash(), now + crate::organisers::SIGN_IN_LINK_VALIDITY));
+                self.config.public_link(&format!("sign-in/{}", token.expose()))
+            });
+            plans.push(self.prepare_account_mail(job, link.as_deref()).map(|message| messages.push(message)));
+        }
+        if !links.is_empty() {
+            self.store.store_sign_in_links(links).await?;
+        }
+        let mut sent = self.transport.send_all(messages).await.into_iter();
+        let (mut done, mut failed) = (Vec::new(), Vec::new());
+        let mut outcome = StepOutcome::Sent;
+        for (job, plan) in jobs.iter().zip(plans) {
+            let result = plan.and_then(|()| match sent.next() {
+                Some(Ok(())) => Ok(()),
+                Some(Err(error)) => Err(error.to_string()),
+                None => Err("the transport returned fewer results than messages".to_owned()),
+            });
+            match result {
+                Ok(()) => {
+                    tracing::info!(mail.job = job.id, mail.kind = "organiser", "mail sent");
+                    done.push(job.id);
+                }
+                Err(error) if job.attempts >= MAX_ATTEMPTS => {
+                    tracing::error!(mail.job = job.id, %error, "organiser mail abandoned after repeated failures");
+                    failed.push((job.id, None, error));
+                    outcome = StepOutcome::Abandoned;
+                }
+                Err(error) => {
+                    let delay = Duration::seconds(30 * (1 << (job.attempts - 1).min(7)));
+                    tracing::warn!(mail.job = job.id, %error, "organiser mail not sent; will retry");
+                    failed.push((job.id, Some(now + delay), error));
+                    outcome = StepOutcome::WillRetry;
+                }
+            }
+        }
+        self.store.finish_account_mail(done, failed).await?;
+        Ok(outcome)
+    }
+
+    fn prepare_account_mail(&self, job: &AccountMailJob, link: Option<&str>) -> Result<Message, String> {
+        let to = self
+            .keys
+            .account_key()
+            .open_email(&job.email_sealed, &job.email_lookup)
+            .map_err(|e| format!("address: {e}"))?;
+        let tr = Translator::new(job.language);
+        let sign_in_url = self.config.public_link("sign-in");
+        let content = match (job.kind, link, &job.letter) {
+            (AccountMailKind::SignIn, Some(link), _) => MessageContent::SignIn { link },
+            (AccountMailKind::Invitation { letter: None, .. }, _, _) => {
+                MessageContent::Welcome { sign_in_url: &sign_in_url }
+            }
+            (AccountMailKind::Invitation { role, letter: Some(_) }, _, Some((_, title))) => {
+                MessageContent::Invitation {
+                    letter_title: title,
+                    role_id: match role {
+                        Role::Organiser => "role-organiser",
+                        Role::Moderator => "role-moderator",
+                    },
+                    sign_in_url: &sign_in_url,
+                }
+            }
+            _ => return Err("the job lacks its link or letter".to_owned()),
+        };
+        render_message(&tr, &self.config.mail.from, &to, &content).map_err(|e| format!("rendering: {e}"))
     }
 
     async fn step_batch(&self) -> Result<Step, StoreError> {

@@ -1,6 +1,7 @@
 //! Housekeeping that keeps a flood from filling the disk: unconfirmed signatures
 //! are deleted after seven days, spent proof-of-work challenges once they expire;
-//! the operator's list of throwaway domains is re-read when it changes.
+//! the operator's list of throwaway domains is re-read when it changes; idle
+//! organiser sessions end, and letters whose closing day is over close.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +22,31 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(u64, u64)> {
     if signatures > 0 || challenges > 0 {
         tracing::info!(signatures, challenges, "purged expired unconfirmed signatures and spent challenges");
     }
+    let sessions = state
+        .store
+        .purge_sessions(
+            now - crate::organisers::SESSION_IDLE,
+            now - crate::organisers::SESSION_LONGEST,
+            now - time::Duration::hours(1),
+            now,
+        )
+        .await?;
+    if sessions > 0 {
+        tracing::info!(sessions, "ended idle organiser sessions");
+    }
+    close_letters_past_their_day(state).await?;
     Ok((signatures, challenges))
+}
+
+/// Letters with a closing day close once that day (UTC) is over.
+async fn close_letters_past_their_day(state: &AppState) -> anyhow::Result<()> {
+    let today = state.clock.now().date();
+    for letter in state.store.letters().await? {
+        if letter.accepts_signatures() && letter.closes_on.is_some_and(|day| day < today) {
+            crate::publishing::close_letter(state, &letter.slug).await?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {

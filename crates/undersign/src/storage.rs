@@ -3,6 +3,7 @@
 //!
 //! `sqlite` is the embedded default: one writer thread, a few reader connections.
 
+pub mod organisers;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -247,7 +248,7 @@ pub struct CampaignWithLetters {
 
 /// Everything the service stores. One implementation per database engine.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: organisers::OrganiserStore + Send + Sync + 'static {
     // Campaigns and letters.
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// `Ok(None)` when the slug is taken or the campaign does not exist.

@@ -14,6 +14,7 @@ mod letter_log;
 mod markdown;
 mod pages;
 mod router;
+mod session;
 mod views;
 
 pub use router::{API_ROUTES, router};

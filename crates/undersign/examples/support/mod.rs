@@ -21,6 +21,8 @@ pub async fn publish(state: &AppState, slug: &str) -> anyhow::Result<LetterId> {
         organisations: false,
         campaign: None,
         pull_quote: None,
+        closes_on: None,
+        target: None,
     };
     Ok(undersign::publishing::publish_letter(state, &draft).await?)
 }

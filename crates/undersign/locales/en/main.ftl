@@ -228,3 +228,131 @@ signatures-search-results = { $count ->
    *[other] { $count } signatures match “{ $query }”.
 }
 api-error-invalid_query = The query parameters are not valid (before and limit are whole numbers).
+
+## Organisers: sign-in
+sign-in-title = Sign in as an organiser
+sign-in-intro = Organisers sign in without a password: enter your e-mail address and we send you a link that works once, for 15 minutes.
+sign-in-email = Your e-mail address
+sign-in-button = Send me a sign-in link
+sign-in-sent = If this address belongs to an organiser, a sign-in link is on its way to it.
+sign-in-sent-validity = The link works once and for 15 minutes. Open it in this browser.
+sign-in-sent-spam = No e-mail after a few minutes? Look in the spam folder, or ask for a new link.
+sign-in-link-title = Sign in
+sign-in-link-explain = Press the button to sign in in this browser.
+sign-in-link-button = Sign in
+second-factor-title = Second step
+second-factor-explain = Enter the six-digit code from your authenticator app, or one of your recovery codes.
+second-factor-code = Code
+second-factor-wrong = This code is not right (or was used already). Please try the current code.
+second-factor-button = Continue
+sign-out-button = Sign out
+
+## Organisers: overview and second factor
+organise-title = Organising
+organise-signed-in-as = Signed in as { $email }
+organise-add-second-factor = Protect your account with a second factor (an authenticator app).
+organise-your-letters = Your letters
+organise-no-letters = You have no letters yet. Write a draft, or ask an organiser to invite you.
+organise-drafts = Drafts
+organise-new-draft = Write a new letter
+two-factor-title = Second factor
+two-factor-required = Instance admins must set up a second factor before anything else.
+two-factor-explain = Add this key to an authenticator app (any app for "TOTP" codes), then enter the code it shows.
+two-factor-secret = Key:
+two-factor-app-link = Open in an authenticator app on this device
+two-factor-button = Turn on the second factor
+two-factor-done = The second factor is on. From now on, signing in asks for a code.
+two-factor-recovery-explain = Keep these recovery codes somewhere safe, away from your phone. Each one works once, if you lose the app. They are shown only now.
+two-factor-continue = Continue
+
+## Organisers: drafts
+draft-title = Letter draft
+draft-has-errors = Please correct the marked fields.
+draft-field-title = Title
+draft-field-slug = Address of the letter
+draft-field-slug-hint = Becomes /letters/…: 3 to 64 lower-case latin letters, digits and hyphens. It never changes after publication.
+draft-field-addressee = Addressee
+draft-field-community = Community
+draft-field-community-hint = Who signs, e.g. scientists, teachers, doctors (lower-case latin letters and hyphens).
+draft-field-language = Language of the text
+draft-field-language-hint = A language tag such as en or ru.
+draft-field-body = Text
+draft-field-body-hint = Markdown: *emphasis*, **bold**, lists, links. HTML is shown as text.
+draft-field-organisations = Signed by organisations (bookstores, unions, labs), not by people
+draft-field-closes-on = Last day for signatures (optional)
+draft-field-target = Signature target (optional)
+draft-save = Save the draft
+draft-preview = Preview
+draft-publish-explain = Once published, the text is frozen and its fingerprint goes into the letter's public log.
+draft-publish = Publish the letter
+draft-error-slug = Use 3 to 64 lower-case latin letters, digits and single hyphens, e.g. teachers-2026.
+draft-error-slug-taken = Another letter or draft already has this address. Please choose another.
+draft-error-required = Please fill this in.
+draft-error-too-long = This is too long.
+draft-error-characters = This contains invisible or control characters. Please retype it.
+draft-error-community = Use lower-case latin letters and hyphens, e.g. scientists.
+draft-error-language = Use a language tag such as en or ru.
+draft-error-closes-on = Enter a date as YYYY-MM-DD, e.g. 2026-12-31.
+draft-error-closes-on-past = This day has already passed.
+draft-error-target = Enter a whole number from 1 to 100,000,000.
+
+## Organisers: a letter
+manage-close-explain = Closing ends signing. The letter, its count and its log stay public.
+manage-close = Close the letter
+manage-members = Organisers and moderators
+manage-invite-email = Invite by e-mail address
+manage-invite-role = Role
+manage-invite = Invite
+manage-moderator-only = As a moderator you review flagged signatures. Organisers manage the letter.
+invite-done = Invited. They get an e-mail and sign in with their address.
+invite-already = They have this role already.
+role-organiser = organiser
+role-moderator = moderator
+addresses-title = Signers' e-mail addresses
+addresses-audited = (each time you open this, it is written to the audit log)
+addresses-warning = These addresses are personal data of people who may be at risk. Do not copy them anywhere unsafe.
+addresses-name = Name
+addresses-email = E-mail
+addresses-erased = erased by the signer
+addresses-next = Next page
+audit-title = Audit log
+audit-when = When
+audit-who = Who
+audit-what = What
+audit-detail = Detail
+audit-command-line = command line
+audit-admin-created = admin made
+audit-draft-created = draft created
+audit-draft-edited = draft edited
+audit-letter-published = letter published
+audit-letter-closed = letter closed
+audit-role-granted = role given
+audit-signer-addresses-read = signers' addresses read
+audit-second-factor-enrolled = second factor turned on
+
+## Organisers: mail
+mail-sign-in-subject = Your sign-in link
+mail-sign-in-intro = Someone, hopefully you, asked to sign in as an organiser with this e-mail address. Open this link and press the button on the page:
+mail-sign-in-button = Sign in
+mail-sign-in-validity = The link works once and for 15 minutes.
+mail-sign-in-not-you = If this was not you, ignore this e-mail: nobody can sign in without the link.
+mail-invitation-subject = You were invited to the letter "{ $title }"
+mail-invitation-intro = You were made { $role } of the open letter "{ $title }".
+mail-invitation-sign-in = Sign in with this e-mail address here:
+mail-invitation-not-expected = If you did not expect this, you can ignore it; nothing happens unless you sign in.
+
+## Organisers: errors
+error-page-forbidden-title = Not allowed
+error-page-forbidden-body = Your account may not do this. Ask one of the letter's organisers if you think it should.
+error-page-csrf-title = The form has expired
+error-page-csrf-body = Nothing was done. Please go back, reload the page and send the form again.
+error-page-sign-in-link-title = This sign-in link does not work
+error-page-sign-in-link-body = Sign-in links work once and for 15 minutes. Please ask for a new one on the sign-in page.
+letter-target = Target: { $target }
+letter-closes-on = Signatures close after { $date }.
+mail-welcome-subject = You were invited to publish open letters
+mail-welcome-intro = An administrator invited you to write and publish open letters, and to collect their signatures.
+organise-invite-organiser = Invite an organiser
+organise-invite-organiser-explain = They may write and publish letters of their own.
+organise-invite-organiser-done = Invited. They get an e-mail and sign in with their address.
+audit-publishing-allowed = invited to publish

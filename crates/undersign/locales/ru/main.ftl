@@ -236,3 +236,131 @@ signatures-search-results = { $count ->
    *[many] «{ $query }»: найдено { $count } подписей.
 }
 api-error-invalid_query = Параметры запроса неверны (before и limit — целые числа).
+
+## Организаторы: вход
+sign-in-title = Вход для организаторов
+sign-in-intro = Организаторы входят без пароля: введите адрес электронной почты, и мы пришлём ссылку, которая работает один раз в течение 15 минут.
+sign-in-email = Ваш адрес электронной почты
+sign-in-button = Прислать ссылку для входа
+sign-in-sent = Если этот адрес принадлежит организатору, ссылка для входа уже отправлена.
+sign-in-sent-validity = Ссылка работает один раз в течение 15 минут. Откройте её в этом браузере.
+sign-in-sent-spam = Письма нет уже несколько минут? Проверьте папку «Спам» или запросите новую ссылку.
+sign-in-link-title = Вход
+sign-in-link-explain = Нажмите кнопку, чтобы войти в этом браузере.
+sign-in-link-button = Войти
+second-factor-title = Второй шаг
+second-factor-explain = Введите шестизначный код из приложения-аутентификатора или один из резервных кодов.
+second-factor-code = Код
+second-factor-wrong = Код неверен (или уже использован). Введите текущий код.
+second-factor-button = Продолжить
+sign-out-button = Выйти
+
+## Организаторы: обзор и второй фактор
+organise-title = Организация
+organise-signed-in-as = Вы вошли как { $email }
+organise-add-second-factor = Защитите учётную запись вторым фактором (приложением-аутентификатором).
+organise-your-letters = Ваши письма
+organise-no-letters = Писем пока нет. Напишите черновик или попросите организатора пригласить вас.
+organise-drafts = Черновики
+organise-new-draft = Написать новое письмо
+two-factor-title = Второй фактор
+two-factor-required = Администраторы должны сначала включить второй фактор.
+two-factor-explain = Добавьте этот ключ в приложение-аутентификатор (любое приложение для кодов TOTP) и введите код, который оно покажет.
+two-factor-secret = Ключ:
+two-factor-app-link = Открыть в приложении-аутентификаторе на этом устройстве
+two-factor-button = Включить второй фактор
+two-factor-done = Второй фактор включён. Теперь при входе нужен код.
+two-factor-recovery-explain = Сохраните эти резервные коды в надёжном месте, не на телефоне. Каждый работает один раз — на случай, если приложение потеряется. Они показываются только сейчас.
+two-factor-continue = Продолжить
+
+## Организаторы: черновики
+draft-title = Черновик письма
+draft-has-errors = Исправьте, пожалуйста, отмеченные поля.
+draft-field-title = Заголовок
+draft-field-slug = Адрес письма
+draft-field-slug-hint = Станет /letters/…: от 3 до 64 строчных латинских букв, цифр и дефисов. После публикации не меняется.
+draft-field-addressee = Адресат
+draft-field-community = Сообщество
+draft-field-community-hint = Кто подписывает, например scientists, teachers, doctors (строчные латинские буквы и дефисы).
+draft-field-language = Язык текста
+draft-field-language-hint = Код языка, например ru или en.
+draft-field-body = Текст
+draft-field-body-hint = Markdown: *курсив*, **жирный**, списки, ссылки. HTML показывается как текст.
+draft-field-organisations = Подписывают организации (книжные, профсоюзы, лаборатории), а не люди
+draft-field-closes-on = Последний день сбора подписей (необязательно)
+draft-field-target = Цель по числу подписей (необязательно)
+draft-save = Сохранить черновик
+draft-preview = Предпросмотр
+draft-publish-explain = После публикации текст нельзя изменить, а его отпечаток попадает в открытый журнал письма.
+draft-publish = Опубликовать письмо
+draft-error-slug = Используйте от 3 до 64 строчных латинских букв, цифр и одиночных дефисов, например teachers-2026.
+draft-error-slug-taken = Этот адрес уже занят другим письмом или черновиком. Выберите другой.
+draft-error-required = Заполните, пожалуйста, это поле.
+draft-error-too-long = Слишком длинно.
+draft-error-characters = Здесь есть невидимые или управляющие символы. Наберите текст заново.
+draft-error-community = Используйте строчные латинские буквы и дефисы, например scientists.
+draft-error-language = Используйте код языка, например ru или en.
+draft-error-closes-on = Введите дату в виде ГГГГ-ММ-ДД, например 2026-12-31.
+draft-error-closes-on-past = Этот день уже прошёл.
+draft-error-target = Введите целое число от 1 до 100 000 000.
+
+## Организаторы: письмо
+manage-close-explain = Закрытие прекращает сбор подписей. Письмо, счётчик и журнал остаются открытыми.
+manage-close = Закрыть письмо
+manage-members = Организаторы и модераторы
+manage-invite-email = Пригласить по адресу электронной почты
+manage-invite-role = Роль
+manage-invite = Пригласить
+manage-moderator-only = Как модератор вы проверяете отмеченные подписи. Письмом управляют организаторы.
+invite-done = Приглашение отправлено. Человек получит письмо и войдёт со своим адресом.
+invite-already = У этого человека уже есть эта роль.
+role-organiser = организатор
+role-moderator = модератор
+addresses-title = Адреса подписавших
+addresses-audited = (каждый просмотр записывается в журнал действий)
+addresses-warning = Эти адреса — личные данные людей, которым может угрожать опасность. Не копируйте их в небезопасные места.
+addresses-name = Имя
+addresses-email = Почта
+addresses-erased = удалён подписавшим
+addresses-next = Следующая страница
+audit-title = Журнал действий
+audit-when = Когда
+audit-who = Кто
+audit-what = Что
+audit-detail = Подробности
+audit-command-line = командная строка
+audit-admin-created = назначен администратор
+audit-draft-created = создан черновик
+audit-draft-edited = изменён черновик
+audit-letter-published = письмо опубликовано
+audit-letter-closed = письмо закрыто
+audit-role-granted = выдана роль
+audit-signer-addresses-read = просмотрены адреса подписавших
+audit-second-factor-enrolled = включён второй фактор
+
+## Организаторы: почта
+mail-sign-in-subject = Ваша ссылка для входа
+mail-sign-in-intro = Кто-то, надеемся, что вы, хочет войти как организатор с этим адресом. Откройте ссылку и нажмите кнопку на странице:
+mail-sign-in-button = Войти
+mail-sign-in-validity = Ссылка работает один раз в течение 15 минут.
+mail-sign-in-not-you = Если это были не вы, просто проигнорируйте письмо: без ссылки войти нельзя.
+mail-invitation-subject = Вас пригласили к письму «{ $title }»
+mail-invitation-intro = Вас назначили: { $role } открытого письма «{ $title }».
+mail-invitation-sign-in = Войдите с этим адресом здесь:
+mail-invitation-not-expected = Если вы этого не ждали, просто проигнорируйте письмо: без входа ничего не произойдёт.
+
+## Организаторы: ошибки
+error-page-forbidden-title = Нет доступа
+error-page-forbidden-body = Вашей учётной записи это не разрешено. Обратитесь к организаторам письма, если считаете, что это ошибка.
+error-page-csrf-title = Форма устарела
+error-page-csrf-body = Ничего не сделано. Вернитесь назад, обновите страницу и отправьте форму ещё раз.
+error-page-sign-in-link-title = Ссылка для входа не работает
+error-page-sign-in-link-body = Ссылки для входа работают один раз в течение 15 минут. Запросите новую на странице входа.
+letter-target = Цель: { $target }
+letter-closes-on = Сбор подписей закрывается после { $date }.
+mail-welcome-subject = Вас пригласили публиковать открытые письма
+mail-welcome-intro = Администратор пригласил вас писать и публиковать открытые письма и собирать под ними подписи.
+organise-invite-organiser = Пригласить организатора
+organise-invite-organiser-explain = Организатор может писать и публиковать собственные письма.
+organise-invite-organiser-done = Приглашение отправлено. Человек получит письмо и войдёт со своим адресом.
+audit-publishing-allowed = приглашён публиковать

@@ -118,6 +118,22 @@ impl fmt::Debug for LetterLanguage {
     }
 }
 
+/// A closing day as written in forms and letter files: `YYYY-MM-DD`.
+pub fn parse_day(input: &str) -> Result<Date, String> {
+    Date::parse(input.trim(), time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("{input:?} must be a date written as YYYY-MM-DD, e.g. 2020-03-01"))
+}
+
+/// A signature target: a whole number from 1 to 100,000,000.
+pub fn parse_target(input: &str) -> Result<u64, String> {
+    input
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (1..=100_000_000).contains(n))
+        .ok_or_else(|| format!("{input:?} must be a whole number from 1 to 100000000"))
+}
+
 /// Everything needed to publish a letter. Its text is frozen once published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LetterDraft {
@@ -133,6 +149,10 @@ pub struct LetterDraft {
     /// The campaign this letter belongs to, and the line quoted on its page.
     pub campaign: Option<Slug>,
     pub pull_quote: Option<String>,
+    /// Signatures end at the close of this day (UTC).
+    pub closes_on: Option<Date>,
+    /// The number of signatures the organisers aim for, shown with the count.
+    pub target: Option<u64>,
 }
 
 /// A published letter with its current count.
@@ -150,6 +170,8 @@ pub struct Letter {
     pub published_at: OffsetDateTime,
     pub campaign: Option<Slug>,
     pub pull_quote: Option<String>,
+    pub closes_on: Option<Date>,
+    pub target: Option<u64>,
     /// The count by the log's rule at the latest checkpoint: provable by anyone.
     pub count: u64,
     /// The log's name and key name, fixed at publication.

@@ -10,8 +10,61 @@ use crate::i18n::Translator;
 /// What a message says.
 #[derive(Debug, Clone, Copy)]
 pub enum MessageContent<'a> {
-    Confirm { letter_title: &'a str, letter_url: &'a str, link: &'a str, withdraw_link: &'a str },
-    AlreadySigned { letter_title: &'a str, letter_url: &'a str },
+    Confirm {
+        letter_title: &'a str,
+        letter_url: &'a str,
+        link: &'a str,
+        withdraw_link: &'a str,
+    },
+    AlreadySigned {
+        letter_title: &'a str,
+        letter_url: &'a str,
+    },
+    /// An organiser's single-use sign-in link.
+    SignIn {
+        link: &'a str,
+    },
+    /// Someone was given a role on a letter; `role` is its Fluent id.
+    Invitation {
+        letter_title: &'a str,
+        role_id: &'a str,
+        sign_in_url: &'a str,
+    },
+    /// An admin invited someone to write and publish letters.
+    Welcome {
+        sign_in_url: &'a str,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "mail/sign_in.txt")]
+struct SignInText<'a> {
+    tr: &'a Translator,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/sign_in.html")]
+struct SignInHtml<'a> {
+    tr: &'a Translator,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/invitation.txt")]
+struct InvitationText<'a> {
+    tr: &'a Translator,
+    intro: &'a str,
+    sign_in_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/invitation.html")]
+struct InvitationHtml<'a> {
+    tr: &'a Translator,
+    subject: &'a str,
+    intro: &'a str,
+    sign_in_url: &'a str,
 }
 
 #[derive(Template)]
@@ -68,6 +121,31 @@ pub fn render_message(
             AlreadySignedText { tr, letter_title, letter_url }.render()?,
             AlreadySignedHtml { tr, letter_title, letter_url }.render()?,
         ),
+        MessageContent::SignIn { link } => (
+            tr.t("mail-sign-in-subject"),
+            SignInText { tr, link }.render()?,
+            SignInHtml { tr, link }.render()?,
+        ),
+        MessageContent::Invitation { letter_title, role_id, sign_in_url } => {
+            let subject = tr.t1("mail-invitation-subject", "title", letter_title);
+            let intro = tr.lookup(
+                "mail-invitation-intro",
+                [
+                    ("title", fluent_templates::fluent_bundle::FluentValue::from(letter_title)),
+                    ("role", fluent_templates::fluent_bundle::FluentValue::from(tr.t(role_id))),
+                ],
+            );
+            let text = InvitationText { tr, intro: &intro, sign_in_url }.render()?;
+            let html = InvitationHtml { tr, subject: &subject, intro: &intro, sign_in_url }.render()?;
+            (subject, text, html)
+        }
+        MessageContent::Welcome { sign_in_url } => {
+            let subject = tr.t("mail-welcome-subject");
+            let intro = tr.t("mail-welcome-intro");
+            let text = InvitationText { tr, intro: &intro, sign_in_url }.render()?;
+            let html = InvitationHtml { tr, subject: &subject, intro: &intro, sign_in_url }.render()?;
+            (subject, text, html)
+        }
     };
     let from: Mailbox = from.parse()?;
     let to: Mailbox = to.as_str().parse()?;

@@ -8,6 +8,8 @@
 //! one fsync serves a whole burst. Reads run on a small pool of read-only
 //! connections, which WAL mode lets proceed while the writer commits.
 
+mod organisers;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -38,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_abuse_resistance.sql"),
     include_str!("../../migrations/sqlite/0004_signer_search.sql"),
     include_str!("../../migrations/sqlite/0005_append_friendly_keys.sql"),
+    include_str!("../../migrations/sqlite/0006_organisers.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -242,7 +245,7 @@ const LETTER_COLUMNS: &str = "l.id, l.slug, l.title, l.addressee, l.community, l
      l.organisations, l.status, l.published_at, c.slug, l.pull_quote, l.log_count, l.log_size, \
      (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'signature'), \
      (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'withdrawal'), \
-     l.log_origin";
+     l.log_origin, l.closes_on, l.target";
 
 fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
     let slug: String = row.get(1)?;
@@ -269,7 +272,17 @@ fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
         being_added: row.get::<_, i64>(14)?.try_into().map_err(|_| corrupt("pending", "negative"))?,
         withdrawals_pending: row.get::<_, i64>(15)?.try_into().map_err(|_| corrupt("pending", "negative"))?,
         log_origin: row.get(16)?,
+        closes_on: row.get::<_, Option<String>>(17)?.map(|d| parse_stored_day(&d)).transpose()?,
+        target: row
+            .get::<_, Option<i64>>(18)?
+            .map(|t| t.try_into().map_err(|_| corrupt("target", "negative")))
+            .transpose()?,
     })
+}
+
+fn parse_stored_day(text: &str) -> Result<Date, StoreError> {
+    Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| corrupt("date", text))
 }
 
 fn query_letters(
@@ -625,8 +638,8 @@ impl Store for SqliteStore {
             }
             tx.execute(
                 "INSERT INTO letters (slug, title, addressee, community, language, body, organisations,
-                     status, published_at, campaign_id, pull_quote, wrapped_key, log_origin)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'published', ?8, ?9, ?10, ?11, ?12)",
+                     status, published_at, campaign_id, pull_quote, wrapped_key, log_origin, closes_on, target)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'published', ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     draft.slug.as_str(),
                     draft.title,
@@ -640,6 +653,8 @@ impl Store for SqliteStore {
                     draft.pull_quote,
                     wrapped_key,
                     log_origin,
+                    draft.closes_on.map(|d| d.to_string()),
+                    draft.target.map(|t| t as i64),
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -964,10 +979,14 @@ impl Store for SqliteStore {
 
     async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         self.read(|conn| {
-            let at: Option<i64> =
-                conn.query_row("SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'", [], |r| {
-                    r.get(0)
-                })?;
+            let at: Option<i64> = conn.query_row(
+                "SELECT min(at) FROM (
+                         SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'queued'
+                         UNION ALL
+                         SELECT min(next_attempt_at) FROM account_outbox WHERE state = 'queued')",
+                [],
+                |r| r.get(0),
+            )?;
             at.map(from_unix).transpose()
         })
         .await

@@ -31,12 +31,20 @@ pub enum PageErrorKind {
     TooManyRequests(std::time::Duration),
     /// The server is saturated; nothing was stored; try again in a moment.
     Busy,
+    /// Signed in, but this account may not do this.
+    Forbidden,
+    /// An organiser form without this session's CSRF token: nothing was done.
+    CsrfRejected,
     Internal(anyhow::Error),
 }
 
 impl PageError {
     pub fn not_found(lang: Language) -> Self {
         Self { lang, kind: PageErrorKind::NotFound }
+    }
+
+    pub fn forbidden(lang: Language) -> Self {
+        Self { lang, kind: PageErrorKind::Forbidden }
     }
 
     pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
@@ -59,6 +67,8 @@ impl IntoResponse for PageError {
             PageErrorKind::BadRequest => (StatusCode::BAD_REQUEST, "bad-request"),
             PageErrorKind::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
             PageErrorKind::LetterClosed => (StatusCode::CONFLICT, "letter-closed"),
+            PageErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            PageErrorKind::CsrfRejected => (StatusCode::FORBIDDEN, "csrf"),
             PageErrorKind::TooManyRequests(wait) => return rate_limited_page(self.lang, *wait),
             PageErrorKind::Busy => {
                 let page = render_error_page(self.lang, StatusCode::SERVICE_UNAVAILABLE, "busy");

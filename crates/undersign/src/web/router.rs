@@ -4,10 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Router, middleware};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -19,10 +21,13 @@ use crate::app::AppState;
 use crate::i18n::Language;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
+use crate::web::pages::organise;
 use crate::web::{api, assets, embeds, letter_log, pages};
 
 /// Forms and JSON bodies are small; anything larger is refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
+/// Organisers' forms carry whole letter texts.
+pub const ORGANISER_BODY_LIMIT: usize = 512 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The API routes, as `(method, path)`; the OpenAPI document must describe each.
@@ -56,6 +61,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/letters/{slug}/log/records/{index}", get(letter_log::get_record))
         .route("/log-key", get(letter_log::get_instance_log_key));
 
+    // Organisers: sign-in and the pages behind it. Never kept by any cache.
+    let organise = Router::new()
+        .route("/sign-in", get(pages::show_sign_in).post(pages::request_sign_in))
+        .route("/sign-in/{token}", get(pages::show_sign_in_link).post(pages::use_sign_in_link))
+        .route("/sign-out", post(pages::sign_out))
+        .route("/organise", get(organise::show_overview))
+        .route("/organise/second-factor", get(pages::show_second_factor).post(pages::pass_second_factor))
+        .route("/organise/two-factor", get(organise::show_two_factor).post(organise::enrol_two_factor))
+        .route("/organise/drafts", post(organise::create_draft))
+        .route("/organise/drafts/new", get(organise::show_new_draft))
+        .route("/organise/drafts/{id}", get(organise::show_draft).post(organise::update_draft))
+        .route("/organise/drafts/{id}/publish", post(organise::publish_draft))
+        .route("/organise/letters/{slug}", get(organise::show_letter))
+        .route("/organise/letters/{slug}/close", post(organise::close_letter))
+        .route("/organise/letters/{slug}/members", post(organise::invite_member))
+        .route("/organise/letters/{slug}/addresses", get(organise::show_addresses))
+        .route("/organise/audit", get(organise::show_audit))
+        .route("/organise/organisers", post(organise::invite_organiser))
+        .layer(DefaultBodyLimit::max(ORGANISER_BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")));
+
     Router::new()
         .route("/", get(pages::show_home))
         .route("/campaigns/{slug}", get(pages::show_campaign))
@@ -73,6 +99,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/static/altcha-worker.js", get(assets::get_altcha_worker))
         .merge(api)
         .merge(log)
+        .merge(organise)
         .fallback(page_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(lang::remember_language))

@@ -267,6 +267,10 @@ pub struct LetterView {
     pub form: SignFormView,
     pub recent: Vec<SignerRow>,
     pub max_pledge: usize,
+    /// "Target: 5,000", when the organisers set one.
+    pub target_text: Option<String>,
+    /// "Signatures close after 31 December 2026.", while open with a closing day.
+    pub closes_text: Option<String>,
 }
 
 #[derive(Template)]

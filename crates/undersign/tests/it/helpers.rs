@@ -139,6 +139,8 @@ impl TestApp {
             organisations,
             campaign: None,
             pull_quote: None,
+            closes_on: None,
+            target: None,
         };
         undersign::publishing::publish_letter(self.state(), &draft).await.unwrap();
     }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod letter_log;
+mod organisers;
 
 mod abuse;
 mod api;

@@ -54,6 +54,11 @@ async fn letter_page(
         form: SignFormView::new(&tr, letter.slug.as_str(), values, errors),
         recent: recent.iter().map(SignerRow::new).collect(),
         max_pledge: signature_limits::MAX_PLEDGE,
+        target_text: letter.target.map(|t| tr.t1("letter-target", "target", &tr.number(t))),
+        closes_text: letter
+            .closes_on
+            .filter(|_| letter.accepts_signatures())
+            .map(|day| tr.t1("letter-closes-on", "date", &format_date(&tr, day))),
     })
 }
 
