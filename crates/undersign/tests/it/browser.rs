@@ -1,5 +1,6 @@
-//! One end-to-end test in real headless Chromium through chromedriver: fill in and
-//! submit the sign form on a demo letter, then confirm through the outbox link.
+//! End-to-end tests in real headless Chromium through chromedriver: a person signs
+//! a demo letter and confirms through the outbox link; an organiser signs in
+//! through the outbox link and publishes a letter.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -18,14 +19,11 @@ impl Drop for ChromeDriver {
     }
 }
 
-#[tokio::test]
-async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail() {
-    let app = TestApp::spawn_empty().await;
-    undersign::demo::load(app.state()).await.unwrap();
-    let before = app.count("demo-teachers").await;
-
+/// A headless Chromium driven through a fresh chromedriver; both end with the
+/// returned guards.
+async fn start_browser(lang: &str) -> (ChromeDriver, tempfile::TempDir, fantoccini::Client) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _driver = ChromeDriver(
+    let driver = ChromeDriver(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -40,7 +38,7 @@ async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail()
         json!({"binary": "/usr/bin/chromium", "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-            format!("--user-data-dir={}", profile.path().display()), "--lang=ru"
+            format!("--user-data-dir={}", profile.path().display()), format!("--lang={lang}")
         ]}),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -58,7 +56,16 @@ async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail()
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    let browser = browser.expect("chromedriver accepted a session");
+    (driver, profile, browser.expect("chromedriver accepted a session"))
+}
+
+#[tokio::test]
+async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail() {
+    let app = TestApp::spawn_empty().await;
+    undersign::demo::load(app.state()).await.unwrap();
+    let before = app.count("demo-teachers").await;
+
+    let (_driver, _profile, browser) = start_browser("ru").await;
 
     let result = async {
         browser.goto(&app.url("/letters/demo-teachers?lang=ru")).await?;
@@ -104,4 +111,64 @@ async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail()
     let letter = app.state().store.letter(&slug).await.unwrap().unwrap();
     let flags = app.state().store.signature_flags(letter.id).await.unwrap();
     assert!(flags.iter().all(|f| f.kind != undersign::abuse::FlagKind::NoProofOfWork), "{flags:?}");
+}
+
+#[tokio::test]
+async fn an_organiser_signs_in_by_mail_writes_previews_and_publishes_a_letter() {
+    use undersign::clock::Clock;
+
+    let app = TestApp::spawn_empty().await;
+    let email = undersign::domain::EmailAddress::parse("admin@example.org").unwrap();
+    undersign::organisers::create_admin(app.state(), &email).await.unwrap();
+    let (_driver, _profile, browser) = start_browser("en").await;
+
+    let result = async {
+        browser.goto(&app.url("/sign-in")).await?;
+        browser.find(Locator::Id("f-email")).await?.send_keys("admin@example.org").await?;
+        browser.find(Locator::Css("main form button[type=submit]")).await?.click().await?;
+        browser.wait().for_element(Locator::Css(".success")).await?;
+        let mail = app.wait_for_mails(1).await.remove(0);
+        let link = mail.text.split_whitespace().find(|w| w.contains("/sign-in/")).unwrap().to_owned();
+        browser.goto(&link).await?;
+        browser.find(Locator::Css("main form button[type=submit]")).await?.click().await?;
+
+        // An admin sets up the second factor first.
+        browser.wait().for_element(Locator::Id("totp-secret")).await?;
+        let secret = browser.find(Locator::Id("totp-secret")).await?.text().await?;
+        let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+        let code = undersign::organisers::totp::TotpSecret::from_bytes(bytes)
+            .code_at(app.clock.now().unix_timestamp() as u64);
+        browser.find(Locator::Id("f-code")).await?.send_keys(&code).await?;
+        browser.find(Locator::Css("main form:not(.inline) button[type=submit]")).await?.click().await?;
+        browser.wait().for_element(Locator::Css(".codes")).await?;
+        browser.find(Locator::LinkText("Continue")).await?.click().await?;
+
+        browser.wait().for_element(Locator::LinkText("Write a new letter")).await?.click().await?;
+        browser.wait().for_element(Locator::Id("f-title")).await?.send_keys("Doctors for the truth").await?;
+        browser.find(Locator::Id("f-slug")).await?.send_keys("doctors-truth").await?;
+        browser.find(Locator::Id("f-addressee")).await?.send_keys("To the Ministry of Health").await?;
+        browser.find(Locator::Id("f-community")).await?.send_keys("doctors").await?;
+        browser.find(Locator::Id("f-body")).await?.send_keys("We, doctors, **demand** the truth.").await?;
+        browser.find(Locator::Css("main form:not(.inline) button[type=submit]")).await?.click().await?;
+
+        // The saved draft shows its preview, rendered.
+        browser.wait().for_element(Locator::Css(".preview strong")).await?;
+        let preview = browser.find(Locator::Css(".preview strong")).await?.text().await?;
+        assert_eq!(preview, "demand");
+        assert_eq!(app.get("/letters/doctors-truth").await.status(), 404, "not public before publishing");
+
+        browser.find(Locator::Css("form[action$='/publish'] button")).await?.click().await?;
+        browser.wait().for_element(Locator::Css("h1")).await?;
+        let url = browser.current_url().await?;
+        assert_eq!(url.path(), "/organise/letters/doctors-truth");
+
+        browser.goto(&app.url("/")).await?;
+        let home = browser.source().await?;
+        assert!(home.contains("Doctors for the truth"), "the letter is on the home page");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    browser.close().await.ok();
+    result.expect("the browser session ran");
+    assert_eq!(app.letter_json("doctors-truth").await["status"], "published");
 }
