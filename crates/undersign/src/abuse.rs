@@ -26,6 +26,11 @@ pub enum FlagKind {
     NoProofOfWork,
     /// The name is on the letter's watch list; the signature is held.
     WatchList,
+    /// Many signatures came from one network within minutes; the flag's detail
+    /// is the burst's key (the same for every signature of that burst).
+    Burst,
+    /// A reader reported it as fake; the detail is their note.
+    Reported,
 }
 
 impl FlagKind {
@@ -37,6 +42,8 @@ impl FlagKind {
             FlagKind::DisposableDomain => "disposable_domain",
             FlagKind::NoProofOfWork => "no_proof_of_work",
             FlagKind::WatchList => "watch_list",
+            FlagKind::Burst => "burst",
+            FlagKind::Reported => "reported",
         }
     }
 
@@ -48,6 +55,8 @@ impl FlagKind {
             "disposable_domain" => FlagKind::DisposableDomain,
             "no_proof_of_work" => FlagKind::NoProofOfWork,
             "watch_list" => FlagKind::WatchList,
+            "burst" => FlagKind::Burst,
+            "reported" => FlagKind::Reported,
             _ => return None,
         })
     }

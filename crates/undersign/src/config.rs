@@ -45,6 +45,10 @@ pub struct SignLimits {
     pub burst_per_domain: u32,
     /// Confirmation e-mails one address may receive per day.
     pub mails_per_address_per_day: u32,
+    /// From this many signatures from one network to one letter within ten
+    /// minutes on, signatures are flagged as a burst for moderators (below the
+    /// hard limits: offices sign together, provocateurs too).
+    pub burst_flag_per_10_minutes: u32,
 }
 
 impl Default for SignLimits {
@@ -58,6 +62,7 @@ impl Default for SignLimits {
             per_hour_per_domain: 300,
             burst_per_domain: 60,
             mails_per_address_per_day: 3,
+            burst_flag_per_10_minutes: 10,
         }
     }
 }
@@ -160,6 +165,7 @@ struct FileLimits {
     signatures_per_hour_per_domain: Option<u32>,
     signature_burst_per_domain: Option<u32>,
     confirmation_mails_per_address_per_day: Option<u32>,
+    burst_flag_per_10_minutes: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -318,6 +324,7 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
             &mut limits.confirmation_mails_per_address_per_day,
             "UNDERSIGN_CONFIRMATION_MAILS_PER_ADDRESS_PER_DAY",
         ),
+        (&mut limits.burst_flag_per_10_minutes, "UNDERSIGN_BURST_FLAG_PER_10_MINUTES"),
     ] {
         if let Some(n) = number(key) {
             *slot = Some(n);
@@ -422,6 +429,7 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         mails_per_address_per_day: l
             .confirmation_mails_per_address_per_day
             .unwrap_or(d.mails_per_address_per_day),
+        burst_flag_per_10_minutes: l.burst_flag_per_10_minutes.unwrap_or(d.burst_flag_per_10_minutes),
     };
     let all_limits = [
         limits.per_hour_per_network,
@@ -431,6 +439,7 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         limits.per_hour_per_domain,
         limits.burst_per_domain,
         limits.mails_per_address_per_day,
+        limits.burst_flag_per_10_minutes,
     ];
     if all_limits.contains(&0) {
         bail!("every value under [limits] must be at least 1");

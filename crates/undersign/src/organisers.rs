@@ -4,6 +4,7 @@
 //! Web handlers call these; nothing here knows about HTTP.
 
 pub mod drafts;
+pub mod moderation;
 pub mod totp;
 
 use time::{Duration, OffsetDateTime};
@@ -38,6 +39,8 @@ pub mod actions {
     pub const PUBLISHING_ALLOWED: &str = "publishing_allowed";
     pub const SIGNER_ADDRESSES_READ: &str = "signer_addresses_read";
     pub const SECOND_FACTOR_ENROLLED: &str = "second_factor_enrolled";
+    pub const SIGNATURE_APPROVED: &str = "signature_approved";
+    pub const SIGNATURES_STRUCK: &str = "signatures_struck";
 }
 
 pub fn audit(
@@ -183,6 +186,11 @@ impl Access {
     /// Signers' e-mail addresses: the letter's organisers only, not admins as such.
     pub fn can_read_addresses(self) -> bool {
         self.role == Some(Role::Organiser)
+    }
+
+    /// The moderation queue: approve, strike, bulk strikes.
+    pub fn can_moderate(self) -> bool {
+        self.admin || self.role.is_some()
     }
 
     /// Anything at all (the letter's management page).

@@ -6,6 +6,7 @@
 //! (UTC) and is never stored: no address, network or domain is kept or logged,
 //! and nothing links a signature to its network.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -60,6 +61,23 @@ pub struct SignRateLimiter {
     domain: DefaultKeyedRateLimiter<[u8; 16]>,
     /// The UTC day and its key.
     key: Mutex<(i64, [u8; 32])>,
+    /// Signatures per network key in the current ten-minute window, for burst
+    /// flags; forgotten with the window.
+    bursts: Mutex<HashMap<[u8; 16], (i64, u32)>>,
+    burst_flag_at: u32,
+}
+
+/// The window a burst is counted in.
+const BURST_WINDOW_SECONDS: i64 = 600;
+
+fn network_prefix(client: IpAddr) -> Vec<u8> {
+    match client {
+        IpAddr::V4(v4) => v4.octets()[..3].to_vec(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.octets()[..3].to_vec(),
+            None => v6.octets()[..6].to_vec(),
+        },
+    }
 }
 
 fn quota(per_hour: u32, burst: u32) -> Quota {
@@ -85,7 +103,28 @@ impl SignRateLimiter {
             )),
             domain: RateLimiter::keyed(quota(limits.per_hour_per_domain, limits.burst_per_domain)),
             key: Mutex::new((i64::MIN, [0; 32])),
+            bursts: Mutex::new(HashMap::new()),
+            burst_flag_at: limits.burst_flag_per_10_minutes,
         }
+    }
+
+    /// Counts one signature from `client` on `letter` towards a burst; from the
+    /// threshold on, returns the burst's key: the same for every signature of
+    /// this network and window, and not traceable to the network (it comes from
+    /// the day's key, which is never stored).
+    pub fn burst(&self, letter: &str, client: IpAddr, now: OffsetDateTime) -> Option<String> {
+        let key = self.key_for(b"burst", letter, &network_prefix(client), now);
+        let window = now.unix_timestamp().div_euclid(BURST_WINDOW_SECONDS);
+        let mut bursts = self.bursts.lock().ok()?;
+        if bursts.len() > PRUNE_ABOVE {
+            bursts.retain(|_, (w, _)| *w == window);
+        }
+        let entry = bursts.entry(key).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+        (entry.1 >= self.burst_flag_at).then(|| format!("{}-{window}", hex::encode(&key[..6])))
     }
 
     /// Counts one signature from `client` on `letter`; `Err` says how long to wait.
@@ -96,14 +135,7 @@ impl SignRateLimiter {
         channel: Channel,
         now: OffsetDateTime,
     ) -> Result<(), Duration> {
-        let prefix: Vec<u8> = match client {
-            IpAddr::V4(v4) => v4.octets()[..3].to_vec(),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => v4.octets()[..3].to_vec(),
-                None => v6.octets()[..6].to_vec(),
-            },
-        };
-        let key = self.key_for(b"network", letter, &prefix, now);
+        let key = self.key_for(b"network", letter, &network_prefix(client), now);
         match channel {
             Channel::WithProof => check(&self.network, key),
             Channel::WithoutProof => check(&self.network_without_proof, key),
@@ -158,11 +190,27 @@ mod tests {
             per_hour_per_domain: 1,
             burst_per_domain: burst,
             mails_per_address_per_day: 3,
+            burst_flag_per_10_minutes: 3,
         })
     }
 
     fn now() -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
+    }
+
+    #[test]
+    fn a_burst_is_flagged_from_its_threshold_on_with_one_key_per_network_and_window() {
+        let limiter = limiter(100);
+        let one: IpAddr = "203.0.113.7".parse().unwrap();
+        let neighbour: IpAddr = "203.0.113.99".parse().unwrap();
+        assert_eq!(limiter.burst("a", one, now()), None);
+        assert_eq!(limiter.burst("a", neighbour, now()), None);
+        let third = limiter.burst("a", one, now()).expect("the third in ten minutes is a burst");
+        assert_eq!(limiter.burst("a", neighbour, now()).as_deref(), Some(third.as_str()), "same /24");
+        assert!(!third.contains("203"), "the key says nothing of the network: {third}");
+        assert_eq!(limiter.burst("b", one, now()), None, "another letter");
+        let later = now() + time::Duration::minutes(11);
+        assert_eq!(limiter.burst("a", one, later), None, "a new window starts over");
     }
 
     #[test]

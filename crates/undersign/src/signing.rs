@@ -112,7 +112,7 @@ pub async fn submit_signature(
             (Some(solution), Some(Channel::WithProof))
         }
         Proof::NoJavaScript => {
-            flags.push(FlagKind::NoProofOfWork);
+            flags.push((FlagKind::NoProofOfWork, None));
             (None, Some(Channel::WithoutProof))
         }
     };
@@ -120,12 +120,15 @@ pub async fn submit_signature(
         let limiter = &state.sign_limiter;
         limiter.check_network(slug.as_str(), client, channel, now).map_err(SignError::RateLimited)?;
         limiter.check_domain(slug.as_str(), signature.email.domain(), now).map_err(SignError::RateLimited)?;
+        if let Some(burst) = limiter.burst(slug.as_str(), client, now) {
+            flags.push((FlagKind::Burst, Some(burst)));
+        }
     }
     if names::has_mixed_script_word(signature.name.as_str()) {
-        flags.push(FlagKind::MixedScript);
+        flags.push((FlagKind::MixedScript, None));
     }
     if state.disposable.is_disposable(signature.email.domain()) {
-        flags.push(FlagKind::DisposableDomain);
+        flags.push((FlagKind::DisposableDomain, None));
     }
     let canonical = emails::canonical_address(&signature.email);
     let send_mail = state.mail_quota.try_take(&canonical, now);

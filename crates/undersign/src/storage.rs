@@ -3,6 +3,7 @@
 //!
 //! `sqlite` is the embedded default: one writer thread, a few reader connections.
 
+pub mod moderation;
 pub mod organisers;
 mod sqlite;
 
@@ -58,8 +59,9 @@ pub struct SealedSignature {
     pub email_canonical_lookup: EmailLookup,
     /// The transliteration-folded name (duplicate flags, watch lists).
     pub name_key: String,
-    /// Flags found without the database (mixed scripts, throwaway domain, no proof).
-    pub flags: Vec<FlagKind>,
+    /// Flags found without the database (mixed scripts, throwaway domain, no
+    /// proof, a burst), each with its detail (a burst's key).
+    pub flags: Vec<(FlagKind, Option<String>)>,
 }
 
 /// What else a submission carries into its transaction.
@@ -248,7 +250,7 @@ pub struct CampaignWithLetters {
 
 /// Everything the service stores. One implementation per database engine.
 #[async_trait]
-pub trait Store: organisers::OrganiserStore + Send + Sync + 'static {
+pub trait Store: organisers::OrganiserStore + moderation::ModerationStore + Send + Sync + 'static {
     // Campaigns and letters.
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// `Ok(None)` when the slug is taken or the campaign does not exist.

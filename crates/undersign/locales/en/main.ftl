@@ -356,3 +356,46 @@ organise-invite-organiser = Invite an organiser
 organise-invite-organiser-explain = They may write and publish letters of their own.
 organise-invite-organiser-done = Invited. They get an e-mail and sign in with their address.
 audit-publishing-allowed = invited to publish
+
+## Moderation
+moderation-title = Moderation
+moderation-explain = Signatures flagged by the rules below wait here. Keep one, or strike it with a public reason: the reason goes into the letter's log and the count drops.
+moderation-queue = Waiting for a decision
+moderation-empty = Nothing is waiting.
+moderation-held = held, not counted
+moderation-keep = Keep
+moderation-release = Release into the count
+moderation-strike = Strike
+moderation-reason = Public reason
+moderation-reason-hint = Shown in the log for everyone, e.g. "Not signed by the person named (confirmed with them)".
+moderation-reason-required = A strike needs a public reason.
+moderation-bulk = Strike by rule
+moderation-bulk-preview = Would be struck
+moderation-bulk-count = { $count ->
+    [one] { $formatted } signature
+   *[other] { $formatted } signatures
+}
+moderation-bulk-strike = Strike all of these
+moderation-bulk-done = { $count ->
+    [one] { $formatted } signature struck.
+   *[other] { $formatted } signatures struck.
+}
+moderation-bulk-outdated = The list changed since you looked at it. Nothing was struck; check the new list below.
+flag-duplicate-email = the same mailbox signed before
+flag-duplicate-name = the same name signed before
+flag-mixed-script = the name mixes alphabets
+flag-disposable-domain = a throwaway mail address
+flag-no-proof-of-work = signed without the browser check
+flag-watch-list = the name is on the watch list
+flag-burst = one of many from one network within minutes
+flag-reported = reported by a reader
+manage-moderation = Moderation queue
+audit-signature-approved = signature kept
+audit-signatures-struck = signatures struck
+report-link = report
+report-title = Report a signature
+report-explain = Is this signature fake, or is it yours and you did not sign? Tell the letter's moderators. They decide; a struck signature is shown in the letter's log with the reason.
+report-note = What is wrong (optional)
+report-not-me = If you are the person named, say so and how moderators can reach you; they will confirm it with you before striking it.
+report-button = Send the report
+report-done = Thank you. The moderators will look at it.

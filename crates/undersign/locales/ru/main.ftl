@@ -364,3 +364,48 @@ organise-invite-organiser = Пригласить организатора
 organise-invite-organiser-explain = Организатор может писать и публиковать собственные письма.
 organise-invite-organiser-done = Приглашение отправлено. Человек получит письмо и войдёт со своим адресом.
 audit-publishing-allowed = приглашён публиковать
+
+## Модерация
+moderation-title = Модерация
+moderation-explain = Здесь ждут подписи, отмеченные правилами. Оставьте подпись или вычеркните её с публичной причиной: причина попадёт в журнал письма, а счётчик уменьшится.
+moderation-queue = Ждут решения
+moderation-empty = Ничего не ждёт решения.
+moderation-held = задержана, не учтена
+moderation-keep = Оставить
+moderation-release = Учесть в счётчике
+moderation-strike = Вычеркнуть
+moderation-reason = Публичная причина
+moderation-reason-hint = Будет видна всем в журнале, например: «Подписано не тем человеком, чьё имя указано (подтверждено им)».
+moderation-reason-required = Чтобы вычеркнуть подпись, нужна публичная причина.
+moderation-bulk = Вычеркнуть по правилу
+moderation-bulk-preview = Будут вычеркнуты
+moderation-bulk-count = { $count ->
+    [one] { $formatted } подпись
+    [few] { $formatted } подписи
+   *[many] { $formatted } подписей
+}
+moderation-bulk-strike = Вычеркнуть все эти подписи
+moderation-bulk-done = { $count ->
+    [one] Вычеркнута { $formatted } подпись.
+    [few] Вычеркнуто { $formatted } подписи.
+   *[many] Вычеркнуто { $formatted } подписей.
+}
+moderation-bulk-outdated = Список изменился, пока вы его смотрели. Ничего не вычеркнуто; проверьте новый список ниже.
+flag-duplicate-email = этот почтовый ящик уже подписывал
+flag-duplicate-name = это имя уже подписывало
+flag-mixed-script = в имени смешаны алфавиты
+flag-disposable-domain = одноразовый почтовый адрес
+flag-no-proof-of-work = подписано без проверки в браузере
+flag-watch-list = имя в списке наблюдения
+flag-burst = одна из многих подписей из одной сети за несколько минут
+flag-reported = читатель сообщил о подделке
+manage-moderation = Очередь модерации
+audit-signature-approved = подпись оставлена
+audit-signatures-struck = подписи вычеркнуты
+report-link = пожаловаться
+report-title = Сообщить о подписи
+report-explain = Эта подпись поддельная, или это ваше имя, а вы не подписывали? Сообщите модераторам письма. Они решат; вычеркнутая подпись видна в журнале письма вместе с причиной.
+report-note = Что не так (необязательно)
+report-not-me = Если это ваше имя, напишите об этом и как модераторы могут с вами связаться: они подтвердят это с вами, прежде чем вычеркнуть подпись.
+report-button = Отправить
+report-done = Спасибо. Модераторы посмотрят.

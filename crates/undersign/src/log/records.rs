@@ -66,6 +66,16 @@ pub fn withdrawal_record() -> String {
     "{}".to_owned()
 }
 
+#[derive(Serialize)]
+struct StrikeRecord<'a> {
+    reason: &'a str,
+}
+
+/// A strike's record: the moderator's public reason.
+pub fn strike_record(reason: &str) -> String {
+    serde_json::to_string(&StrikeRecord { reason }).expect("plain fields serialise")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

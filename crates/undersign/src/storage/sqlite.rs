@@ -8,6 +8,7 @@
 //! one fsync serves a whole burst. Reads run on a small pool of read-only
 //! connections, which WAL mode lets proceed while the writer commits.
 
+mod moderation;
 mod organisers;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_signer_search.sql"),
     include_str!("../../migrations/sqlite/0005_append_friendly_keys.sql"),
     include_str!("../../migrations/sqlite/0006_organisers.sql"),
+    include_str!("../../migrations/sqlite/0007_moderation.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -392,11 +394,12 @@ fn insert_signature_row(
 /// (another signature with the same canonical address or the same folded name)
 /// and a watch-list hold.
 fn flag_signature(tx: &Connection, id: i64, held: bool, s: &SealedSignature) -> Result<(), StoreError> {
+    for (flag, detail) in &s.flags {
+        tx.prepare_cached("INSERT INTO signature_flags (signature_id, kind, detail) VALUES (?1, ?2, ?3)")?
+            .execute(params![id, flag.as_str(), detail])?;
+    }
     let mut insert =
         tx.prepare_cached("INSERT INTO signature_flags (signature_id, kind, other_id) VALUES (?1, ?2, ?3)")?;
-    for flag in &s.flags {
-        insert.execute(params![id, flag.as_str(), Option::<i64>::None])?;
-    }
     let other_by_email: Option<i64> = tx
         .prepare_cached(
             "SELECT id FROM signatures WHERE letter_id = ?1 AND email_canonical_lookup = ?2 AND id != ?3 LIMIT 1",
@@ -854,7 +857,7 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, name, title, affiliation, city, country, orcid, organisation, pledge
                  FROM signatures
-                 WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1 AND withdrawn_at IS NULL AND held = 0
+                 WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1 AND withdrawn_at IS NULL AND struck_at IS NULL AND held = 0
                  ORDER BY seq DESC LIMIT ?3",
             )?;
             let mut rows = stmt.query(params![letter.0, before, limit])?;
@@ -1287,7 +1290,7 @@ impl Store for SqliteStore {
                 "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge
                  FROM signature_search f CROSS JOIN signatures s ON s.id = f.rowid
                  WHERE signature_search MATCH ?1 AND s.letter_id = ?2
-                   AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.held = 0 AND s.seq IS NOT NULL
+                   AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND s.held = 0 AND s.seq IS NOT NULL
                  ORDER BY f.rowid DESC LIMIT ?3",
             )?;
             let mut search = |query: &str| -> Result<Vec<PublicSignature>, StoreError> {

@@ -3,6 +3,7 @@
 mod campaigns;
 mod confirmations;
 mod letters;
+pub mod moderation;
 pub mod organise;
 mod sign_in;
 

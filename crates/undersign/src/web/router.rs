@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::i18n::Language;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
-use crate::web::pages::organise;
+use crate::web::pages::{moderation, organise};
 use crate::web::{api, assets, embeds, letter_log, pages};
 
 /// Forms and JSON bodies are small; anything larger is refused with 413.
@@ -77,6 +77,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/organise/letters/{slug}/close", post(organise::close_letter))
         .route("/organise/letters/{slug}/members", post(organise::invite_member))
         .route("/organise/letters/{slug}/addresses", get(organise::show_addresses))
+        .route("/organise/letters/{slug}/moderation", get(moderation::show_queue))
+        .route("/organise/letters/{slug}/moderation/approve", post(moderation::approve))
+        .route("/organise/letters/{slug}/moderation/strike", post(moderation::strike))
+        .route("/organise/letters/{slug}/moderation/bulk-strike", post(moderation::bulk_strike))
         .route("/organise/audit", get(organise::show_audit))
         .route("/organise/organisers", post(organise::invite_organiser))
         .layer(DefaultBodyLimit::max(ORGANISER_BODY_LIMIT))
@@ -89,6 +93,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/letters/{slug}/sign", axum::routing::post(pages::sign_letter))
         .route("/letters/{slug}/check-email", get(pages::show_check_email))
         .route("/letters/{slug}/signatures", get(pages::list_signatures))
+        .route(
+            "/letters/{slug}/signatures/{seq}/report",
+            get(moderation::show_report).post(moderation::send_report),
+        )
         .route("/letters/{slug}/signatures.csv", get(embeds::export_signatures_csv))
         .route("/letters/{slug}/badge.svg", get(embeds::get_badge))
         .route("/confirm/{token}", get(pages::show_confirmation).post(pages::confirm_signature))

@@ -140,6 +140,8 @@ pub struct CampaignView {
 
 /// One signer in a list.
 pub struct SignerRow {
+    /// The confirmation number: what a reader's report names.
+    pub seq: u64,
     pub name: String,
     pub details: String,
     pub orcid: Option<(String, String)>,
@@ -156,6 +158,7 @@ impl SignerRow {
             .collect::<Vec<_>>()
             .join(", ");
         Self {
+            seq: s.seq,
             name: s.name.as_str().to_owned(),
             details,
             orcid: s.orcid.as_ref().map(|o| (o.as_str().to_owned(), o.url())),

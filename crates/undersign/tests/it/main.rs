@@ -4,6 +4,7 @@
 mod helpers;
 
 mod letter_log;
+mod moderation;
 mod organisers;
 
 mod abuse;

@@ -14,20 +14,20 @@ use undersign::organisers::totp::TotpSecret;
 use crate::helpers::{LETTER, Mail, TestApp, read_outbox};
 
 /// A browser: keeps cookies the way one does (by name), follows nothing.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: HashMap<String, String>,
+pub(crate) struct Browser<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) cookies: HashMap<String, String>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
 }
 
 impl Page {
     /// The value of the first hidden field `name` on the page.
-    fn field(&self, name: &str) -> String {
+    pub(crate) fn field(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self.body.find(&marker).unwrap_or_else(|| panic!("no field {name} in {}", self.body))
             + marker.len();
@@ -37,7 +37,7 @@ impl Page {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self { app, cookies: HashMap::new() }
     }
 
@@ -60,7 +60,7 @@ impl<'a> Browser<'a> {
         Page { status: response.status().as_u16(), location, body: response.text().await.unwrap() }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let response = self
             .app
             .client
@@ -72,7 +72,7 @@ impl<'a> Browser<'a> {
         self.read(response).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let response = self
             .app
             .client
@@ -86,7 +86,7 @@ impl<'a> Browser<'a> {
     }
 
     /// The CSRF token of the organiser pages (from the overview's sign-out form).
-    async fn csrf(&mut self) -> String {
+    pub(crate) async fn csrf(&mut self) -> String {
         let page = self.get("/organise").await;
         assert_eq!(page.status, 200, "{:?}", page.location);
         page.field("csrf")
@@ -102,7 +102,7 @@ fn sign_in_link(mail: &Mail) -> String {
 }
 
 /// Mails to `to`, waiting until at least `n` arrived.
-async fn mails_to(app: &TestApp, to: &str, n: usize) -> Vec<Mail> {
+pub(crate) async fn mails_to(app: &TestApp, to: &str, n: usize) -> Vec<Mail> {
     for _ in 0..200 {
         let mails: Vec<Mail> = read_outbox(&app.outbox_dir()).into_iter().filter(|m| m.to == to).collect();
         if mails.len() >= n {
@@ -114,12 +114,26 @@ async fn mails_to(app: &TestApp, to: &str, n: usize) -> Vec<Mail> {
 }
 
 /// Asks for a link, opens it and presses its button; returns where it led.
-async fn sign_in(browser: &mut Browser<'_>, email: &str) -> Page {
-    let before = read_outbox(&browser.app.outbox_dir()).into_iter().filter(|m| m.to == email).count();
+pub(crate) async fn sign_in(browser: &mut Browser<'_>, email: &str) -> Page {
+    let links = |app: &TestApp| -> Vec<String> {
+        read_outbox(&app.outbox_dir())
+            .into_iter()
+            .filter(|m| m.to == email && m.text.contains("/sign-in/"))
+            .map(|m| sign_in_link(&m))
+            .collect()
+    };
+    let before = links(browser.app).len();
     let sent = browser.post("/sign-in", &[("email", email)]).await;
     assert_eq!(sent.status, 200);
-    let mails = mails_to(browser.app, email, before + 1).await;
-    let link = sign_in_link(&mails[before]);
+    let mut link = None;
+    for _ in 0..200 {
+        if let Some(new) = links(browser.app).get(before) {
+            link = Some(new.clone());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let link = link.expect("a sign-in mail");
     let path = link.trim_start_matches(&browser.app.address).to_owned();
     let page = browser.get(&path).await;
     assert_eq!(page.status, 200);
@@ -128,12 +142,12 @@ async fn sign_in(browser: &mut Browser<'_>, email: &str) -> Page {
     browser.post(&path, &[("nonce", &nonce)]).await
 }
 
-async fn make_admin(app: &TestApp, email: &str) {
+pub(crate) async fn make_admin(app: &TestApp, email: &str) {
     undersign::organisers::create_admin(app.state(), &EmailAddress::parse(email).unwrap()).await.unwrap();
 }
 
 /// An admin with a second factor, signed in; returns the browser and the secret.
-async fn signed_in_admin<'a>(app: &'a TestApp, email: &str) -> (Browser<'a>, TotpSecret) {
+pub(crate) async fn signed_in_admin<'a>(app: &'a TestApp, email: &str) -> (Browser<'a>, TotpSecret) {
     make_admin(app, email).await;
     let mut browser = Browser::new(app);
     let landed = sign_in(&mut browser, email).await;
@@ -156,7 +170,11 @@ async fn signed_in_admin<'a>(app: &'a TestApp, email: &str) -> (Browser<'a>, Tot
 }
 
 /// An organiser invited by an admin to publish, signed in.
-async fn signed_in_organiser<'a>(app: &'a TestApp, admin: &mut Browser<'_>, email: &str) -> Browser<'a> {
+pub(crate) async fn signed_in_organiser<'a>(
+    app: &'a TestApp,
+    admin: &mut Browser<'_>,
+    email: &str,
+) -> Browser<'a> {
     let csrf = admin.csrf().await;
     let invited = admin.post("/organise/organisers", &[("csrf", &csrf), ("email", email)]).await;
     assert_eq!(invited.status, 200, "{}", invited.body);
@@ -183,7 +201,7 @@ fn draft_form<'a>(csrf: &'a str, slug: &'a str, title: &'a str) -> Vec<(&'static
 }
 
 /// Writes and publishes a letter; returns its management path.
-async fn publish_letter(browser: &mut Browser<'_>, slug: &str) -> String {
+pub(crate) async fn publish_letter(browser: &mut Browser<'_>, slug: &str) -> String {
     let csrf = browser.csrf().await;
     let created = browser.post("/organise/drafts", &draft_form(&csrf, slug, "Teachers ask")).await;
     assert_eq!(created.status, 303, "{}", created.body);

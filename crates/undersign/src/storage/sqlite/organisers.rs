@@ -40,7 +40,7 @@ fn account_from_row(row: &Row<'_>, first: usize) -> Result<Account, StoreError> 
     })
 }
 
-fn insert_audit(conn: &Connection, entry: &AuditEntry) -> Result<(), StoreError> {
+pub(super) fn insert_audit(conn: &Connection, entry: &AuditEntry) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at, account_id, letter_id, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?

@@ -34,7 +34,7 @@ const ADDRESSES_PAGE: u32 = 500;
 /// Audit entries shown.
 const AUDIT_SHOWN: u32 = 200;
 
-fn bad_form(lang: Language, rejection: &FormRejection) -> PageError {
+pub(super) fn bad_form(lang: Language, rejection: &FormRejection) -> PageError {
     PageError {
         lang,
         kind: match rejection.status() {
@@ -521,7 +521,7 @@ struct ManageView {
 
 /// The letter and what this organiser may do on it; 404 for letters they have no
 /// part in, so another organiser's letters look like any letter they cannot manage.
-async fn managed_letter(
+pub(super) async fn managed_letter(
     state: &AppState,
     organiser: &Organiser,
     slug: &str,

@@ -1,0 +1,124 @@
+//! Moderation: the queue of flagged signatures, keeping or striking them (a strike
+//! has a public reason and becomes a `strike` leaf, so the count drops and the log
+//! shows why), bulk strikes by rule after a preview, and readers' reports.
+
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::domain::{BoundedText, FieldErrorKind, Letter, SignatureId};
+use crate::organisers::{actions, audit};
+use crate::storage::StoreError;
+use crate::storage::moderation::{FlagRule, QueueItem, StrikeTally};
+use crate::storage::organisers::Account;
+
+/// Characters of a strike's public reason.
+pub const MAX_REASON: usize = 300;
+/// Characters of a reader's note with a report.
+pub const MAX_REPORT_NOTE: usize = 500;
+/// Most signatures one bulk strike takes.
+pub const BULK_MOST: u32 = 10_000;
+
+/// A strike's reason, as the log will show it: required, one line.
+pub fn parse_reason(input: &str) -> Result<String, FieldErrorKind> {
+    BoundedText::parse(input, MAX_REASON).map(BoundedText::into_string)
+}
+
+/// A fingerprint of a preview's exact set of signatures: a bulk strike goes ahead
+/// only if the rule still takes exactly what the moderator saw.
+pub fn preview_digest(items: &[QueueItem]) -> String {
+    let mut hash = Sha256::new();
+    for item in items {
+        hash.update(item.signature.get().to_be_bytes());
+    }
+    hex::encode(&hash.finalize()[..16])
+}
+
+pub async fn approve(
+    state: &AppState,
+    by: &Account,
+    letter: &Letter,
+    signature: SignatureId,
+) -> Result<bool, StoreError> {
+    let now = state.clock.now();
+    let entry = audit(
+        Some(by.id),
+        Some(letter.id),
+        actions::SIGNATURE_APPROVED,
+        format!("signature {}", signature.get()),
+        now,
+    );
+    let kept = state.store.approve_signature(letter.id, signature, entry, now).await?;
+    if kept {
+        // A released signature enters the log and the list.
+        state.log_wake.notify_one();
+        state.cache.invalidate();
+    }
+    Ok(kept)
+}
+
+pub async fn strike(
+    state: &AppState,
+    by: &Account,
+    letter: &Letter,
+    signatures: Vec<SignatureId>,
+    reason: &str,
+    what: &str,
+) -> Result<StrikeTally, StoreError> {
+    let now = state.clock.now();
+    let entry =
+        audit(Some(by.id), Some(letter.id), actions::SIGNATURES_STRUCK, format!("{what}: {reason}"), now);
+    let tally = state.store.strike_signatures(letter.id, signatures, reason.to_owned(), entry, now).await?;
+    if tally.in_log + tally.held > 0 {
+        tracing::info!(letter.slug = %letter.slug, struck = tally.in_log + tally.held, "signatures struck");
+        state.log_wake.notify_one();
+        state.cache.invalidate();
+    }
+    Ok(tally)
+}
+
+/// What a bulk strike found when it was to be done.
+pub enum BulkOutcome {
+    Struck(StrikeTally),
+    /// The rule takes other signatures than the preview showed (more arrived, or
+    /// someone decided some meanwhile): nothing was done.
+    PreviewOutdated,
+}
+
+pub async fn strike_matching(
+    state: &AppState,
+    by: &Account,
+    letter: &Letter,
+    rule: &FlagRule,
+    seen_digest: &str,
+    reason: &str,
+) -> Result<BulkOutcome, StoreError> {
+    let items = state.store.signatures_matching(letter.id, rule, BULK_MOST).await?;
+    if preview_digest(&items) != seen_digest {
+        return Ok(BulkOutcome::PreviewOutdated);
+    }
+    let what = match &rule.detail {
+        Some(detail) => format!("every signature flagged {} {detail}", rule.kind.as_str()),
+        None => format!("every signature flagged {}", rule.kind.as_str()),
+    };
+    let ids = items.iter().map(|i| i.signature).collect();
+    Ok(BulkOutcome::Struck(strike(state, by, letter, ids, reason, &what).await?))
+}
+
+/// A reader reports a shown signature as fake; `false` if there is none with
+/// this number. The note is optional.
+pub async fn report(
+    state: &AppState,
+    letter: &Letter,
+    seq: u64,
+    note: &str,
+) -> Result<Result<bool, FieldErrorKind>, StoreError> {
+    let note = match BoundedText::parse_optional(note, MAX_REPORT_NOTE) {
+        Ok(note) => note.map(BoundedText::into_string).unwrap_or_default(),
+        Err(kind) => return Ok(Err(kind)),
+    };
+    let reported = state.store.report_signature(letter.id, seq, note).await?;
+    if reported {
+        tracing::info!(letter.slug = %letter.slug, "a reader reported a signature");
+    }
+    Ok(Ok(reported))
+}

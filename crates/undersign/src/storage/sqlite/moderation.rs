@@ -1,0 +1,199 @@
+//! Moderation in SQLite (migration 0007).
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use time::OffsetDateTime;
+
+use super::organisers::insert_audit;
+use super::{SqliteStore, corrupt, insert_entry, insert_signature_entry, unix};
+use crate::abuse::FlagKind;
+use crate::domain::{LetterId, SignatureId};
+use crate::log::records::{SaltedRecord, strike_record};
+use crate::storage::StoreError;
+use crate::storage::moderation::{FlagRule, ModerationStore, QueueFlag, QueueItem, StrikeTally};
+use crate::storage::organisers::AuditEntry;
+use letterlog::leaf::EntryKind;
+
+/// Undecided, confirmed, still standing signatures of letter ?1 with a flag
+/// matching `flag_filter` (over `f`).
+fn undecided(flag_filter: &str) -> String {
+    format!(
+        "SELECT s.id, s.seq, s.name, s.affiliation, s.city, s.held, s.status FROM signatures s
+         WHERE s.letter_id = ?1 AND s.status = 'confirmed' AND s.approved_at IS NULL
+           AND s.struck_at IS NULL AND s.withdrawn_at IS NULL
+           AND EXISTS (SELECT 1 FROM signature_flags f WHERE f.signature_id = s.id AND {flag_filter})
+         ORDER BY s.seq"
+    )
+}
+
+fn queue_items(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<QueueItem>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(args)?;
+    let mut items = Vec::new();
+    while let Some(r) = rows.next()? {
+        let status: String = r.get(6)?;
+        items.push(QueueItem {
+            signature: SignatureId(r.get(0)?),
+            seq: r.get::<_, Option<i64>>(1)?.map(|s| s as u64),
+            name: r.get(2)?,
+            affiliation: r.get(3)?,
+            city: r.get(4)?,
+            held: r.get(5)?,
+            confirmed: status == "confirmed",
+            flags: Vec::new(),
+        });
+    }
+    let mut flags = conn.prepare_cached(
+        "SELECT f.kind, o.seq, f.detail FROM signature_flags f
+         LEFT JOIN signatures o ON o.id = f.other_id WHERE f.signature_id = ?1 ORDER BY f.id",
+    )?;
+    for item in &mut items {
+        let rows = flags.query_map([item.signature.0], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<String>>(2)?))
+        })?;
+        for row in rows {
+            let (kind, other_seq, detail) = row?;
+            item.flags.push(QueueFlag {
+                kind: FlagKind::parse(&kind).ok_or_else(|| corrupt("flag", &kind))?,
+                other_seq: other_seq.map(|s| s as u64),
+                detail,
+            });
+        }
+    }
+    Ok(items)
+}
+
+#[async_trait]
+impl ModerationStore for SqliteStore {
+    async fn moderation_queue(&self, letter: LetterId, limit: u32) -> Result<Vec<QueueItem>, StoreError> {
+        self.read(move |conn| {
+            queue_items(conn, &format!("{} LIMIT ?2", undecided("1")), params![letter.0, limit])
+        })
+        .await
+    }
+
+    async fn signatures_matching(
+        &self,
+        letter: LetterId,
+        rule: &FlagRule,
+        limit: u32,
+    ) -> Result<Vec<QueueItem>, StoreError> {
+        let (kind, detail) = (rule.kind.as_str(), rule.detail.clone());
+        self.read(move |conn| {
+            let sql = format!("{} LIMIT ?4", undecided("f.kind = ?2 AND (?3 IS NULL OR f.detail = ?3)"));
+            queue_items(conn, &sql, params![letter.0, kind, detail, limit])
+        })
+        .await
+    }
+
+    async fn approve_signature(
+        &self,
+        letter: LetterId,
+        signature: SignatureId,
+        audit: AuditEntry,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let held: Option<bool> = tx
+                .query_row(
+                    "SELECT held FROM signatures WHERE id = ?1 AND letter_id = ?2 AND status = 'confirmed'
+                       AND approved_at IS NULL AND struck_at IS NULL AND withdrawn_at IS NULL",
+                    params![signature.0, letter.0],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(held) = held else { return Ok(false) };
+            tx.execute(
+                "UPDATE signatures SET approved_at = ?2, held = 0 WHERE id = ?1",
+                params![signature.0, unix(now)],
+            )?;
+            if held {
+                // Released: it enters the log and the list now.
+                insert_signature_entry(tx, signature.0, letter.0, now)?;
+                tx.execute(
+                    "INSERT INTO signature_search (rowid, name, affiliation, city)
+                     SELECT id, name, coalesce(affiliation, ''), coalesce(city, '') FROM signatures
+                     WHERE id = ?1 AND show_name = 1",
+                    [signature.0],
+                )?;
+            }
+            insert_audit(tx, &audit)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn strike_signatures(
+        &self,
+        letter: LetterId,
+        signatures: Vec<SignatureId>,
+        reason: String,
+        audit: AuditEntry,
+        now: OffsetDateTime,
+    ) -> Result<StrikeTally, StoreError> {
+        self.write(move |tx| {
+            let mut tally = StrikeTally { in_log: 0, held: 0 };
+            for signature in &signatures {
+                let held: Option<bool> = tx
+                    .prepare_cached(
+                        "SELECT held FROM signatures WHERE id = ?1 AND letter_id = ?2 AND status = 'confirmed'
+                           AND struck_at IS NULL AND withdrawn_at IS NULL",
+                    )?
+                    .query_row(params![signature.0, letter.0], |r| r.get(0))
+                    .optional()?;
+                let Some(held) = held else { continue };
+                tx.prepare_cached("UPDATE signatures SET struck_at = ?2, strike_reason = ?3 WHERE id = ?1")?
+                    .execute(params![signature.0, unix(now), reason])?;
+                tx.prepare_cached("DELETE FROM signature_search WHERE rowid = ?1")?.execute([signature.0])?;
+                if held {
+                    tally.held += 1;
+                } else {
+                    let record = SaltedRecord::new(strike_record(&reason));
+                    insert_entry(
+                        tx,
+                        letter.0,
+                        EntryKind::Strike,
+                        Some(signature.0),
+                        &record,
+                        false,
+                        now,
+                        now,
+                    )?;
+                    tally.in_log += 1;
+                }
+            }
+            if tally.in_log + tally.held > 0 {
+                let detail = format!("{} — {} signature(s)", audit.detail, tally.in_log + tally.held);
+                insert_audit(tx, &AuditEntry { detail, ..audit })?;
+            }
+            Ok(tally)
+        })
+        .await
+    }
+
+    async fn report_signature(&self, letter: LetterId, seq: u64, note: String) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let id: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM signatures WHERE letter_id = ?1 AND seq = ?2 AND show_name = 1
+                       AND held = 0 AND struck_at IS NULL AND withdrawn_at IS NULL",
+                    params![letter.0, seq as i64],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(id) = id else { return Ok(false) };
+            tx.execute(
+                "INSERT INTO signature_flags (signature_id, kind, detail) VALUES (?1, 'reported', ?2)",
+                params![id, note],
+            )?;
+            // A kept signature that is reported again goes back to the queue.
+            tx.execute("UPDATE signatures SET approved_at = NULL WHERE id = ?1", [id])?;
+            Ok(true)
+        })
+        .await
+    }
+}
