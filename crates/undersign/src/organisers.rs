@@ -3,6 +3,7 @@
 //!
 //! Web handlers call these; nothing here knows about HTTP.
 
+pub mod campaigns;
 pub mod drafts;
 pub mod moderation;
 pub mod totp;
@@ -40,6 +41,8 @@ pub mod actions {
     pub const SIGNER_ADDRESSES_READ: &str = "signer_addresses_read";
     pub const SECOND_FACTOR_ENROLLED: &str = "second_factor_enrolled";
     pub const SIGNATURE_APPROVED: &str = "signature_approved";
+    pub const CAMPAIGN_CREATED: &str = "campaign_created";
+    pub const CAMPAIGN_EDITED: &str = "campaign_edited";
     pub const SIGNATURES_STRUCK: &str = "signatures_struck";
 }
 

@@ -3,6 +3,7 @@
 //!
 //! `sqlite` is the embedded default: one writer thread, a few reader connections.
 
+pub mod campaigns;
 pub mod moderation;
 pub mod organisers;
 mod sqlite;
@@ -246,11 +247,15 @@ pub struct ImportedSignature {
 pub struct CampaignWithLetters {
     pub campaign: Campaign,
     pub letters: Vec<Letter>,
+    /// Related earlier campaigns it points to, as `(slug, title)`.
+    pub related: Vec<(Slug, String)>,
 }
 
 /// Everything the service stores. One implementation per database engine.
 #[async_trait]
-pub trait Store: organisers::OrganiserStore + moderation::ModerationStore + Send + Sync + 'static {
+pub trait Store:
+    organisers::OrganiserStore + moderation::ModerationStore + campaigns::CampaignStore + Send + Sync + 'static
+{
     // Campaigns and letters.
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// `Ok(None)` when the slug is taken or the campaign does not exist.

@@ -195,6 +195,32 @@ impl Letter {
     pub fn shown_count(&self) -> u64 {
         self.count.saturating_sub(self.withdrawals_pending)
     }
+
+    /// A published letter for unit tests.
+    #[cfg(test)]
+    pub(crate) fn sample() -> Self {
+        Self {
+            id: LetterId(1),
+            slug: Slug::parse("sample-letter").expect("a valid slug"),
+            title: "Sample".into(),
+            addressee: "To the court".into(),
+            community: Community::parse("teachers").expect("a valid community"),
+            language: LetterLanguage::parse("en").expect("a valid tag"),
+            body: "We ask.".into(),
+            organisations: false,
+            status: LetterStatus::Published,
+            published_at: OffsetDateTime::UNIX_EPOCH,
+            campaign: None,
+            pull_quote: None,
+            closes_on: None,
+            target: None,
+            count: 0,
+            log_origin: "example.org/letters/sample-letter".into(),
+            log_size: 0,
+            being_added: 0,
+            withdrawals_pending: 0,
+        }
+    }
 }
 
 /// One cause with many letters and a timeline.

@@ -8,6 +8,7 @@
 //! one fsync serves a whole burst. Reads run on a small pool of read-only
 //! connections, which WAL mode lets proceed while the writer commits.
 
+mod campaigns;
 mod moderation;
 mod organisers;
 
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_append_friendly_keys.sql"),
     include_str!("../../migrations/sqlite/0006_organisers.sql"),
     include_str!("../../migrations/sqlite/0007_moderation.sql"),
+    include_str!("../../migrations/sqlite/0008_campaign_editor.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -313,7 +315,7 @@ fn load_campaign(
 ) -> Result<CampaignWithLetters, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT date, kind, place, note, source_url FROM timeline_entries
-         WHERE campaign_id = ?1 ORDER BY date, id",
+         WHERE campaign_id = ?1 AND hidden = 0 ORDER BY date, id",
     )?;
     let mut rows = stmt.query([id])?;
     let mut timeline = Vec::new();
@@ -329,7 +331,19 @@ fn load_campaign(
         });
     }
     let letters = query_letters(conn, "WHERE l.campaign_id = ?1 ORDER BY l.id", [id])?;
+    let mut related = conn.prepare_cached(
+        "SELECT c.slug, c.title FROM campaign_links k JOIN campaigns c ON c.id = k.related_id
+         WHERE k.campaign_id = ?1 ORDER BY c.created_at DESC, c.id DESC",
+    )?;
+    let related = related
+        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .map(|row| {
+            let (slug, title) = row?;
+            Ok((Slug::parse(&slug).map_err(|_| corrupt("campaign slug", &slug))?, title))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(CampaignWithLetters {
+        related,
         campaign: Campaign {
             slug: Slug::parse(&slug).map_err(|_| corrupt("campaign slug", &slug))?,
             title,

@@ -1,5 +1,6 @@
 //! Server-rendered pages. They work without JavaScript.
 
+pub mod campaign_editor;
 mod campaigns;
 mod confirmations;
 mod letters;

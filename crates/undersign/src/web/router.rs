@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::i18n::Language;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
-use crate::web::pages::{moderation, organise};
+use crate::web::pages::{campaign_editor, moderation, organise};
 use crate::web::{api, assets, embeds, letter_log, pages};
 
 /// Forms and JSON bodies are small; anything larger is refused with 413.
@@ -81,6 +81,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/organise/letters/{slug}/moderation/approve", post(moderation::approve))
         .route("/organise/letters/{slug}/moderation/strike", post(moderation::strike))
         .route("/organise/letters/{slug}/moderation/bulk-strike", post(moderation::bulk_strike))
+        .route("/organise/campaigns", post(campaign_editor::create))
+        .route("/organise/campaigns/new", get(campaign_editor::show_new))
+        .route("/organise/campaigns/{slug}", get(campaign_editor::show_edit).post(campaign_editor::update))
+        .route("/organise/campaigns/{slug}/letters", post(campaign_editor::put_letter))
+        .route("/organise/campaigns/{slug}/timeline", post(campaign_editor::save_entry))
+        .route("/organise/campaigns/{slug}/timeline/{id}/hidden", post(campaign_editor::hide_entry))
+        .route("/organise/campaigns/{slug}/related", post(campaign_editor::link_related))
         .route("/organise/audit", get(organise::show_audit))
         .route("/organise/organisers", post(organise::invite_organiser))
         .layer(DefaultBodyLimit::max(ORGANISER_BODY_LIMIT))

@@ -136,6 +136,8 @@ pub struct CampaignView {
     pub page: PageMeta,
     pub campaign: CampaignCard,
     pub timeline: Vec<TimelineItem>,
+    /// Related earlier campaigns, as `(slug, title)`.
+    pub related: Vec<(String, String)>,
 }
 
 /// One signer in a list.

@@ -10,6 +10,7 @@ mod organisers;
 mod abuse;
 mod api;
 mod browser;
+mod campaign_editor;
 mod confirmation;
 mod demo;
 mod pages;

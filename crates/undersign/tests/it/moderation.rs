@@ -76,7 +76,8 @@ async fn a_moderator_strikes_a_duplicate_with_a_public_reason_and_the_log_and_co
     let last = json["log_size"].as_u64().unwrap() - 1;
     let record = app.get_text(&format!("/letters/{SLUG}/log/records/{last}")).await;
     assert!(record.contains(reason), "the strike leaf carries the reason: {record}");
-    let letter = app.state().store.letter(&undersign::domain::Slug::parse(SLUG).unwrap()).await.unwrap().unwrap();
+    let letter =
+        app.state().store.letter(&undersign::domain::Slug::parse(SLUG).unwrap()).await.unwrap().unwrap();
     let leaf = app.state().store.log_leaves(letter.id, last, last + 1).await.unwrap().remove(0);
     assert!(String::from_utf8_lossy(&leaf).contains("kind strike"), "a strike leaf");
     let list = app.get_text(&format!("/letters/{SLUG}/signatures")).await;

@@ -79,6 +79,7 @@ async fn render_campaign(state: &AppState, lang: Language, slug: &Slug) -> Resul
         page: PageMeta::new(tr, &format!("/campaigns/{slug}"), campaign.campaign.title.clone()),
         campaign: CampaignCard::new(&tr, &campaign),
         timeline,
+        related: campaign.related.iter().map(|(s, t)| (s.to_string(), t.clone())).collect(),
     };
     view.render().map_err(|e| PageError::internal(lang, e))
 }

@@ -102,6 +102,8 @@ struct OverviewView {
     email: String,
     account: i64,
     can_write_letters: bool,
+    /// Campaigns this account edits, as `(slug, title)`.
+    campaigns: Vec<(String, String)>,
     /// Admins' "invite an organiser" form.
     invite_email: String,
     invite_error: Option<String>,
@@ -128,6 +130,7 @@ async fn overview(
     let roles = state.store.roles_of(account.id).await.map_err(|e| PageError::store(lang, e))?;
     let owner = (!account.is_admin).then_some(account.id);
     let drafts = state.store.drafts(owner).await.map_err(|e| PageError::store(lang, e))?;
+    let campaigns = state.store.campaigns_organised(owner).await.map_err(|e| PageError::store(lang, e))?;
     let email = match state.store.account_email(account.id).await.map_err(|e| PageError::store(lang, e))? {
         Some((lookup, sealed)) => state
             .keys
@@ -158,6 +161,7 @@ async fn overview(
         email,
         account: account.id.get(),
         can_write_letters: account.can_write_letters(),
+        campaigns: campaigns.into_iter().map(|(s, t)| (s.to_string(), t)).collect(),
         invite_email: invite.0,
         invite_error: invite.1,
         notice,

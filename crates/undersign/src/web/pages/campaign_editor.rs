@@ -1,0 +1,491 @@
+//! The campaign editor under `/organise/campaigns`: create a campaign, edit its
+//! title and summary, put letters in with a pull quote from their text, keep a
+//! dated timeline (add, edit, hide), and point to related earlier campaigns.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::organise::bad_form;
+use super::{parse_slug, render};
+use crate::app::AppState;
+use crate::domain::Slug;
+use crate::i18n::Translator;
+use crate::organisers::campaigns::{self, Problem, TIMELINE_KINDS};
+use crate::organisers::{actions, audit};
+use crate::storage::campaigns::CampaignRefusal;
+use crate::web::errors::PageError;
+use crate::web::session::Organiser;
+use crate::web::views::{PageMeta, format_date};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CampaignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaign_new.html")]
+struct NewCampaignView {
+    page: PageMeta,
+    csrf: String,
+    form: CampaignForm,
+    errors: Vec<String>,
+}
+
+fn messages(tr: &Translator, problems: &[Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {}",
+                tr.t(&format!("campaign-field-{}", p.field.replace('_', "-"))),
+                tr.t(p.message_id)
+            )
+        })
+        .collect()
+}
+
+fn may_create(organiser: &Organiser) -> Result<(), PageError> {
+    if organiser.account.can_write_letters() { Ok(()) } else { Err(PageError::forbidden(organiser.lang)) }
+}
+
+pub async fn show_new(organiser: Organiser) -> Result<Response, PageError> {
+    may_create(&organiser)?;
+    let tr = Translator::new(organiser.lang);
+    let view = NewCampaignView {
+        page: PageMeta::new(tr, "/organise/campaigns/new", tr.t("campaign-new-title")),
+        csrf: organiser.csrf.clone(),
+        form: CampaignForm::default(),
+        errors: Vec::new(),
+    };
+    render(organiser.lang, &view)
+}
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    form: Result<Form<CampaignForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(&state, &form.csrf)?;
+    may_create(&organiser)?;
+    let tr = Translator::new(lang);
+    let refuse = |errors: Vec<String>, form: CampaignForm| -> Result<Response, PageError> {
+        let view = NewCampaignView {
+            page: PageMeta::new(tr, "/organise/campaigns/new", tr.t("campaign-new-title")),
+            csrf: organiser.csrf.clone(),
+            form,
+            errors,
+        };
+        Ok((StatusCode::BAD_REQUEST, render(lang, &view)?).into_response())
+    };
+    let campaign = match campaigns::parse_campaign(&form.slug, &form.title, &form.summary) {
+        Ok(campaign) => campaign,
+        Err(problems) => return refuse(messages(&tr, &problems), form),
+    };
+    let now = state.clock.now();
+    let entry =
+        audit(Some(organiser.account.id), None, actions::CAMPAIGN_CREATED, campaign.slug.to_string(), now);
+    match state
+        .store
+        .create_campaign(&campaign, organiser.account.id, entry, now)
+        .await
+        .map_err(|e| PageError::store(lang, e))?
+    {
+        Ok(()) => {
+            state.cache.invalidate();
+            Ok(Redirect::to(&format!("/organise/campaigns/{}", campaign.slug)).into_response())
+        }
+        Err(CampaignRefusal::SlugTaken(_) | CampaignRefusal::Unknown) => {
+            refuse(vec![tr.t("campaign-error-slug-taken")], form)
+        }
+    }
+}
+
+struct LetterRow {
+    slug: String,
+    title: String,
+    pull_quote: String,
+}
+
+struct EntryRow {
+    id: i64,
+    hidden: bool,
+    date_text: String,
+    date: String,
+    kind: String,
+    kind_label: String,
+    place: String,
+    note: String,
+    source_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaign_edit.html")]
+struct EditView {
+    page: PageMeta,
+    csrf: String,
+    slug: String,
+    title: String,
+    summary: String,
+    letters: Vec<LetterRow>,
+    /// Letters this organiser may add: `(slug, title)`.
+    addable: Vec<(String, String)>,
+    entries: Vec<EntryRow>,
+    kinds: Vec<(&'static str, String)>,
+    related: Vec<(String, String)>,
+    /// Other campaigns it could point to.
+    linkable: Vec<(String, String)>,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+async fn editable(state: &AppState, organiser: &Organiser, raw: &str) -> Result<Slug, PageError> {
+    let lang = organiser.lang;
+    let slug = parse_slug(lang, raw)?;
+    let exists = state.store.campaign(&slug).await.map_err(|e| PageError::store(lang, e))?.is_some();
+    let allowed =
+        campaigns::may_edit(state, &organiser.account, &slug).await.map_err(|e| PageError::store(lang, e))?;
+    // Someone else's campaign looks like one that does not exist.
+    if exists && allowed { Ok(slug) } else { Err(PageError::not_found(lang)) }
+}
+
+async fn edit_view(
+    state: &AppState,
+    organiser: &Organiser,
+    slug: &Slug,
+    errors: Vec<String>,
+    notice: Option<String>,
+) -> Result<EditView, PageError> {
+    let lang = organiser.lang;
+    let tr = Translator::new(lang);
+    let store = |e| PageError::store(lang, e);
+    let campaign =
+        state.store.campaign(slug).await.map_err(store)?.ok_or_else(|| PageError::not_found(lang))?;
+    let entries = state.store.timeline_entries(slug).await.map_err(store)?;
+    let mine: Vec<(String, String)> = if organiser.account.is_admin {
+        state
+            .store
+            .letters()
+            .await
+            .map_err(store)?
+            .iter()
+            .map(|l| (l.slug.to_string(), l.title.clone()))
+            .collect()
+    } else {
+        state
+            .store
+            .roles_of(organiser.account.id)
+            .await
+            .map_err(store)?
+            .into_iter()
+            .filter(|r| r.role == crate::storage::organisers::Role::Organiser)
+            .map(|r| (r.slug.to_string(), r.title))
+            .collect()
+    };
+    let in_campaign: Vec<String> = campaign.letters.iter().map(|l| l.slug.to_string()).collect();
+    let all_campaigns = state.store.campaigns_organised(None).await.map_err(store)?;
+    let related: Vec<(String, String)> =
+        campaign.related.iter().map(|(s, t)| (s.to_string(), t.clone())).collect();
+    Ok(EditView {
+        page: PageMeta::new(tr, &format!("/organise/campaigns/{slug}"), campaign.campaign.title.clone()),
+        csrf: organiser.csrf.clone(),
+        slug: slug.to_string(),
+        title: campaign.campaign.title.clone(),
+        summary: campaign.campaign.summary.clone(),
+        letters: campaign
+            .letters
+            .iter()
+            .map(|l| LetterRow {
+                slug: l.slug.to_string(),
+                title: l.title.clone(),
+                pull_quote: l.pull_quote.clone().unwrap_or_default(),
+            })
+            .collect(),
+        addable: mine.into_iter().filter(|(s, _)| !in_campaign.contains(s)).collect(),
+        entries: entries
+            .iter()
+            .map(|e| EntryRow {
+                id: e.id,
+                hidden: e.hidden,
+                date_text: format_date(&tr, e.entry.date),
+                date: e.entry.date.to_string(),
+                kind: e.entry.kind.clone(),
+                kind_label: tr.t(&format!("action-{}", e.entry.kind)),
+                place: e.entry.place.clone(),
+                note: e.entry.note.clone(),
+                source_url: e.entry.source_url.clone().unwrap_or_default(),
+            })
+            .collect(),
+        kinds: TIMELINE_KINDS.iter().map(|k| (*k, tr.t(&format!("action-{k}")))).collect(),
+        linkable: all_campaigns
+            .into_iter()
+            .filter(|(s, _)| s != slug && !related.iter().any(|(r, _)| r == s.as_str()))
+            .map(|(s, t)| (s.to_string(), t))
+            .collect(),
+        related,
+        errors,
+        notice,
+    })
+}
+
+pub async fn show_edit(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let slug = editable(&state, &organiser, &slug).await?;
+    render(organiser.lang, &edit_view(&state, &organiser, &slug, Vec::new(), None).await?)
+}
+
+/// After a change: the editor again, with mistakes (400) or a notice.
+async fn answer(
+    state: &AppState,
+    organiser: &Organiser,
+    slug: &Slug,
+    outcome: Result<&'static str, Vec<String>>,
+) -> Result<Response, PageError> {
+    let tr = Translator::new(organiser.lang);
+    match outcome {
+        Ok(notice) => {
+            state.cache.invalidate();
+            let view = edit_view(state, organiser, slug, Vec::new(), Some(tr.t(notice))).await?;
+            render(organiser.lang, &view)
+        }
+        Err(errors) => {
+            let view = edit_view(state, organiser, slug, errors, None).await?;
+            Ok((StatusCode::BAD_REQUEST, render(organiser.lang, &view)?).into_response())
+        }
+    }
+}
+
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+    form: Result<Form<CampaignForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(&state, &form.csrf)?;
+    let slug = editable(&state, &organiser, &slug).await?;
+    let tr = Translator::new(lang);
+    let outcome = match campaigns::parse_campaign(slug.as_str(), &form.title, &form.summary) {
+        Ok(campaign) => {
+            let entry = audit(
+                Some(organiser.account.id),
+                None,
+                actions::CAMPAIGN_EDITED,
+                format!("{slug}: title and summary"),
+                state.clock.now(),
+            );
+            state
+                .store
+                .update_campaign(&slug, &campaign.title, &campaign.summary, entry)
+                .await
+                .map_err(|e| PageError::store(lang, e))?;
+            Ok("campaign-saved")
+        }
+        Err(problems) => Err(messages(&tr, &problems)),
+    };
+    answer(&state, &organiser, &slug, outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LetterForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    letter: String,
+    #[serde(default)]
+    pull_quote: String,
+}
+
+pub async fn put_letter(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+    form: Result<Form<LetterForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(&state, &form.csrf)?;
+    let slug = editable(&state, &organiser, &slug).await?;
+    let tr = Translator::new(lang);
+    let letter = match Slug::parse(form.letter.trim()) {
+        Ok(letter) => state.letter(&letter).await.map_err(|e| PageError::store(lang, e))?,
+        Err(_) => None,
+    };
+    let Some(letter) = letter else {
+        return answer(&state, &organiser, &slug, Err(vec![tr.t("campaign-error-letter")])).await;
+    };
+    if !campaigns::may_add_letter(&state, &organiser.account, &letter)
+        .await
+        .map_err(|e| PageError::store(lang, e))?
+    {
+        return Err(PageError::forbidden(lang));
+    }
+    let outcome = match campaigns::parse_pull_quote(&letter, &form.pull_quote) {
+        Ok(quote) => {
+            let entry = audit(
+                Some(organiser.account.id),
+                Some(letter.id),
+                actions::CAMPAIGN_EDITED,
+                format!("{slug}: letter {} with its pull quote", letter.slug),
+                state.clock.now(),
+            );
+            state
+                .store
+                .set_letter_campaign(letter.id, Some(&slug), Some(&quote), entry)
+                .await
+                .map_err(|e| PageError::store(lang, e))?;
+            Ok("campaign-saved")
+        }
+        Err(problem) => Err(messages(&tr, &[problem])),
+    };
+    answer(&state, &organiser, &slug, outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EntryForm {
+    #[serde(default)]
+    csrf: String,
+    /// Empty for a new entry.
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    source_url: String,
+}
+
+pub async fn save_entry(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+    form: Result<Form<EntryForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(&state, &form.csrf)?;
+    let slug = editable(&state, &organiser, &slug).await?;
+    let tr = Translator::new(lang);
+    let id = match form.id.trim() {
+        "" => None,
+        raw => Some(raw.parse::<i64>().map_err(|_| PageError::not_found(lang))?),
+    };
+    let outcome = match campaigns::parse_timeline_entry(
+        &form.date,
+        &form.kind,
+        &form.place,
+        &form.note,
+        &form.source_url,
+    ) {
+        Ok(entry) => {
+            let detail = format!("{slug}: timeline {} {} {}", entry.date, entry.kind, entry.place);
+            let record =
+                audit(Some(organiser.account.id), None, actions::CAMPAIGN_EDITED, detail, state.clock.now());
+            let saved = state
+                .store
+                .save_timeline_entry(&slug, id, &entry, record)
+                .await
+                .map_err(|e| PageError::store(lang, e))?;
+            if !saved {
+                return Err(PageError::not_found(lang));
+            }
+            Ok("campaign-saved")
+        }
+        Err(problems) => Err(messages(&tr, &problems)),
+    };
+    answer(&state, &organiser, &slug, outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HideForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    hidden: String,
+}
+
+pub async fn hide_entry(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path((slug, id)): Path<(String, String)>,
+    form: Result<Form<HideForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(&state, &form.csrf)?;
+    let slug = editable(&state, &organiser, &slug).await?;
+    let id: i64 = id.parse().map_err(|_| PageError::not_found(lang))?;
+    let hidden = form.hidden == "true";
+    let detail = format!("{slug}: timeline entry {id} {}", if hidden { "hidden" } else { "shown" });
+    let record = audit(Some(organiser.account.id), None, actions::CAMPAIGN_EDITED, detail, state.clock.now());
+    state
+        .store
+        .set_timeline_entry_hidden(&slug, id, hidden, record)
+        .await
+        .map_err(|e| PageError::store(lang, e))?;
+    state.cache.invalidate();
+    Ok(Redirect::to(&format!("/organise/campaigns/{slug}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RelatedForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    related: String,
+}
+
+pub async fn link_related(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+    form: Result<Form<RelatedForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(&state, &form.csrf)?;
+    let slug = editable(&state, &organiser, &slug).await?;
+    let tr = Translator::new(lang);
+    let outcome = match Slug::parse(form.related.trim()) {
+        Ok(related) => {
+            let detail = format!("{slug}: related to {related}");
+            let record =
+                audit(Some(organiser.account.id), None, actions::CAMPAIGN_EDITED, detail, state.clock.now());
+            if state
+                .store
+                .link_campaigns(&slug, &related, record)
+                .await
+                .map_err(|e| PageError::store(lang, e))?
+            {
+                Ok("campaign-saved")
+            } else {
+                Err(vec![tr.t("campaign-error-related")])
+            }
+        }
+        Err(_) => Err(vec![tr.t("campaign-error-related")]),
+    };
+    answer(&state, &organiser, &slug, outcome).await
+}

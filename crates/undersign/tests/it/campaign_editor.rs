@@ -1,0 +1,107 @@
+//! The campaign editor through the HTTP interface: a campaign with its letters
+//! and pull quotes, a dated timeline with a hidden entry, a related campaign,
+//! and nobody else's hands on it.
+
+use crate::helpers::TestApp;
+use crate::organisers::{Browser, publish_letter, signed_in_admin, signed_in_organiser};
+
+async fn create_campaign(browser: &mut Browser<'_>, slug: &str, title: &str) -> String {
+    let csrf = browser.csrf().await;
+    let created = browser
+        .post(
+            "/organise/campaigns",
+            &[("csrf", &csrf), ("slug", slug), ("title", title), ("summary", "A case.")],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    created.location.unwrap()
+}
+
+#[tokio::test]
+async fn an_organiser_builds_a_campaign_page_a_journalist_can_cite() {
+    let app = TestApp::spawn_empty().await;
+    let (mut admin, _) = signed_in_admin(&app, "admin@example.org").await;
+    let mut olga = signed_in_organiser(&app, &mut admin, "olga@example.org").await;
+    publish_letter(&mut olga, "teachers-ask").await;
+    let earlier = create_campaign(&mut olga, "case-2019", "The 2019 case").await;
+    assert_eq!(earlier, "/organise/campaigns/case-2019");
+    let editor = create_campaign(&mut olga, "case-2020", "The 2020 case").await;
+    let csrf = olga.csrf().await;
+
+    // A quote that is not in the letter is refused; its own words are taken.
+    let made_up = olga
+        .post(
+            &format!("{editor}/letters"),
+            &[("csrf", &csrf), ("letter", "teachers-ask"), ("pull_quote", "We demand a revolution")],
+        )
+        .await;
+    assert_eq!(made_up.status, 400);
+    assert!(made_up.body.contains("copied exactly"));
+    let quoted = olga
+        .post(
+            &format!("{editor}/letters"),
+            &[("csrf", &csrf), ("letter", "teachers-ask"), ("pull_quote", "We, teachers, ask.")],
+        )
+        .await;
+    assert_eq!(quoted.status, 200, "{}", quoted.body);
+
+    let entry = |date: &'static str, place: &'static str, note: &'static str, source: &'static str| {
+        vec![("date", date), ("kind", "picket"), ("place", place), ("note", note), ("source_url", source)]
+    };
+    let mut bad = entry("2020-02-10", "Moscow", "Pickets.", "javascript:alert(1)");
+    bad.push(("csrf", &csrf));
+    let refused = olga.post(&format!("{editor}/timeline"), &bad).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("https://"));
+    for (date, place, note) in
+        [("2020-02-10", "Moscow", "Single pickets at the court."), ("2020-02-11", "Penza", "A wrong report.")]
+    {
+        let mut form = entry(date, place, note, "https://example.org/news");
+        form.push(("csrf", &csrf));
+        assert_eq!(olga.post(&format!("{editor}/timeline"), &form).await.status, 200);
+    }
+    let page = olga.get(&editor).await;
+    let marker = "timeline/";
+    let second = page.body.rfind(marker).unwrap() + marker.len();
+    let id = &page.body[second..second + page.body[second..].find('/').unwrap()];
+    let hidden =
+        olga.post(&format!("{editor}/timeline/{id}/hidden"), &[("csrf", &csrf), ("hidden", "true")]).await;
+    assert_eq!(hidden.status, 303);
+    let linked = olga.post(&format!("{editor}/related"), &[("csrf", &csrf), ("related", "case-2019")]).await;
+    assert_eq!(linked.status, 200);
+
+    let public = app.get_text("/campaigns/case-2020").await;
+    assert!(public.contains("The 2020 case"));
+    assert!(public.contains("We, teachers, ask."), "the pull quote with its letter");
+    assert!(public.contains("Single pickets at the court."));
+    assert!(!public.contains("A wrong report."), "hidden entries are not shown");
+    assert!(public.contains("/campaigns/case-2019"), "the related campaign");
+    assert!(app.get_text("/").await.contains("The 2020 case"), "on the home page");
+    // The editor still has the hidden entry, to show again.
+    assert!(olga.get(&editor).await.body.contains("A wrong report."));
+}
+
+#[tokio::test]
+async fn another_organiser_cannot_edit_the_campaign_or_put_their_letter_in_someone_elses() {
+    let app = TestApp::spawn_empty().await;
+    let (mut admin, _) = signed_in_admin(&app, "admin@example.org").await;
+    let mut olga = signed_in_organiser(&app, &mut admin, "olga@example.org").await;
+    let mut ivan = signed_in_organiser(&app, &mut admin, "ivan@example.org").await;
+    let editor = create_campaign(&mut olga, "olgas-case", "The case of Olga").await;
+    publish_letter(&mut olga, "olgas-letter").await;
+    create_campaign(&mut ivan, "ivans-case", "The case of Ivan").await;
+    let csrf = ivan.csrf().await;
+    assert_eq!(ivan.get(&editor).await.status, 404);
+    let edit = ivan.post(&editor, &[("csrf", &csrf), ("title", "Taken over"), ("summary", "x")]).await;
+    assert_eq!(edit.status, 404);
+    // Olga's letter into Ivan's campaign: Ivan does not organise it.
+    let steal = ivan
+        .post(
+            "/organise/campaigns/ivans-case/letters",
+            &[("csrf", &csrf), ("letter", "olgas-letter"), ("pull_quote", "We, teachers, ask.")],
+        )
+        .await;
+    assert_eq!(steal.status, 403);
+    assert!(app.get_text("/campaigns/olgas-case").await.contains("The case of Olga"));
+    assert!(!app.get_text("/campaigns/ivans-case").await.contains("olgas-letter"));
+}
