@@ -41,6 +41,8 @@ pub enum PageKey {
     Home,
     Campaign(Slug),
     Letter(Slug),
+    /// A letter's page showing one of its translations (by language tag).
+    LetterText(Slug, String),
     LetterJson(Slug),
     Badge(Slug),
 }

@@ -230,23 +230,34 @@ impl MailWorker {
         let mut by_signature = HashMap::new();
         let mut links = Vec::with_capacity(jobs.len());
         let mut tokens = Vec::new();
+        let mut reconfirm_tokens = Vec::new();
         for job in &jobs {
-            let needs_link =
-                job.kind == MailKind::Confirm && !job.signature_confirmed && job.email_sealed.is_some();
-            let link = needs_link.then(|| {
-                by_signature
-                    .entry(job.signature)
-                    .or_insert_with(|| {
-                        let token = PlainToken::generate();
-                        tokens.push((job.signature, token.hash(), now + CONFIRMATION_VALIDITY));
-                        self.config.public_link(&format!("confirm/{}", token.expose()))
-                    })
-                    .clone()
-            });
+            let link = match job.kind {
+                MailKind::Confirm if !job.signature_confirmed && job.email_sealed.is_some() => Some(
+                    by_signature
+                        .entry(job.signature)
+                        .or_insert_with(|| {
+                            let token = PlainToken::generate();
+                            tokens.push((job.signature, token.hash(), now + CONFIRMATION_VALIDITY));
+                            self.config.public_link(&format!("confirm/{}", token.expose()))
+                        })
+                        .clone(),
+                ),
+                // A re-confirmation link of its own: the receipt link stays as it was.
+                MailKind::NewVersion if job.email_sealed.is_some() => {
+                    let token = PlainToken::generate();
+                    reconfirm_tokens.push((job.signature, token.hash()));
+                    Some(self.config.public_link(&format!("reconfirm/{}", token.expose())))
+                }
+                _ => None,
+            };
             links.push(link);
         }
         if !tokens.is_empty() {
             self.store.set_confirmation_tokens(tokens).await?;
+        }
+        if !reconfirm_tokens.is_empty() {
+            self.store.set_reconfirm_tokens(reconfirm_tokens).await?;
         }
         // Render every message first, then hand them to the transport together
         // (the file transport writes a whole batch in one blocking call).
@@ -317,7 +328,7 @@ impl MailWorker {
         let Some(sealed) = &job.email_sealed else {
             return Ok(None);
         };
-        if job.kind == MailKind::Confirm && link.is_none() {
+        if matches!(job.kind, MailKind::Confirm | MailKind::NewVersion) && link.is_none() {
             return Ok(None); // confirmed meanwhile: no link needed
         }
         let key = match keys.entry(job.letter_slug.clone()) {
@@ -332,12 +343,18 @@ impl MailWorker {
         let tr = Translator::new(job.language);
         let letter_url = self.config.public_link(&format!("letters/{}", job.letter_slug));
         let withdraw_link = link.map(|l| format!("{l}/withdraw"));
-        let content = match (link, &withdraw_link) {
-            (Some(link), Some(withdraw_link)) => MessageContent::Confirm {
+        let versions_url = format!("{letter_url}/versions");
+        let content = match (job.kind, link, &withdraw_link) {
+            (MailKind::Confirm, Some(link), Some(withdraw_link)) => MessageContent::Confirm {
                 letter_title: &job.letter_title,
                 letter_url: &letter_url,
                 link,
                 withdraw_link,
+            },
+            (MailKind::NewVersion, Some(link), _) => MessageContent::NewVersion {
+                letter_title: &job.letter_title,
+                versions_url: &versions_url,
+                link,
             },
             _ => MessageContent::AlreadySigned { letter_title: &job.letter_title, letter_url: &letter_url },
         };

@@ -35,6 +35,10 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(u64, u64)> {
         tracing::info!(sessions, "ended idle organiser sessions");
     }
     close_letters_past_their_day(state).await?;
+    // New-version mail the server stopped before queueing (it queues at once).
+    for letter in state.store.letters_with_version_notices_due().await? {
+        crate::organisers::texts::queue_notices(state, letter).await?;
+    }
     Ok((signatures, challenges))
 }
 

@@ -6,6 +6,7 @@
 pub mod campaigns;
 pub mod drafts;
 pub mod moderation;
+pub mod texts;
 pub mod totp;
 
 use time::{Duration, OffsetDateTime};
@@ -42,6 +43,8 @@ pub mod actions {
     pub const SECOND_FACTOR_ENROLLED: &str = "second_factor_enrolled";
     pub const SIGNATURE_APPROVED: &str = "signature_approved";
     pub const CAMPAIGN_CREATED: &str = "campaign_created";
+    pub const VERSION_PUBLISHED: &str = "version_published";
+    pub const TRANSLATION_PUBLISHED: &str = "translation_published";
     pub const CAMPAIGN_EDITED: &str = "campaign_edited";
     pub const SIGNATURES_STRUCK: &str = "signatures_struck";
 }

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod moderation;
 pub mod organisers;
 mod sqlite;
+pub mod texts;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -198,6 +199,8 @@ pub enum MailKind {
     Confirm,
     /// "You have already signed this letter."
     AlreadySigned,
+    /// "The letter you signed has a new version", with a link to re-confirm.
+    NewVersion,
 }
 
 impl MailKind {
@@ -205,6 +208,7 @@ impl MailKind {
         match self {
             MailKind::Confirm => "confirm",
             MailKind::AlreadySigned => "already_signed",
+            MailKind::NewVersion => "new_version",
         }
     }
 
@@ -212,6 +216,7 @@ impl MailKind {
         match text {
             "confirm" => Some(MailKind::Confirm),
             "already_signed" => Some(MailKind::AlreadySigned),
+            "new_version" => Some(MailKind::NewVersion),
             _ => None,
         }
     }
@@ -254,7 +259,13 @@ pub struct CampaignWithLetters {
 /// Everything the service stores. One implementation per database engine.
 #[async_trait]
 pub trait Store:
-    organisers::OrganiserStore + moderation::ModerationStore + campaigns::CampaignStore + Send + Sync + 'static
+    organisers::OrganiserStore
+    + moderation::ModerationStore
+    + campaigns::CampaignStore
+    + texts::TextStore
+    + Send
+    + Sync
+    + 'static
 {
     // Campaigns and letters.
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError>;

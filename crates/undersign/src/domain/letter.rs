@@ -172,6 +172,10 @@ pub struct Letter {
     pub pull_quote: Option<String>,
     pub closes_on: Option<Date>,
     pub target: Option<u64>,
+    /// The current version of the text (1 until a correction is published).
+    pub version: u32,
+    /// The other languages the current version is published in.
+    pub translations: Vec<LetterLanguage>,
     /// The count by the log's rule at the latest checkpoint: provable by anyone.
     pub count: u64,
     /// The log's name and key name, fixed at publication.
@@ -214,6 +218,8 @@ impl Letter {
             pull_quote: None,
             closes_on: None,
             target: None,
+            version: 1,
+            translations: Vec::new(),
             count: 0,
             log_origin: "example.org/letters/sample-letter".into(),
             log_size: 0,

@@ -135,6 +135,8 @@ pub struct PublicSignature {
     pub orcid: Option<Orcid>,
     pub organisation: bool,
     pub pledge: Option<String>,
+    /// The version of the letter's text it was confirmed (or re-confirmed) on.
+    pub version: u32,
 }
 
 /// What confirming a signature produced.

@@ -34,6 +34,30 @@ pub enum MessageContent<'a> {
     Welcome {
         sign_in_url: &'a str,
     },
+    /// The letter someone signed has a corrected version; `link` re-confirms.
+    NewVersion {
+        letter_title: &'a str,
+        versions_url: &'a str,
+        link: &'a str,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "mail/new_version.txt")]
+struct NewVersionText<'a> {
+    tr: &'a Translator,
+    letter_title: &'a str,
+    versions_url: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/new_version.html")]
+struct NewVersionHtml<'a> {
+    tr: &'a Translator,
+    letter_title: &'a str,
+    versions_url: &'a str,
+    link: &'a str,
 }
 
 #[derive(Template)]
@@ -139,6 +163,11 @@ pub fn render_message(
             let html = InvitationHtml { tr, subject: &subject, intro: &intro, sign_in_url }.render()?;
             (subject, text, html)
         }
+        MessageContent::NewVersion { letter_title, versions_url, link } => (
+            tr.t1("mail-new-version-subject", "title", letter_title),
+            NewVersionText { tr, letter_title, versions_url, link }.render()?,
+            NewVersionHtml { tr, letter_title, versions_url, link }.render()?,
+        ),
         MessageContent::Welcome { sign_in_url } => {
             let subject = tr.t("mail-welcome-subject");
             let intro = tr.t("mail-welcome-intro");

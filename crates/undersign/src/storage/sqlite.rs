@@ -11,6 +11,7 @@
 mod campaigns;
 mod moderation;
 mod organisers;
+mod texts;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_organisers.sql"),
     include_str!("../../migrations/sqlite/0007_moderation.sql"),
     include_str!("../../migrations/sqlite/0008_campaign_editor.sql"),
+    include_str!("../../migrations/sqlite/0009_letter_texts.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -249,7 +251,9 @@ const LETTER_COLUMNS: &str = "l.id, l.slug, l.title, l.addressee, l.community, l
      l.organisations, l.status, l.published_at, c.slug, l.pull_quote, l.log_count, l.log_size, \
      (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'signature'), \
      (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'withdrawal'), \
-     l.log_origin, l.closes_on, l.target";
+     l.log_origin, l.closes_on, l.target, l.version, \
+     (SELECT group_concat(t.language, ' ') FROM letter_texts t \
+      WHERE t.letter_id = l.id AND t.version = l.version AND t.language != l.language)";
 
 fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
     let slug: String = row.get(1)?;
@@ -281,6 +285,13 @@ fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
             .get::<_, Option<i64>>(18)?
             .map(|t| t.try_into().map_err(|_| corrupt("target", "negative")))
             .transpose()?,
+        version: row.get(19)?,
+        translations: row
+            .get::<_, Option<String>>(20)?
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|l| LetterLanguage::parse(l).map_err(|_| corrupt("language", l)))
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -379,8 +390,9 @@ fn insert_signature_row(
     tx.prepare_cached(
         "INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, title, affiliation,
              city, country, orcid, organisation, pledge, show_name, language, status, created_at,
-             email_canonical_lookup, name_key, held)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14, ?15, ?16, ?17)",
+             email_canonical_lookup, name_key, held, version, notified_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14, ?15, ?16, ?17,
+                 (SELECT version FROM letters WHERE id = ?1), (SELECT version FROM letters WHERE id = ?1))",
     )?
     .execute(params![
         s.letter.0,
@@ -441,7 +453,7 @@ fn flag_signature(tx: &Connection, id: i64, held: bool, s: &SealedSignature) -> 
 }
 
 /// A public signature from a row of seq, name, title, affiliation, city,
-/// country, orcid, organisation, pledge.
+/// country, orcid, organisation, pledge, version.
 fn public_signature(row: &Row<'_>) -> Result<PublicSignature, StoreError> {
     let seq: i64 = row.get(0)?;
     Ok(PublicSignature {
@@ -454,6 +466,7 @@ fn public_signature(row: &Row<'_>) -> Result<PublicSignature, StoreError> {
         orcid: row.get::<_, Option<String>>(6)?.map(Orcid::from_trusted),
         organisation: row.get(7)?,
         pledge: row.get(8)?,
+        version: row.get(9)?,
     })
 }
 
@@ -675,6 +688,11 @@ impl Store for SqliteStore {
                 ],
             )?;
             let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO letter_texts (letter_id, version, language, title, addressee, body, published_at)
+                 VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, draft.language.as_str(), draft.title, draft.addressee, draft.body, unix(now)],
+            )?;
             // Leaf 0: the published text, integrated with the first checkpoint.
             insert_entry(tx, id, EntryKind::Text, None, &text, false, now, now)?;
             Ok(Ok(LetterId(id)))
@@ -869,7 +887,7 @@ impl Store for SqliteStore {
         let before = before_seq.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, name, title, affiliation, city, country, orcid, organisation, pledge
+                "SELECT seq, name, title, affiliation, city, country, orcid, organisation, pledge, version
                  FROM signatures
                  WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1 AND withdrawn_at IS NULL AND struck_at IS NULL AND held = 0
                  ORDER BY seq DESC LIMIT ?3",
@@ -1301,7 +1319,8 @@ impl Store for SqliteStore {
         // first by rowid, so a common word stops after `limit` matches.
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge
+                "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge,
+                        s.version
                  FROM signature_search f CROSS JOIN signatures s ON s.id = f.rowid
                  WHERE signature_search MATCH ?1 AND s.letter_id = ?2
                    AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND s.held = 0 AND s.seq IS NOT NULL

@@ -7,6 +7,7 @@ mod letters;
 pub mod moderation;
 pub mod organise;
 mod sign_in;
+pub mod versions;
 
 pub use campaigns::{show_campaign, show_home};
 pub use confirmations::{confirm_signature, show_confirmation, show_withdrawal, withdraw_signature};

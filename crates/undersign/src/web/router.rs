@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::i18n::Language;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
-use crate::web::pages::{campaign_editor, moderation, organise};
+use crate::web::pages::{campaign_editor, moderation, organise, versions};
 use crate::web::{api, assets, embeds, letter_log, pages};
 
 /// Forms and JSON bodies are small; anything larger is refused with 413.
@@ -76,6 +76,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/organise/letters/{slug}", get(organise::show_letter))
         .route("/organise/letters/{slug}/close", post(organise::close_letter))
         .route("/organise/letters/{slug}/members", post(organise::invite_member))
+        .route("/organise/letters/{slug}/versions", post(organise::publish_correction))
+        .route("/organise/letters/{slug}/translations", post(organise::publish_translation))
         .route("/organise/letters/{slug}/addresses", get(organise::show_addresses))
         .route("/organise/letters/{slug}/moderation", get(moderation::show_queue))
         .route("/organise/letters/{slug}/moderation/approve", post(moderation::approve))
@@ -99,6 +101,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/letters/{slug}", get(pages::show_letter))
         .route("/letters/{slug}/sign", axum::routing::post(pages::sign_letter))
         .route("/letters/{slug}/check-email", get(pages::show_check_email))
+        .route("/letters/{slug}/versions", get(versions::show_versions))
+        .route("/reconfirm/{token}", get(versions::show_reconfirm).post(versions::reconfirm))
         .route("/letters/{slug}/signatures", get(pages::list_signatures))
         .route(
             "/letters/{slug}/signatures/{seq}/report",

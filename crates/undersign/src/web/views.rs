@@ -149,9 +149,20 @@ pub struct SignerRow {
     pub orcid: Option<(String, String)>,
     pub organisation: bool,
     pub pledge: Option<String>,
+    /// "signed version 1", when the letter has a newer version.
+    pub version_note: Option<String>,
+    version: u32,
 }
 
 impl SignerRow {
+    /// Notes the version signed, if the letter moved on since.
+    pub fn on_letter(mut self, tr: &Translator, letter: &Letter) -> Self {
+        if self.version < letter.version {
+            self.version_note = Some(tr.t1("signer-signed-version", "version", &self.version.to_string()));
+        }
+        self
+    }
+
     pub fn new(s: &PublicSignature) -> Self {
         let details = [&s.title, &s.affiliation, &s.city, &s.country]
             .into_iter()
@@ -166,6 +177,8 @@ impl SignerRow {
             orcid: s.orcid.as_ref().map(|o| (o.as_str().to_owned(), o.url())),
             organisation: s.organisation,
             pledge: s.pledge.clone(),
+            version: s.version,
+            version_note: None,
         }
     }
 }
@@ -276,6 +289,19 @@ pub struct LetterView {
     pub target_text: Option<String>,
     /// "Signatures close after 31 December 2026.", while open with a closing day.
     pub closes_text: Option<String>,
+    /// The languages the letter can be read in (empty without translations).
+    pub texts: Vec<TextLink>,
+    /// Shown above a translation: which text is the original.
+    pub translation_note: Option<String>,
+    /// "Version 2", once the letter was corrected.
+    pub version_text: Option<String>,
+}
+
+/// A link to one language of a letter.
+pub struct TextLink {
+    pub language: String,
+    pub href: String,
+    pub current: bool,
 }
 
 #[derive(Template)]

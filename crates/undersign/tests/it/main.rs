@@ -19,3 +19,4 @@ mod privacy;
 mod rate_limits;
 mod signing_form;
 mod smtp;
+mod versions;

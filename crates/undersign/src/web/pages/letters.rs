@@ -16,15 +16,17 @@ use fluent_templates::fluent_bundle::FluentValue;
 use crate::abuse::pow::PowError;
 use crate::app::AppState;
 use crate::cache::PageKey;
-use crate::domain::{FieldErrors, Letter, SignatureSubmission, Slug, signature_limits};
+use crate::domain::{FieldErrors, Letter, LetterLanguage, SignatureSubmission, Slug, signature_limits};
 use crate::i18n::{Language, Translator};
 use crate::signing::{self, Proof, SignError};
+use crate::storage::texts::LetterText;
 use crate::web::client_ip::ClientIp;
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;
 use crate::web::markdown;
 use crate::web::views::{
-    CheckEmailView, LetterCard, LetterView, PageMeta, SignFormView, SignaturesView, SignerRow, format_date,
+    CheckEmailView, LetterCard, LetterView, PageMeta, SignFormView, SignaturesView, SignerRow, TextLink,
+    format_date,
 };
 
 /// Signers shown under the letter; the rest are on the list pages.
@@ -35,6 +37,7 @@ async fn letter_page(
     state: &AppState,
     lang: Language,
     letter: &Letter,
+    text: Option<&LetterText>,
     values: &SignatureSubmission,
     errors: &FieldErrors,
 ) -> Result<LetterView, PageError> {
@@ -44,22 +47,79 @@ async fn letter_page(
         .public_signatures(letter.id, None, RECENT)
         .await
         .map_err(|e| PageError::internal(lang, e))?;
+    // A translation shows its own words; the letter, the count and the form stay.
+    let (title, addressee, language, body) = match text {
+        Some(t) => (&t.title, &t.addressee, t.language.as_str(), &t.body),
+        None => (&letter.title, &letter.addressee, letter.language.as_str(), &letter.body),
+    };
+    let path = format!("/letters/{}", letter.slug);
+    let mut card = LetterCard::new(&tr, letter);
+    card.title = title.clone();
     Ok(LetterView {
-        page: PageMeta::new(tr, &format!("/letters/{}", letter.slug), letter.title.clone()),
-        letter: LetterCard::new(&tr, letter),
-        addressee: letter.addressee.clone(),
-        language: letter.language.as_str().to_owned(),
+        page: PageMeta::new(
+            tr,
+            &text.map_or_else(|| path.clone(), |t| format!("{path}?text={}", t.language.as_str())),
+            title.clone(),
+        ),
+        letter: card,
+        addressee: addressee.clone(),
+        language: language.to_owned(),
         published: format_date(&tr, letter.published_at.date()),
-        body_html: markdown::to_safe_html(&letter.body),
+        body_html: markdown::to_safe_html(body),
         form: SignFormView::new(&tr, letter.slug.as_str(), values, errors),
-        recent: recent.iter().map(SignerRow::new).collect(),
+        recent: recent.iter().map(|s| SignerRow::new(s).on_letter(&tr, letter)).collect(),
         max_pledge: signature_limits::MAX_PLEDGE,
         target_text: letter.target.map(|t| tr.t1("letter-target", "target", &tr.number(t))),
         closes_text: letter
             .closes_on
             .filter(|_| letter.accepts_signatures())
             .map(|day| tr.t1("letter-closes-on", "date", &format_date(&tr, day))),
+        texts: text_links(letter, text.map(|t| t.language.as_str())),
+        translation_note: text
+            .map(|_| tr.t1("letter-translation-note", "language", letter.language.as_str())),
+        version_text: (letter.version > 1)
+            .then(|| tr.t1("letter-version", "version", &letter.version.to_string())),
     })
+}
+
+/// "This letter in: en · ru": the letter's own language, then its translations;
+/// the shown one is marked.
+fn text_links(letter: &Letter, shown: Option<&str>) -> Vec<TextLink> {
+    if letter.translations.is_empty() {
+        return Vec::new();
+    }
+    let own = TextLink {
+        language: letter.language.as_str().to_owned(),
+        href: format!("/letters/{}", letter.slug),
+        current: shown.is_none(),
+    };
+    std::iter::once(own)
+        .chain(letter.translations.iter().map(|l| TextLink {
+            language: l.as_str().to_owned(),
+            href: format!("/letters/{}?text={}", letter.slug, l.as_str()),
+            current: shown == Some(l.as_str()),
+        }))
+        .collect()
+}
+
+/// The translation `?text=` asks for, if the current version has one.
+async fn chosen_text(
+    state: &AppState,
+    lang: Language,
+    letter: &Letter,
+    asked: Option<&str>,
+) -> Result<Option<LetterText>, PageError> {
+    let Some(asked) = asked.filter(|a| letter.translations.iter().any(|t| t.as_str() == *a)) else {
+        return Ok(None);
+    };
+    let texts = state.store.letter_texts(letter.id).await.map_err(|e| PageError::store(lang, e))?;
+    Ok(texts.into_iter().find(|t| t.version == letter.version && t.language.as_str() == asked))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TextQuery {
+    /// A translation's language tag.
+    text: Option<String>,
 }
 
 /// The letter page with a blank form: from memory while nothing changed, with an
@@ -68,18 +128,25 @@ pub async fn show_letter(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
+    Query(query): Query<TextQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let slug = Slug::parse(&slug).map_err(|_| PageError::not_found(lang))?;
-    cached_page(&state, &headers, PageKey::Letter(slug.clone()), lang, async || {
+    let asked = query.text.filter(|t| LetterLanguage::parse(t).is_ok());
+    let key = match &asked {
+        Some(text) => PageKey::LetterText(slug.clone(), text.clone()),
+        None => PageKey::Letter(slug.clone()),
+    };
+    cached_page(&state, &headers, key, lang, async || {
         let letter = state
             .letter(&slug)
             .await
             .map_err(|e| PageError::store(lang, e))?
             .ok_or_else(|| PageError::not_found(lang))?;
+        let text = chosen_text(&state, lang, &letter, asked.as_deref()).await?;
         let blank =
             SignatureSubmission { show_name: true, organisation: letter.organisations, ..Default::default() };
-        let view = letter_page(&state, lang, &letter, &blank, &FieldErrors::default()).await?;
+        let view = letter_page(&state, lang, &letter, text.as_ref(), &blank, &FieldErrors::default()).await?;
         view.render().map_err(|e| PageError::internal(lang, e))
     })
     .await
@@ -110,7 +177,7 @@ pub async fn sign_letter(
     match signing::submit_signature(&state, &letter.slug, &submission, lang, client, proof).await {
         Ok(()) => Ok(Redirect::to(&format!("/letters/{}/check-email", letter.slug)).into_response()),
         Err(SignError::Invalid(errors)) => {
-            let view = letter_page(&state, lang, &letter, &submission, &errors).await?;
+            let view = letter_page(&state, lang, &letter, None, &submission, &errors).await?;
             let page = render(lang, &view)?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
@@ -121,7 +188,8 @@ pub async fn sign_letter(
         }
         Err(SignError::Busy) => Err(PageError { lang, kind: PageErrorKind::Busy }),
         Err(SignError::ProofOfWork(problem)) => {
-            let mut view = letter_page(&state, lang, &letter, &submission, &FieldErrors::default()).await?;
+            let mut view =
+                letter_page(&state, lang, &letter, None, &submission, &FieldErrors::default()).await?;
             view.form.notice = Some(Translator::new(lang).t(pow_message_id(problem)));
             let page = render(lang, &view)?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
@@ -217,7 +285,11 @@ pub async fn list_signatures(
             tr.t1("signatures-title", "title", &letter.title),
         ),
         letter: LetterCard::new(&tr, &letter),
-        rows: rows.iter().take(PAGE_SIZE as usize).map(SignerRow::new).collect(),
+        rows: rows
+            .iter()
+            .take(PAGE_SIZE as usize)
+            .map(|s| SignerRow::new(s).on_letter(&tr, &letter))
+            .collect(),
         older_link,
         search,
         results,

@@ -521,6 +521,15 @@ struct ManageView {
     invite_email: String,
     invite_error: Option<String>,
     notice: Option<String>,
+    /// The current text, to correct, and the version it is.
+    body: String,
+    addressee: String,
+    language: String,
+    version: u32,
+    /// Languages of the current version besides the letter's own.
+    translations: Vec<String>,
+    /// Mistakes in the correction or translation form.
+    text_errors: Vec<String>,
 }
 
 /// The letter and what this organiser may do on it; 404 for letters they have no
@@ -588,6 +597,12 @@ async fn manage_view(
         invite_email: invite.0,
         invite_error: invite.1,
         notice,
+        body: letter.body.clone(),
+        addressee: letter.addressee.clone(),
+        language: letter.language.as_str().to_owned(),
+        version: letter.version,
+        translations: letter.translations.iter().map(|l| l.as_str().to_owned()).collect(),
+        text_errors: Vec::new(),
     })
 }
 
@@ -750,4 +765,104 @@ pub async fn show_audit(
         rows: entries.iter().map(|e| AuditRow::new(&tr, e)).collect(),
     };
     render(lang, &view)
+}
+
+// Corrections and translations.
+
+#[derive(Debug, Deserialize)]
+pub struct TextForm {
+    #[serde(default)]
+    csrf: String,
+    /// Translations only: the language.
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    addressee: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// Which kind of text a form publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextKind {
+    Correction,
+    Translation,
+}
+
+async fn publish_text(
+    state: &Arc<AppState>,
+    organiser: &Organiser,
+    slug: &str,
+    form: Result<Form<TextForm>, FormRejection>,
+    kind: TextKind,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(state, &form.csrf)?;
+    let (letter, access) = managed_letter(state, organiser, slug).await?;
+    if !access.can_manage() {
+        return Err(PageError::forbidden(lang));
+    }
+    let tr = Translator::new(lang);
+    let language = match kind {
+        TextKind::Correction => letter.language.as_str(),
+        TextKind::Translation => form.language.as_str(),
+    };
+    let refuse = |errors: Vec<String>| async {
+        let mut view = manage_view(state, organiser, &letter, access, (String::new(), None), None).await?;
+        view.text_errors = errors;
+        Ok::<_, PageError>((StatusCode::BAD_REQUEST, render(lang, &view)?).into_response())
+    };
+    let text = match crate::organisers::texts::parse_text(language, &form.title, &form.addressee, &form.body)
+    {
+        Ok(text) => text,
+        Err(problems) => {
+            let errors = problems
+                .iter()
+                .map(|(field, id)| format!("{}: {}", tr.t(&format!("draft-field-{field}")), tr.t(id)))
+                .collect();
+            return refuse(errors).await;
+        }
+    };
+    let published = match kind {
+        TextKind::Correction => {
+            crate::organisers::texts::publish_version(state, &organiser.account, &letter, text).await
+        }
+        TextKind::Translation => {
+            crate::organisers::texts::publish_translation(state, &organiser.account, &letter, text).await
+        }
+    }
+    .map_err(|e| PageError::store(lang, e))?;
+    match published {
+        Ok(_) => Ok(Redirect::to(&format!("/organise/letters/{}", letter.slug)).into_response()),
+        Err(refusal) => {
+            let id = match refusal {
+                crate::storage::texts::TextRefusal::TranslationExists => "text-error-translation-exists",
+                crate::storage::texts::TextRefusal::SameLanguage => "text-error-same-language",
+                crate::storage::texts::TextRefusal::Unchanged => "text-error-unchanged",
+                crate::storage::texts::TextRefusal::Closed => "letter-closed",
+            };
+            refuse(vec![tr.t(id)]).await
+        }
+    }
+}
+
+pub async fn publish_correction(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+    form: Result<Form<TextForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    publish_text(&state, &organiser, &slug, form, TextKind::Correction).await
+}
+
+pub async fn publish_translation(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+    form: Result<Form<TextForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    publish_text(&state, &organiser, &slug, form, TextKind::Translation).await
 }
