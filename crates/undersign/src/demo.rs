@@ -418,6 +418,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
                     email_canonical_lookup: state.keys.canonical_lookup(stored.id, &canonical),
                     name_key,
                     flags: Vec::new(),
+                    verified_domain: None,
                     name,
                     title,
                     affiliation,

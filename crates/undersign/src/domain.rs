@@ -3,6 +3,7 @@
 
 mod email;
 mod errors;
+mod form_settings;
 mod letter;
 mod orcid;
 mod signature;
@@ -11,6 +12,7 @@ mod text;
 
 pub use email::EmailAddress;
 pub use errors::{Field, FieldError, FieldErrorKind, FieldErrors};
+pub use form_settings::{CONFIGURABLE, FieldRule, FormSettings, InvalidDomain};
 pub use letter::{
     Campaign, Community, Letter, LetterDraft, LetterId, LetterLanguage, LetterStatus, TimelineEntry,
     parse_day, parse_target,

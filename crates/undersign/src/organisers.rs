@@ -44,6 +44,7 @@ pub mod actions {
     pub const SIGNATURE_APPROVED: &str = "signature_approved";
     pub const CAMPAIGN_CREATED: &str = "campaign_created";
     pub const VERSION_PUBLISHED: &str = "version_published";
+    pub const FORM_CHANGED: &str = "form_changed";
     pub const TRANSLATION_PUBLISHED: &str = "translation_published";
     pub const CAMPAIGN_EDITED: &str = "campaign_edited";
     pub const SIGNATURES_STRUCK: &str = "signatures_struck";

@@ -99,7 +99,20 @@ pub async fn submit_signature(
     if !letter.accepts_signatures() {
         return Err(SignError::LetterClosed);
     }
-    let signature = NewSignature::try_from(submission).map_err(SignError::Invalid)?;
+    // The letter's own form rules first (they drop hidden fields), then every
+    // field's parsing; all mistakes are reported together.
+    let rules = letter.form_rules();
+    let mut submission = submission.clone();
+    let mut rule_errors = FieldErrors::default();
+    rules.check(&mut submission, &mut rule_errors);
+    let signature = match NewSignature::try_from(&submission) {
+        Ok(signature) if rule_errors.is_empty() => signature,
+        Ok(_) => return Err(SignError::Invalid(rule_errors)),
+        Err(mut errors) => {
+            errors.merge(rule_errors);
+            return Err(SignError::Invalid(errors));
+        }
+    };
     let now = state.clock.now();
     let pow = &state.config.pow;
     let mut flags = Vec::new();
@@ -151,6 +164,7 @@ pub async fn submit_signature(
         signer: signature.signer,
         show_name: signature.show_name,
         language,
+        verified_domain: rules.verified_domain_of(signature.email.domain()).map(str::to_owned),
     };
     let outcome = state.store.submit_signature(sealed, SubmitOptions { spend, send_mail }, now).await?;
     if outcome == SubmitOutcome::Replayed {

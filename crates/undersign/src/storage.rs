@@ -61,6 +61,8 @@ pub struct SealedSignature {
     pub email_canonical_lookup: EmailLookup,
     /// The transliteration-folded name (duplicate flags, watch lists).
     pub name_key: String,
+    /// The letter's verified institutional domain the address belongs to.
+    pub verified_domain: Option<String>,
     /// Flags found without the database (mixed scripts, throwaway domain, no
     /// proof, a burst), each with its detail (a burst's key).
     pub flags: Vec<(FlagKind, Option<String>)>,

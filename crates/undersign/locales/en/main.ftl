@@ -467,3 +467,26 @@ mail-new-version-diff = See what changed:
 mail-new-version-action = To confirm your signature on the new text, open this link and press the button:
 mail-new-version-button = Confirm on the new version
 mail-new-version-nothing = If you do nothing, your signature stays counted as a signature of the version you signed. Nobody's signature moves to a text they did not read.
+
+## Signature form settings, organisations, verified affiliations
+count-people = { $count ->
+    [one] { $formatted } person
+   *[other] { $formatted } people
+}
+letter-final-checkpoint = Final count: { $count }, in the signed checkpoint of { $size } log entries.
+letter-final-checkpoint-link = The final checkpoint
+form-title-hint = For an organisation: what kind it is (bookstore, union, lab…).
+signer-verified = verified: { $domain }
+error-organisations-not-allowed = This letter is signed by people only.
+manage-form = Signature form
+manage-form-explain = Which fields the form shows, and who may sign. Changes apply to new signatures.
+manage-form-hidden = not shown
+manage-form-optional = optional
+manage-form-required = required
+manage-form-organisations = Organisations (bookstores, unions, labs) may sign beside people
+manage-form-domains = Verified affiliation domains
+manage-form-domains-hint = Institutional e-mail domains, one per line (e.g. msu.ru). A signature confirmed from such an address, or a subdomain of it, is shown as verified for that institution.
+manage-form-save = Save the form
+manage-form-saved = The form is saved.
+manage-form-bad-domain = { $domain } is not a mail domain such as msu.ru.
+audit-form-changed = signature form changed

@@ -56,6 +56,8 @@ pub enum FieldErrorKind {
     ConsentRequired,
     /// A pledge was given for a signature that is not an organisation's.
     PledgeWithoutOrganisation,
+    /// An organisation signed a letter that only people sign.
+    OrganisationsNotAllowed,
 }
 
 impl FieldErrorKind {
@@ -75,6 +77,7 @@ impl FieldErrorKind {
             FieldErrorKind::OrcidChecksum => "error-orcid-checksum",
             FieldErrorKind::ConsentRequired => "error-consent-required",
             FieldErrorKind::PledgeWithoutOrganisation => "error-pledge-without-organisation",
+            FieldErrorKind::OrganisationsNotAllowed => "error-organisations-not-allowed",
         }
     }
 }
@@ -106,6 +109,15 @@ impl FieldErrors {
 
     pub fn get(&self, field: Field) -> Option<&FieldError> {
         self.0.iter().find(|e| e.field == field)
+    }
+
+    /// Adds the errors of `other` for fields that have none yet.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for error in other.0 {
+            if self.get(error.field).is_none() {
+                self.0.push(error);
+            }
+        }
     }
 
     /// Records the error of a parse result and returns its value, if any.

@@ -176,6 +176,10 @@ pub struct Letter {
     pub version: u32,
     /// The other languages the current version is published in.
     pub translations: Vec<LetterLanguage>,
+    /// What the signature form shows and requires.
+    pub form: crate::domain::FormSettings,
+    /// Organisations among the counted signatures (in the log, standing).
+    pub organisation_count: u64,
     /// The count by the log's rule at the latest checkpoint: provable by anyone.
     pub count: u64,
     /// The log's name and key name, fixed at publication.
@@ -192,6 +196,19 @@ pub struct Letter {
 impl Letter {
     pub fn accepts_signatures(&self) -> bool {
         self.status == LetterStatus::Published
+    }
+
+    /// The form's rules as they apply: organisation-only letters take
+    /// organisations whatever the setting says.
+    pub fn form_rules(&self) -> crate::domain::FormSettings {
+        let mut form = self.form.clone();
+        form.organisations_allowed |= self.organisations;
+        form
+    }
+
+    /// People among the counted signatures (the rest are organisations).
+    pub fn people_count(&self) -> u64 {
+        self.shown_count().saturating_sub(self.organisation_count)
     }
 
     /// What pages show as the count: the log's count less pending withdrawals
@@ -220,6 +237,8 @@ impl Letter {
             target: None,
             version: 1,
             translations: Vec::new(),
+            form: crate::domain::FormSettings::default(),
+            organisation_count: 0,
             count: 0,
             log_origin: "example.org/letters/sample-letter".into(),
             log_size: 0,

@@ -137,6 +137,8 @@ pub struct PublicSignature {
     pub pledge: Option<String>,
     /// The version of the letter's text it was confirmed (or re-confirmed) on.
     pub version: u32,
+    /// Confirmed from an address at this institutional domain of the letter's list.
+    pub verified_domain: Option<String>,
 }
 
 /// What confirming a signature produced.

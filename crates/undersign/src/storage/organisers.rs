@@ -281,6 +281,14 @@ pub trait OrganiserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
+    /// Changes a letter's signature form, with its audit entry.
+    async fn set_form_settings(
+        &self,
+        letter: LetterId,
+        settings: &crate::domain::FormSettings,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError>;
+
     // The audit log.
     async fn append_audit(&self, entry: AuditEntry) -> Result<(), StoreError>;
     /// Newest first; a letter's entries, or all for `None`.

@@ -29,8 +29,8 @@ use super::{
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{
-    Campaign, Community, ConfirmedSignature, Letter, LetterDraft, LetterId, LetterLanguage, LetterStatus,
-    Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
+    Campaign, Community, ConfirmedSignature, FormSettings, Letter, LetterDraft, LetterId, LetterLanguage,
+    LetterStatus, Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
 };
 use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, SignatureRecord};
@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_moderation.sql"),
     include_str!("../../migrations/sqlite/0008_campaign_editor.sql"),
     include_str!("../../migrations/sqlite/0009_letter_texts.sql"),
+    include_str!("../../migrations/sqlite/0010_signature_form.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -253,7 +254,11 @@ const LETTER_COLUMNS: &str = "l.id, l.slug, l.title, l.addressee, l.community, l
      (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'withdrawal'), \
      l.log_origin, l.closes_on, l.target, l.version, \
      (SELECT group_concat(t.language, ' ') FROM letter_texts t \
-      WHERE t.letter_id = l.id AND t.version = l.version AND t.language != l.language)";
+      WHERE t.letter_id = l.id AND t.version = l.version AND t.language != l.language), \
+     l.form_fields, l.organisations_allowed, l.verified_domains, \
+     (SELECT count(*) FROM signatures s JOIN log_entries e ON e.signature_id = s.id AND e.kind = 'signature' \
+      WHERE s.letter_id = l.id AND s.organisation = 1 AND e.leaf_index IS NOT NULL \
+        AND s.withdrawn_at IS NULL AND s.struck_at IS NULL)";
 
 fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
     let slug: String = row.get(1)?;
@@ -292,6 +297,8 @@ fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
             .split_whitespace()
             .map(|l| LetterLanguage::parse(l).map_err(|_| corrupt("language", l)))
             .collect::<Result<_, _>>()?,
+        form: FormSettings::from_stored(&row.get::<_, String>(21)?, row.get(22)?, &row.get::<_, String>(23)?),
+        organisation_count: row.get::<_, i64>(24)?.try_into().map_err(|_| corrupt("count", "negative"))?,
     })
 }
 
@@ -390,9 +397,9 @@ fn insert_signature_row(
     tx.prepare_cached(
         "INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, title, affiliation,
              city, country, orcid, organisation, pledge, show_name, language, status, created_at,
-             email_canonical_lookup, name_key, held, version, notified_version)
+             email_canonical_lookup, name_key, held, version, notified_version, verified_domain)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14, ?15, ?16, ?17,
-                 (SELECT version FROM letters WHERE id = ?1), (SELECT version FROM letters WHERE id = ?1))",
+                 (SELECT version FROM letters WHERE id = ?1), (SELECT version FROM letters WHERE id = ?1), ?18)",
     )?
     .execute(params![
         s.letter.0,
@@ -412,6 +419,7 @@ fn insert_signature_row(
         &s.email_canonical_lookup.0[..],
         s.name_key,
         held,
+        s.verified_domain,
     ])?;
     Ok((tx.last_insert_rowid(), held))
 }
@@ -453,7 +461,7 @@ fn flag_signature(tx: &Connection, id: i64, held: bool, s: &SealedSignature) -> 
 }
 
 /// A public signature from a row of seq, name, title, affiliation, city,
-/// country, orcid, organisation, pledge, version.
+/// country, orcid, organisation, pledge, version, verified_domain.
 fn public_signature(row: &Row<'_>) -> Result<PublicSignature, StoreError> {
     let seq: i64 = row.get(0)?;
     Ok(PublicSignature {
@@ -467,6 +475,7 @@ fn public_signature(row: &Row<'_>) -> Result<PublicSignature, StoreError> {
         organisation: row.get(7)?,
         pledge: row.get(8)?,
         version: row.get(9)?,
+        verified_domain: row.get(10)?,
     })
 }
 
@@ -517,6 +526,7 @@ struct SignatureRow {
     organisation: bool,
     pledge: Option<String>,
     show_name: bool,
+    verified_domain: Option<String>,
 }
 
 /// Queues the log entry of a just-confirmed signature, with its salted record.
@@ -528,7 +538,7 @@ fn insert_signature_entry(
 ) -> Result<(), StoreError> {
     let row = tx
         .prepare_cached(
-            "SELECT name, title, affiliation, city, country, orcid, organisation, pledge, show_name
+            "SELECT name, title, affiliation, city, country, orcid, organisation, pledge, show_name, verified_domain
              FROM signatures WHERE id = ?1",
         )?
         .query_row([signature], |r| {
@@ -542,10 +552,21 @@ fn insert_signature_entry(
                 organisation: r.get(6)?,
                 pledge: r.get(7)?,
                 show_name: r.get(8)?,
+                verified_domain: r.get(9)?,
             })
         })?;
-    let SignatureRow { name, title, affiliation, city, country, orcid, organisation, pledge, show_name } =
-        row;
+    let SignatureRow {
+        name,
+        title,
+        affiliation,
+        city,
+        country,
+        orcid,
+        organisation,
+        pledge,
+        show_name,
+        verified_domain,
+    } = row;
     let record = SignatureRecord {
         name: &name,
         title: title.as_deref(),
@@ -555,7 +576,7 @@ fn insert_signature_entry(
         orcid: orcid.as_deref(),
         organisation,
         pledge: pledge.as_deref(),
-        verified_domain: None,
+        verified_domain: verified_domain.as_deref(),
     };
     let salted = SaltedRecord::new(record.to_json());
     insert_entry(tx, letter, EntryKind::Signature, Some(signature), &salted, !show_name, now, now)
@@ -887,7 +908,8 @@ impl Store for SqliteStore {
         let before = before_seq.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, name, title, affiliation, city, country, orcid, organisation, pledge, version
+                "SELECT seq, name, title, affiliation, city, country, orcid, organisation, pledge, version,
+                        verified_domain
                  FROM signatures
                  WHERE letter_id = ?1 AND seq < ?2 AND show_name = 1 AND withdrawn_at IS NULL AND struck_at IS NULL AND held = 0
                  ORDER BY seq DESC LIMIT ?3",
@@ -1320,7 +1342,7 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge,
-                        s.version
+                        s.version, s.verified_domain
                  FROM signature_search f CROSS JOIN signatures s ON s.id = f.rowid
                  WHERE signature_search MATCH ?1 AND s.letter_id = ?2
                    AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND s.held = 0 AND s.seq IS NOT NULL

@@ -77,6 +77,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/organise/letters/{slug}/close", post(organise::close_letter))
         .route("/organise/letters/{slug}/members", post(organise::invite_member))
         .route("/organise/letters/{slug}/versions", post(organise::publish_correction))
+        .route("/organise/letters/{slug}/form", post(organise::save_form_settings))
         .route("/organise/letters/{slug}/translations", post(organise::publish_translation))
         .route("/organise/letters/{slug}/addresses", get(organise::show_addresses))
         .route("/organise/letters/{slug}/moderation", get(moderation::show_queue))

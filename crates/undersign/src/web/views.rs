@@ -6,8 +6,8 @@ use fluent_templates::fluent_bundle::FluentValue;
 use time::Date;
 
 use crate::domain::{
-    Field, FieldError, FieldErrorKind, FieldErrors, Letter, PublicSignature, SignatureSubmission,
-    signature_limits,
+    CONFIGURABLE, Field, FieldError, FieldErrorKind, FieldErrors, FieldRule, FormSettings, Letter,
+    PublicSignature, SignatureSubmission, signature_limits,
 };
 use crate::i18n::{Language, Translator};
 use crate::storage::CampaignWithLetters;
@@ -56,6 +56,11 @@ pub struct LetterCard {
     pub withdrawals_text: Option<String>,
     pub closed: bool,
     pub pull_quote: Option<String>,
+    /// "1,200 people · 35 organisations", when organisations signed a letter
+    /// people sign too: they are counted apart.
+    pub split_text: Option<String>,
+    /// A closed letter's last word: its final count and checkpoint.
+    pub final_text: Option<String>,
 }
 
 impl LetterCard {
@@ -72,6 +77,22 @@ impl LetterCard {
                 .then(|| tr.count("count-withdrawals-pending", letter.withdrawals_pending)),
             closed: !letter.accepts_signatures(),
             pull_quote: letter.pull_quote.clone(),
+            split_text: (letter.organisation_count > 0 && !letter.organisations).then(|| {
+                format!(
+                    "{} · {}",
+                    tr.count("count-people", letter.people_count()),
+                    tr.count("organisation-count", letter.organisation_count)
+                )
+            }),
+            final_text: (!letter.accepts_signatures()).then(|| {
+                tr.lookup(
+                    "letter-final-checkpoint",
+                    [
+                        ("count", FluentValue::from(tr.number(letter.shown_count()))),
+                        ("size", FluentValue::from(tr.number(letter.log_size))),
+                    ],
+                )
+            }),
         }
     }
 }
@@ -151,6 +172,8 @@ pub struct SignerRow {
     pub pledge: Option<String>,
     /// "signed version 1", when the letter has a newer version.
     pub version_note: Option<String>,
+    /// "verified: msu.ru", when confirmed from a listed institutional domain.
+    pub verified_domain: Option<String>,
     version: u32,
 }
 
@@ -179,6 +202,7 @@ impl SignerRow {
             pledge: s.pledge.clone(),
             version: s.version,
             version_note: None,
+            verified_domain: s.verified_domain.clone(),
         }
     }
 }
@@ -200,6 +224,8 @@ pub struct InputView {
 pub struct SignFormView {
     pub action: String,
     pub inputs: Vec<InputView>,
+    /// Whether the organisation choice and the pledge are offered.
+    pub organisations_allowed: bool,
     pub organisation: bool,
     pub pledge: String,
     pub pledge_error: Option<String>,
@@ -214,12 +240,18 @@ pub struct SignFormView {
 }
 
 impl SignFormView {
-    pub fn new(tr: &Translator, slug: &str, values: &SignatureSubmission, errors: &FieldErrors) -> Self {
+    pub fn new(
+        tr: &Translator,
+        slug: &str,
+        rules: &FormSettings,
+        values: &SignatureSubmission,
+        errors: &FieldErrors,
+    ) -> Self {
         let message = |field: Field| errors.get(field).map(|e| field_error_message(tr, e));
         let input = |field: Field, input_type, autocomplete, value: &str, required, maxlength| InputView {
             name: field.as_str(),
             label: tr.t(&format!("form-{}", field.as_str())),
-            hint: matches!(field, Field::Email | Field::Affiliation | Field::Orcid)
+            hint: matches!(field, Field::Email | Field::Title | Field::Affiliation | Field::Orcid)
                 .then(|| tr.t(&format!("form-{}-hint", field.as_str()))),
             input_type,
             autocomplete,
@@ -258,9 +290,25 @@ impl SignFormView {
             ),
             input(Field::Orcid, "text", "off", &values.orcid, false, 40),
         ];
+        // The letter's own rules: hidden fields go, required ones say so.
+        let inputs = inputs
+            .into_iter()
+            .filter_map(|mut input| {
+                let field = CONFIGURABLE.into_iter().find(|f| f.as_str() == input.name);
+                match field.map(|f| rules.rule(f)) {
+                    Some(FieldRule::Hidden) => None,
+                    Some(FieldRule::Required) => {
+                        input.required = true;
+                        Some(input)
+                    }
+                    _ => Some(input),
+                }
+            })
+            .collect();
         Self {
             action: format!("/letters/{slug}/sign"),
             inputs,
+            organisations_allowed: rules.organisations_allowed,
             organisation: values.organisation,
             pledge: values.pledge.clone(),
             pledge_error: message(Field::Pledge),

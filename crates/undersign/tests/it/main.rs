@@ -17,6 +17,7 @@ mod pages;
 mod persistence;
 mod privacy;
 mod rate_limits;
+mod signature_form;
 mod signing_form;
 mod smtp;
 mod versions;

@@ -126,6 +126,7 @@ pub async fn seed_confirmed(app: &TestApp, n: usize) {
                         .canonical_lookup(letter.id, &format!("s{i}@example.org")),
                     name_key: undersign::abuse::names::name_key(&format!("Signer {i}")),
                     flags: Vec::new(),
+                    verified_domain: None,
                     name: format!("Signer {i}"),
                     title: None,
                     affiliation: None,

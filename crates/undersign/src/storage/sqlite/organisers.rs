@@ -678,6 +678,27 @@ impl OrganiserStore for SqliteStore {
         .await
     }
 
+    async fn set_form_settings(
+        &self,
+        letter: LetterId,
+        settings: &crate::domain::FormSettings,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let (fields, organisations, domains) =
+            (settings.fields_text(), settings.organisations_allowed, settings.verified_domains().join(" "));
+        self.write(move |tx| {
+            let changed = tx.execute(
+                "UPDATE letters SET form_fields = ?2, organisations_allowed = ?3, verified_domains = ?4 WHERE id = ?1",
+                params![letter.0, fields, organisations, domains],
+            )?;
+            if changed == 1 {
+                insert_audit(tx, &audit)?;
+            }
+            Ok(changed == 1)
+        })
+        .await
+    }
+
     async fn append_audit(&self, entry: AuditEntry) -> Result<(), StoreError> {
         self.write(move |tx| insert_audit(tx, &entry)).await
     }

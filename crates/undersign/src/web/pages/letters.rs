@@ -66,7 +66,7 @@ async fn letter_page(
         language: language.to_owned(),
         published: format_date(&tr, letter.published_at.date()),
         body_html: markdown::to_safe_html(body),
-        form: SignFormView::new(&tr, letter.slug.as_str(), values, errors),
+        form: SignFormView::new(&tr, letter.slug.as_str(), &letter.form_rules(), values, errors),
         recent: recent.iter().map(|s| SignerRow::new(s).on_letter(&tr, letter)).collect(),
         max_pledge: signature_limits::MAX_PLEDGE,
         target_text: letter.target.map(|t| tr.t1("letter-target", "target", &tr.number(t))),

@@ -530,6 +530,13 @@ struct ManageView {
     translations: Vec<String>,
     /// Mistakes in the correction or translation form.
     text_errors: Vec<String>,
+    /// The signature form: `(field, label, rule)` per configurable field.
+    form_fields: Vec<(&'static str, String, &'static str)>,
+    organisations_allowed: bool,
+    /// Organisation-only letters have no choice to make.
+    organisations_only: bool,
+    verified_domains: String,
+    form_errors: Vec<String>,
 }
 
 /// The letter and what this organiser may do on it; 404 for letters they have no
@@ -603,6 +610,14 @@ async fn manage_view(
         version: letter.version,
         translations: letter.translations.iter().map(|l| l.as_str().to_owned()).collect(),
         text_errors: Vec::new(),
+        form_fields: crate::domain::CONFIGURABLE
+            .iter()
+            .map(|f| (f.as_str(), tr.t(&format!("form-{}", f.as_str())), letter.form.rule(*f).as_str()))
+            .collect(),
+        organisations_allowed: letter.form.organisations_allowed,
+        organisations_only: letter.organisations,
+        verified_domains: letter.form.verified_domains().join("\n"),
+        form_errors: Vec::new(),
     })
 }
 
@@ -865,4 +880,77 @@ pub async fn publish_translation(
     form: Result<Form<TextForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     publish_text(&state, &organiser, &slug, form, TextKind::Translation).await
+}
+
+// The signature form.
+
+#[derive(Debug, Deserialize)]
+pub struct FormSettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    affiliation: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    orcid: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    organisations: Option<String>,
+    #[serde(default)]
+    verified_domains: String,
+}
+
+pub async fn save_form_settings(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+    form: Result<Form<FormSettingsForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    use crate::domain::{Field, FieldRule, FormSettings};
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(&state, &form.csrf)?;
+    let (letter, access) = managed_letter(&state, &organiser, &slug).await?;
+    if !access.can_manage() {
+        return Err(PageError::forbidden(lang));
+    }
+    let tr = Translator::new(lang);
+    let rule =
+        |value: &str| FieldRule::parse(value).ok_or(PageError { lang, kind: PageErrorKind::BadRequest });
+    let settings = FormSettings::default()
+        .with_organisations(form.organisations.is_some())
+        .with_rule(Field::Title, rule(&form.title)?)
+        .with_rule(Field::Affiliation, rule(&form.affiliation)?)
+        .with_rule(Field::City, rule(&form.city)?)
+        .with_rule(Field::Country, rule(&form.country)?)
+        .with_rule(Field::Orcid, rule(&form.orcid)?);
+    let settings = match settings.with_verified_domains(&form.verified_domains) {
+        Ok(settings) => settings,
+        Err(crate::domain::InvalidDomain(domain)) => {
+            let mut view =
+                manage_view(&state, &organiser, &letter, access, (String::new(), None), None).await?;
+            view.form_errors = vec![tr.t1("manage-form-bad-domain", "domain", &domain)];
+            view.verified_domains = form.verified_domains;
+            return Ok((StatusCode::BAD_REQUEST, render(lang, &view)?).into_response());
+        }
+    };
+    let entry = organisers::audit(
+        Some(organiser.account.id),
+        Some(letter.id),
+        organisers::actions::FORM_CHANGED,
+        settings.to_string(),
+        state.clock.now(),
+    );
+    state
+        .store
+        .set_form_settings(letter.id, &settings, entry)
+        .await
+        .map_err(|e| PageError::store(lang, e))?;
+    state.cache.invalidate();
+    Ok(Redirect::to(&format!("/organise/letters/{}", letter.slug)).into_response())
 }
