@@ -31,6 +31,9 @@ pub enum FlagKind {
     Burst,
     /// A reader reported it as fake; the detail is their note.
     Reported,
+    /// Someone confirmed from their mailbox that they are the person named and
+    /// did not sign; the detail is their note.
+    RemovalRequested,
 }
 
 impl FlagKind {
@@ -44,6 +47,7 @@ impl FlagKind {
             FlagKind::WatchList => "watch_list",
             FlagKind::Burst => "burst",
             FlagKind::Reported => "reported",
+            FlagKind::RemovalRequested => "removal_requested",
         }
     }
 
@@ -57,6 +61,7 @@ impl FlagKind {
             "watch_list" => FlagKind::WatchList,
             "burst" => FlagKind::Burst,
             "reported" => FlagKind::Reported,
+            "removal_requested" => FlagKind::RemovalRequested,
             _ => return None,
         })
     }

@@ -29,6 +29,8 @@ pub use transport::{MailTransport, TransportError};
 
 /// How long a confirmation link stays valid.
 pub const CONFIRMATION_VALIDITY: Duration = Duration::days(7);
+/// How long a removal request's link works.
+pub const REMOVAL_LINK_VALIDITY: Duration = Duration::days(2);
 /// A claimed job is retried after this long if its worker died mid-send.
 const LEASE: Duration = Duration::minutes(5);
 /// After this many failed attempts (about two hours of retries) a job is given up.
@@ -101,6 +103,9 @@ impl MailWorker {
             if let Err(error) = self.step_account_mail().await {
                 tracing::error!(%error, "mail worker could not read the organisers' outbox");
             }
+            if let Err(error) = self.step_removal_mail().await {
+                tracing::error!(%error, "mail worker could not read the removal requests");
+            }
             match self.step_batch().await {
                 Ok(Step::Full(_)) => continue,
                 Ok(Step::Partial(StepOutcome::Idle)) => {}
@@ -132,8 +137,12 @@ impl MailWorker {
     /// in one write after. Returns what happened to the batch (`Idle` if empty).
     pub async fn step(&self) -> Result<StepOutcome, StoreError> {
         let organisers = self.step_account_mail().await?;
+        let removals = self.step_removal_mail().await?;
         let signers = self.step_batch().await?.outcome();
-        Ok(if signers == StepOutcome::Idle { organisers } else { signers })
+        Ok([signers, organisers, removals]
+            .into_iter()
+            .find(|o| *o != StepOutcome::Idle)
+            .unwrap_or(StepOutcome::Idle))
     }
 
     /// Sends organisers' mail: sign-in links (made here, so a plain link exists
@@ -186,6 +195,65 @@ impl MailWorker {
             }
         }
         self.store.finish_account_mail(done, failed).await?;
+        Ok(outcome)
+    }
+
+    /// Sends the confirmation link of "that is not me" removal requests, to the
+    /// address the requester gave.
+    async fn step_removal_mail(&self) -> Result<StepOutcome, StoreError> {
+        let now = self.clock.now();
+        let jobs = self.store.claim_removal_mail(now, now + LEASE, BATCH).await?;
+        if jobs.is_empty() {
+            return Ok(StepOutcome::Idle);
+        }
+        let mut tokens = Vec::with_capacity(jobs.len());
+        let mut messages = Vec::with_capacity(jobs.len());
+        let mut plans = Vec::with_capacity(jobs.len());
+        for job in &jobs {
+            let token = PlainToken::generate();
+            let link = self.config.public_link(&format!("removal/{}", token.expose()));
+            let message = self
+                .keys
+                .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
+                .and_then(|key| key.open_email(&job.email_sealed, &job.email_lookup))
+                .map_err(|e| format!("address: {e}"))
+                .and_then(|to| {
+                    let content = MessageContent::RemovalRequest {
+                        letter_title: &job.letter_title,
+                        signer_name: &job.signer_name,
+                        link: &link,
+                    };
+                    render_message(&Translator::new(job.language), &self.config.mail.from, &to, &content)
+                        .map_err(|e| format!("rendering: {e}"))
+                });
+            plans.push(message.map(|m| messages.push(m)));
+            tokens.push(token.hash());
+        }
+        let mut sent_results = self.transport.send_all(messages).await.into_iter();
+        let (mut sent, mut failed) = (Vec::new(), Vec::new());
+        let mut outcome = StepOutcome::Sent;
+        for ((job, plan), token) in jobs.iter().zip(plans).zip(tokens) {
+            let result = plan.and_then(|()| match sent_results.next() {
+                Some(Ok(())) => Ok(()),
+                Some(Err(error)) => Err(error.to_string()),
+                None => Err("the transport returned fewer results than messages".to_owned()),
+            });
+            match result {
+                Ok(()) => sent.push((job.id, token, now + REMOVAL_LINK_VALIDITY)),
+                Err(error) if job.attempts >= MAX_ATTEMPTS => {
+                    tracing::error!(mail.job = job.id, %error, "removal request mail abandoned");
+                    failed.push((job.id, None));
+                    outcome = StepOutcome::Abandoned;
+                }
+                Err(error) => {
+                    tracing::warn!(mail.job = job.id, %error, "removal request mail not sent; will retry");
+                    failed
+                        .push((job.id, Some(now + Duration::seconds(30 * (1 << (job.attempts - 1).min(7))))));
+                    outcome = StepOutcome::WillRetry;
+                }
+            }
+        }
+        self.store.finish_removal_mail(sent, failed).await?;
         Ok(outcome)
     }
 

@@ -396,7 +396,7 @@ report-link = report
 report-title = Report a signature
 report-explain = Is this signature fake, or is it yours and you did not sign? Tell the letter's moderators. They decide; a struck signature is shown in the letter's log with the reason.
 report-note = What is wrong (optional)
-report-not-me = If you are the person named, say so and how moderators can reach you; they will confirm it with you before striking it.
+report-not-me = We send a link to this address to confirm that it is really you asking; the address is deleted once you confirm.
 report-button = Send the report
 report-done = Thank you. The moderators will look at it.
 
@@ -490,3 +490,18 @@ manage-form-save = Save the form
 manage-form-saved = The form is saved.
 manage-form-bad-domain = { $domain } is not a mail domain such as msu.ru.
 audit-form-changed = signature form changed
+
+## "That is not me"
+report-email = Is this your name, and you did not sign? Your e-mail address (optional)
+report-removal-sent = We sent a link to the address you gave. Once you open it and press the button, the moderators see that the person named asks for removal.
+removal-title = Remove a signature in my name
+removal-explain = You asked to remove the signature "{ $name }", which you say you did not make. Press the button to confirm the request; the letter's moderators then decide, and a struck signature is shown in the letter's log with the reason.
+removal-button = Confirm my request
+removal-done = Your request is confirmed. The moderators will look at it; your address was not kept.
+flag-removal-requested = the person named asks for removal (confirmed by e-mail)
+mail-removal-subject = Confirm your request: { $title }
+mail-removal-intro = Someone, hopefully you, asked to remove the signature "{ $name }" from the open letter "{ $title }", saying it was not made by the person named.
+mail-removal-action = To confirm the request, open this link and press the button:
+mail-removal-button = Confirm the request
+mail-removal-after = The letter's moderators decide. The link works for two days.
+mail-removal-not-you = If this was not you, ignore this e-mail: nothing happens without the button.

@@ -34,12 +34,35 @@ pub enum MessageContent<'a> {
     Welcome {
         sign_in_url: &'a str,
     },
+    /// Someone asked to remove a signature that names them; `link` confirms it.
+    RemovalRequest {
+        letter_title: &'a str,
+        signer_name: &'a str,
+        link: &'a str,
+    },
     /// The letter someone signed has a corrected version; `link` re-confirms.
     NewVersion {
         letter_title: &'a str,
         versions_url: &'a str,
         link: &'a str,
     },
+}
+
+#[derive(Template)]
+#[template(path = "mail/removal_request.txt")]
+struct RemovalText<'a> {
+    tr: &'a Translator,
+    intro: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/removal_request.html")]
+struct RemovalHtml<'a> {
+    tr: &'a Translator,
+    subject: &'a str,
+    intro: &'a str,
+    link: &'a str,
 }
 
 #[derive(Template)]
@@ -161,6 +184,19 @@ pub fn render_message(
             );
             let text = InvitationText { tr, intro: &intro, sign_in_url }.render()?;
             let html = InvitationHtml { tr, subject: &subject, intro: &intro, sign_in_url }.render()?;
+            (subject, text, html)
+        }
+        MessageContent::RemovalRequest { letter_title, signer_name, link } => {
+            let subject = tr.t1("mail-removal-subject", "title", letter_title);
+            let intro = tr.lookup(
+                "mail-removal-intro",
+                [
+                    ("title", fluent_templates::fluent_bundle::FluentValue::from(letter_title)),
+                    ("name", fluent_templates::fluent_bundle::FluentValue::from(signer_name)),
+                ],
+            );
+            let text = RemovalText { tr, intro: &intro, link }.render()?;
+            let html = RemovalHtml { tr, subject: &subject, intro: &intro, link }.render()?;
             (subject, text, html)
         }
         MessageContent::NewVersion { letter_title, versions_url, link } => (

@@ -122,3 +122,58 @@ pub async fn report(
     }
     Ok(Ok(reported))
 }
+
+/// "That is not me": the person named gives an address; a link goes there, and
+/// only once they open it and press its button does the signature reach the
+/// moderators flagged `removal_requested`. `false` if there is no such signature.
+pub async fn request_removal(
+    state: &AppState,
+    letter: &Letter,
+    seq: u64,
+    email: &crate::domain::EmailAddress,
+    note: &str,
+    language: crate::i18n::Language,
+) -> anyhow::Result<bool> {
+    let wrapped = state
+        .store
+        .wrapped_letter_key(letter.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the letter has no key"))?;
+    let key = state.keys.unwrap_letter_key(letter.slug.as_str(), &wrapped)?;
+    // Scoped like signers' hashes, but never compared with them.
+    let lookup = state.keys.email_lookup(letter.id, email);
+    let sealed = key.seal_email(email, &lookup)?;
+    let note = BoundedText::parse_optional(note, MAX_REPORT_NOTE)
+        .ok()
+        .flatten()
+        .map(BoundedText::into_string)
+        .unwrap_or_default();
+    let queued = state
+        .store
+        .request_removal(letter.id, seq, lookup, sealed, language, note, state.clock.now())
+        .await?;
+    if queued {
+        state.mail_wake.notify_one();
+    }
+    Ok(queued)
+}
+
+pub async fn removal_state(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<crate::storage::moderation::RemovalState>, StoreError> {
+    match crate::crypto::PlainToken::parse(token) {
+        Some(token) => state.store.removal_state(&token.hash(), state.clock.now()).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn confirm_removal(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<crate::storage::moderation::RemovalState>, StoreError> {
+    match crate::crypto::PlainToken::parse(token) {
+        Some(token) => state.store.confirm_removal(&token.hash(), state.clock.now()).await,
+        None => Ok(None),
+    }
+}

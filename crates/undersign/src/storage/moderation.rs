@@ -51,8 +51,71 @@ pub struct StrikeTally {
     pub held: u64,
 }
 
+/// A removal request whose confirmation mail is due.
+#[derive(Debug, Clone)]
+pub struct RemovalJob {
+    pub id: i64,
+    /// Including this one.
+    pub attempts: u32,
+    pub letter_slug: crate::domain::Slug,
+    pub letter_title: String,
+    pub wrapped_letter_key: Vec<u8>,
+    pub email_lookup: crate::crypto::EmailLookup,
+    pub email_sealed: crate::crypto::SealedEmail,
+    pub language: crate::i18n::Language,
+    /// The name the signature shows.
+    pub signer_name: String,
+}
+
+/// What a removal link is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovalState {
+    pub letter_slug: crate::domain::Slug,
+    pub letter_title: String,
+    pub signer_name: String,
+    pub confirmed: bool,
+}
+
 #[async_trait]
 pub trait ModerationStore: Send + Sync {
+    /// Records a removal request for a shown signature (by its number) and queues
+    /// its confirmation mail; `false` if there is no such signature.
+    #[allow(clippy::too_many_arguments)]
+    async fn request_removal(
+        &self,
+        letter: LetterId,
+        seq: u64,
+        email_lookup: crate::crypto::EmailLookup,
+        email_sealed: crate::crypto::SealedEmail,
+        language: crate::i18n::Language,
+        note: String,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    async fn claim_removal_mail(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<RemovalJob>, StoreError>;
+    /// Sent requests get their link's hash; failed ones are retried at the time
+    /// given or, with `None`, kept as dead.
+    async fn finish_removal_mail(
+        &self,
+        sent: Vec<(i64, crate::crypto::HashedToken, OffsetDateTime)>,
+        failed: Vec<(i64, Option<OffsetDateTime>)>,
+    ) -> Result<(), StoreError>;
+    async fn removal_state(
+        &self,
+        token: &crate::crypto::HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<Option<RemovalState>, StoreError>;
+    /// Confirms the request: the signature goes to the moderation queue flagged
+    /// `removal_requested`, and the requester's address is deleted.
+    async fn confirm_removal(
+        &self,
+        token: &crate::crypto::HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<Option<RemovalState>, StoreError>;
     /// Confirmed (or held) signatures with flags and no decision yet, oldest first.
     async fn moderation_queue(&self, letter: LetterId, limit: u32) -> Result<Vec<QueueItem>, StoreError>;
     /// The undecided confirmed signatures a rule takes (a bulk action's preview).

@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0008_campaign_editor.sql"),
     include_str!("../../migrations/sqlite/0009_letter_texts.sql"),
     include_str!("../../migrations/sqlite/0010_signature_form.sql"),
+    include_str!("../../migrations/sqlite/0011_removal_requests.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -1040,7 +1041,9 @@ impl Store for SqliteStore {
                 "SELECT min(at) FROM (
                          SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'queued'
                          UNION ALL
-                         SELECT min(next_attempt_at) FROM account_outbox WHERE state = 'queued')",
+                         SELECT min(next_attempt_at) FROM account_outbox WHERE state = 'queued'
+                         UNION ALL
+                         SELECT min(next_attempt_at) FROM removal_requests WHERE state = 'queued')",
                 [],
                 |r| r.get(0),
             )?;

@@ -104,6 +104,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/letters/{slug}/check-email", get(pages::show_check_email))
         .route("/letters/{slug}/versions", get(versions::show_versions))
         .route("/reconfirm/{token}", get(versions::show_reconfirm).post(versions::reconfirm))
+        .route("/removal/{token}", get(moderation::show_removal).post(moderation::confirm_removal))
         .route("/letters/{slug}/signatures", get(pages::list_signatures))
         .route(
             "/letters/{slug}/signatures/{seq}/report",

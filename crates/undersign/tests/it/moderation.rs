@@ -230,3 +230,53 @@ async fn moderating_needs_a_role_on_that_letter() {
     assert_eq!(strike.status, 404);
     assert_eq!(app.count(SLUG).await, 1);
 }
+
+#[tokio::test]
+async fn the_person_named_asks_for_removal_through_an_address_they_confirm() {
+    let app = TestApp::spawn().await;
+    let (_, mut moderator, queue_path) = letter_with_moderator(&app).await;
+    app.sign_and_confirm(SLUG, "Anna Ivanova", "prankster@example.org", true).await;
+    let report = format!("/letters/{SLUG}/signatures/1/report");
+    let bad = app
+        .client
+        .post(app.url(&report))
+        .form(&[("note", ""), ("email", "not an address")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let sent = app
+        .client
+        .post(app.url(&report))
+        .form(&[("note", "I never signed this."), ("email", "anna.ivanova@uni.example.org")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    assert!(sent.text().await.unwrap().contains("We sent a link to the address you gave."));
+    let mail = loop {
+        let found = crate::helpers::read_outbox(&app.outbox_dir())
+            .into_iter()
+            .find(|m| m.to == "anna.ivanova@uni.example.org");
+        if let Some(mail) = found {
+            break mail;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    assert!(mail.text.contains("Anna Ivanova"), "{}", mail.text);
+    let link = mail.text.split_whitespace().find(|w| w.contains("/removal/")).unwrap().to_owned();
+    let path = link.trim_start_matches(&app.address).to_owned();
+
+    let page = app.get_text(&path).await;
+    assert!(page.contains("method=\"post\""), "opening the link changes nothing");
+    assert!(!moderator.get(&queue_path).await.body.contains("asks for removal"));
+    let confirmed = app.client.post(app.url(&path)).send().await.unwrap();
+    assert_eq!(confirmed.status(), 200);
+    assert!(confirmed.text().await.unwrap().contains("your address was not kept"));
+    let queue = moderator.get(&queue_path).await.body;
+    assert!(
+        queue.contains("the person named asks for removal (confirmed by e-mail): I never signed this."),
+        "{queue}"
+    );
+    assert_eq!(app.get(&format!("{path}x")).await.status(), 404);
+}

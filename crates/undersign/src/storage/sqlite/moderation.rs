@@ -7,10 +7,15 @@ use time::OffsetDateTime;
 use super::organisers::insert_audit;
 use super::{SqliteStore, corrupt, insert_entry, insert_signature_entry, unix};
 use crate::abuse::FlagKind;
+use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
+use crate::domain::Slug;
 use crate::domain::{LetterId, SignatureId};
+use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, strike_record};
 use crate::storage::StoreError;
-use crate::storage::moderation::{FlagRule, ModerationStore, QueueFlag, QueueItem, StrikeTally};
+use crate::storage::moderation::{
+    FlagRule, ModerationStore, QueueFlag, QueueItem, RemovalJob, RemovalState, StrikeTally,
+};
 use crate::storage::organisers::AuditEntry;
 use letterlog::leaf::EntryKind;
 
@@ -67,8 +72,178 @@ fn queue_items(
     Ok(items)
 }
 
+fn removal_lookup(
+    conn: &Connection,
+    token: &[u8; 32],
+    now: OffsetDateTime,
+) -> Result<Option<(i64, i64, RemovalState)>, StoreError> {
+    let found = conn
+        .query_row(
+            "SELECT r.id, r.signature_id, r.state, l.slug, l.title, s.name FROM removal_requests r
+             JOIN signatures s ON s.id = r.signature_id JOIN letters l ON l.id = s.letter_id
+             WHERE r.token_hash = ?1 AND r.token_expires_at > ?2",
+            params![&token[..], unix(now)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    found
+        .map(|(id, signature, state, slug, title, name)| {
+            Ok((
+                id,
+                signature,
+                RemovalState {
+                    letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
+                    letter_title: title,
+                    signer_name: name,
+                    confirmed: state == "confirmed",
+                },
+            ))
+        })
+        .transpose()
+}
+
 #[async_trait]
 impl ModerationStore for SqliteStore {
+    async fn request_removal(
+        &self,
+        letter: LetterId,
+        seq: u64,
+        email_lookup: EmailLookup,
+        email_sealed: SealedEmail,
+        language: Language,
+        note: String,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let id: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM signatures WHERE letter_id = ?1 AND seq = ?2 AND show_name = 1
+                       AND held = 0 AND struck_at IS NULL AND withdrawn_at IS NULL",
+                    params![letter.0, seq as i64],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(id) = id else { return Ok(false) };
+            tx.execute(
+                "INSERT INTO removal_requests (signature_id, email_lookup, email_sealed, language, note,
+                     next_attempt_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![id, &email_lookup.0[..], email_sealed.0, language.code(), note, unix(now)],
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn claim_removal_mail(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<RemovalJob>, StoreError> {
+        self.write(move |tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT r.id, r.attempts, l.slug, l.title, l.wrapped_key, r.email_lookup, r.email_sealed,
+                        r.language, s.name
+                 FROM removal_requests r JOIN signatures s ON s.id = r.signature_id
+                 JOIN letters l ON l.id = s.letter_id
+                 WHERE r.state = 'queued' AND r.next_attempt_at <= ?1 AND r.email_sealed IS NOT NULL
+                 ORDER BY r.next_attempt_at, r.id LIMIT ?2",
+            )?;
+            let mut rows = stmt.query(params![unix(now), limit])?;
+            let mut jobs = Vec::new();
+            while let Some(r) = rows.next()? {
+                let slug: String = r.get(2)?;
+                let lookup: Vec<u8> = r.get(5)?;
+                let language: String = r.get(7)?;
+                jobs.push(RemovalJob {
+                    id: r.get(0)?,
+                    attempts: r.get::<_, u32>(1)? + 1,
+                    letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
+                    letter_title: r.get(3)?,
+                    wrapped_letter_key: r.get(4)?,
+                    email_lookup: EmailLookup(
+                        lookup.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?,
+                    ),
+                    email_sealed: SealedEmail(r.get(6)?),
+                    language: Language::from_code(&language).unwrap_or_default(),
+                    signer_name: r.get(8)?,
+                });
+            }
+            let mut lease = tx.prepare_cached(
+                "UPDATE removal_requests SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
+            )?;
+            for job in &jobs {
+                lease.execute(params![job.id, unix(lease_until)])?;
+            }
+            Ok(jobs)
+        })
+        .await
+    }
+
+    async fn finish_removal_mail(
+        &self,
+        sent: Vec<(i64, HashedToken, OffsetDateTime)>,
+        failed: Vec<(i64, Option<OffsetDateTime>)>,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            for (id, token, expires) in &sent {
+                tx.execute(
+                    "UPDATE removal_requests SET state = 'sent', token_hash = ?2, token_expires_at = ?3 WHERE id = ?1",
+                    params![id, &token.0[..], unix(*expires)],
+                )?;
+            }
+            for (id, retry_at) in &failed {
+                match retry_at {
+                    Some(at) => tx.execute("UPDATE removal_requests SET next_attempt_at = ?2 WHERE id = ?1", params![id, unix(*at)])?,
+                    None => tx.execute("UPDATE removal_requests SET state = 'dead', email_sealed = NULL WHERE id = ?1", [id])?,
+                };
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn removal_state(
+        &self,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<Option<RemovalState>, StoreError> {
+        let token = token.0;
+        self.read(move |conn| Ok(removal_lookup(conn, &token, now)?.map(|(_, _, state)| state))).await
+    }
+
+    async fn confirm_removal(
+        &self,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<Option<RemovalState>, StoreError> {
+        let token = token.0;
+        self.write(move |tx| {
+            let Some((id, signature, state)) = removal_lookup(tx, &token, now)? else { return Ok(None) };
+            if !state.confirmed {
+                let note: String = tx.query_row("SELECT note FROM removal_requests WHERE id = ?1", [id], |r| r.get(0))?;
+                tx.execute("UPDATE removal_requests SET state = 'confirmed', email_sealed = NULL WHERE id = ?1", [id])?;
+                tx.execute(
+                    "INSERT INTO signature_flags (signature_id, kind, detail) VALUES (?1, 'removal_requested', ?2)",
+                    params![signature, note],
+                )?;
+                tx.execute("UPDATE signatures SET approved_at = NULL WHERE id = ?1", [signature])?;
+            }
+            Ok(Some(RemovalState { confirmed: true, ..state }))
+        })
+        .await
+    }
+
     async fn moderation_queue(&self, letter: LetterId, limit: u32) -> Result<Vec<QueueItem>, StoreError> {
         self.read(move |conn| {
             queue_items(conn, &format!("{} LIMIT ?2", undecided("1")), params![letter.0, limit])

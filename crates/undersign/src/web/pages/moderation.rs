@@ -348,6 +348,8 @@ struct ReportView {
     note: String,
     error: Option<String>,
     done: bool,
+    /// A removal request's link was mailed.
+    removal_sent: bool,
 }
 
 fn report_view(
@@ -371,6 +373,7 @@ fn report_view(
         note,
         error,
         done,
+        removal_sent: false,
     }
 }
 
@@ -392,6 +395,9 @@ pub async fn show_report(
 pub struct ReportForm {
     #[serde(default)]
     note: String,
+    /// "That is not me": the address the person named can be reached at.
+    #[serde(default)]
+    email: String,
 }
 
 pub async fn send_report(
@@ -411,13 +417,85 @@ pub async fn send_report(
         .check_network(&format!("report:{}", letter.slug), client, channel, state.clock.now())
         .map_err(|wait| PageError { lang, kind: PageErrorKind::TooManyRequests(wait) })?;
     let tr = Translator::new(lang);
+    let removal_email = match form.email.trim() {
+        "" => None,
+        typed => match crate::domain::EmailAddress::parse(typed) {
+            Ok(email) => Some(email),
+            Err(kind) => {
+                let message = field_error_message(&tr, &FieldError { field: Field::Email, kind });
+                let page = render(lang, &report_view(lang, &letter, seq, form.note, Some(message), false))?;
+                return Ok((StatusCode::BAD_REQUEST, page).into_response());
+            }
+        },
+    };
     match moderation::report(&state, &letter, seq, &form.note).await.map_err(|e| PageError::store(lang, e))? {
-        Ok(true) => render(lang, &report_view(lang, &letter, seq, String::new(), None, true)),
+        Ok(true) => {
+            let mut view = report_view(lang, &letter, seq, String::new(), None, true);
+            if let Some(email) = removal_email {
+                moderation::request_removal(&state, &letter, seq, &email, &form.note, lang)
+                    .await
+                    .map_err(|e| PageError::internal(lang, e))?;
+                view.removal_sent = true;
+            }
+            render(lang, &view)
+        }
         Ok(false) => Err(PageError::not_found(lang)),
         Err(kind) => {
             let message = field_error_message(&tr, &FieldError { field: Field::Pledge, kind });
             let page = render(lang, &report_view(lang, &letter, seq, form.note, Some(message), false))?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
+    }
+}
+
+// "That is not me": the link the person named confirms.
+
+#[derive(Template)]
+#[template(path = "removal.html")]
+struct RemovalView {
+    page: PageMeta,
+    slug: String,
+    title: String,
+    name: String,
+    action: String,
+    confirmed: bool,
+}
+
+fn removal_view(
+    lang: crate::i18n::Language,
+    token: &str,
+    found: crate::storage::moderation::RemovalState,
+) -> RemovalView {
+    let tr = Translator::new(lang);
+    RemovalView {
+        page: PageMeta::new(tr, &format!("/removal/{token}"), tr.t("removal-title")),
+        slug: found.letter_slug.to_string(),
+        title: found.letter_title,
+        name: found.signer_name,
+        action: format!("/removal/{token}"),
+        confirmed: found.confirmed,
+    }
+}
+
+/// Opening the link changes nothing; the button confirms.
+pub async fn show_removal(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    match moderation::removal_state(&state, &token).await.map_err(|e| PageError::store(lang, e))? {
+        Some(found) => render(lang, &removal_view(lang, &token, found)),
+        None => Err(PageError::not_found(lang)),
+    }
+}
+
+pub async fn confirm_removal(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    match moderation::confirm_removal(&state, &token).await.map_err(|e| PageError::store(lang, e))? {
+        Some(found) => render(lang, &removal_view(lang, &token, found)),
+        None => Err(PageError::not_found(lang)),
     }
 }
