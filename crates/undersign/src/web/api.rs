@@ -40,6 +40,12 @@ pub struct LetterJson {
     /// Withdrawals waiting for their batch (still in `count` until integrated).
     withdrawals_pending: u64,
     organisations: bool,
+    /// Organisations among the counted signatures.
+    organisation_count: u64,
+    /// The current version of the text.
+    version: u32,
+    /// Other languages of the current version.
+    translations: Vec<String>,
     campaign: Option<String>,
     published_at: String,
     url: String,
@@ -59,6 +65,9 @@ impl LetterJson {
             being_added: letter.being_added,
             withdrawals_pending: letter.withdrawals_pending,
             organisations: letter.organisations,
+            organisation_count: letter.organisation_count,
+            version: letter.version,
+            translations: letter.translations.iter().map(|l| l.as_str().to_owned()).collect(),
             campaign: letter.campaign.as_ref().map(ToString::to_string),
             published_at: letter
                 .published_at

@@ -54,6 +54,7 @@ async fn a_translation_is_the_same_letter_and_count_in_another_language() {
     assert_eq!(published.status, 303, "{}", published.body);
     log_size_becomes(&app, 3).await;
     assert_eq!(app.count(SLUG).await, 1, "a text leaf counts no one");
+    assert_eq!(app.letter_json(SLUG).await["translations"], serde_json::json!(["ru"]));
 
     let page = app.get_text(&format!("/letters/{SLUG}")).await;
     assert!(page.contains("?text=ru"), "the page offers the translation");
@@ -112,6 +113,7 @@ async fn a_correction_is_a_new_version_its_signers_are_told_and_may_reconfirm() 
     assert_eq!(corrected.status, 303, "{}", corrected.body);
     log_size_becomes(&app, 4).await;
     assert_eq!(app.count(SLUG).await, 2, "nobody's signature moved or dropped");
+    assert_eq!(app.letter_json(SLUG).await["version"], 2);
 
     let page = app.get_text(&format!("/letters/{SLUG}")).await;
     assert!(page.contains("Version 2") && page.contains("for a fair trial"));
