@@ -267,6 +267,12 @@ impl MailWorker {
         let sign_in_url = self.config.public_link("sign-in");
         let content = match (job.kind, link, &job.letter) {
             (AccountMailKind::SignIn, Some(link), _) => MessageContent::SignIn { link },
+            (AccountMailKind::CampaignInvitation, _, _) => match &job.campaign {
+                Some((_, title)) => {
+                    MessageContent::CampaignInvitation { campaign_title: title, sign_in_url: &sign_in_url }
+                }
+                None => return Err("the job lacks its campaign".to_owned()),
+            },
             (AccountMailKind::Invitation { letter: None, .. }, _, _) => {
                 MessageContent::Welcome { sign_in_url: &sign_in_url }
             }

@@ -505,3 +505,6 @@ mail-removal-action = To confirm the request, open this link and press the butto
 mail-removal-button = Confirm the request
 mail-removal-after = The letter's moderators decide. The link works for two days.
 mail-removal-not-you = If this was not you, ignore this e-mail: nothing happens without the button.
+campaign-organisers = Organisers of the campaign
+mail-campaign-invitation-subject = You were invited to the campaign "{ $title }"
+mail-campaign-invitation-intro = You were made an organiser of the campaign "{ $title }": you may edit its page, its letters' quotes and its timeline.

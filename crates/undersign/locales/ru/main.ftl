@@ -517,3 +517,6 @@ mail-removal-action = Чтобы подтвердить просьбу, откр
 mail-removal-button = Подтвердить просьбу
 mail-removal-after = Решают модераторы письма. Ссылка действует два дня.
 mail-removal-not-you = Если это были не вы, просто проигнорируйте письмо: без нажатия кнопки ничего не произойдёт.
+campaign-organisers = Организаторы кампании
+mail-campaign-invitation-subject = Вас пригласили в кампанию «{ $title }»
+mail-campaign-invitation-intro = Вас назначили организатором кампании «{ $title }»: вы можете менять её страницу, цитаты из писем и хронику.

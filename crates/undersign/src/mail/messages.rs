@@ -30,6 +30,11 @@ pub enum MessageContent<'a> {
         role_id: &'a str,
         sign_in_url: &'a str,
     },
+    /// Someone was made an organiser of a campaign.
+    CampaignInvitation {
+        campaign_title: &'a str,
+        sign_in_url: &'a str,
+    },
     /// An admin invited someone to write and publish letters.
     Welcome {
         sign_in_url: &'a str,
@@ -204,6 +209,13 @@ pub fn render_message(
             NewVersionText { tr, letter_title, versions_url, link }.render()?,
             NewVersionHtml { tr, letter_title, versions_url, link }.render()?,
         ),
+        MessageContent::CampaignInvitation { campaign_title, sign_in_url } => {
+            let subject = tr.t1("mail-campaign-invitation-subject", "title", campaign_title);
+            let intro = tr.t1("mail-campaign-invitation-intro", "title", campaign_title);
+            let text = InvitationText { tr, intro: &intro, sign_in_url }.render()?;
+            let html = InvitationHtml { tr, subject: &subject, intro: &intro, sign_in_url }.render()?;
+            (subject, text, html)
+        }
         MessageContent::Welcome { sign_in_url } => {
             let subject = tr.t("mail-welcome-subject");
             let intro = tr.t("mail-welcome-intro");

@@ -132,6 +132,30 @@ pub async fn may_add_letter(
     Ok(account.is_admin || state.store.letter_role(account.id, letter.id).await? == Some(Role::Organiser))
 }
 
+/// Makes someone a co-organiser of a campaign by address (making their account
+/// if they have none) and mails them; `false` if they were one already.
+pub async fn invite(
+    state: &AppState,
+    by: &Account,
+    slug: &Slug,
+    email: &crate::domain::EmailAddress,
+) -> anyhow::Result<bool> {
+    let lookup = state.keys.account_lookup(email);
+    let sealed = state.keys.account_key().seal_email(email, &lookup)?;
+    let now = state.clock.now();
+    let (account, _) = state.store.ensure_account(&lookup, &sealed, false, by.language, now).await?;
+    let entry = crate::organisers::audit(
+        Some(by.id),
+        None,
+        crate::organisers::actions::ROLE_GRANTED,
+        format!("organiser of campaign {slug} to account {}", account.get()),
+        now,
+    );
+    let granted = state.store.grant_campaign_role(slug, account, entry).await?;
+    state.mail_wake.notify_one();
+    Ok(granted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

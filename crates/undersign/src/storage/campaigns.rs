@@ -74,6 +74,19 @@ pub trait CampaignStore: Send + Sync {
         pull_quote: Option<&str>,
         audit: AuditEntry,
     ) -> Result<bool, StoreError>;
+    /// Makes an account an organiser of the campaign and queues its invitation
+    /// mail, with the audit entry; `false` if it was one already.
+    async fn grant_campaign_role(
+        &self,
+        slug: &Slug,
+        account: AccountId,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// The campaign's organisers with their sealed addresses.
+    async fn campaign_organisers(
+        &self,
+        slug: &Slug,
+    ) -> Result<Vec<super::organisers::LetterMember>, StoreError>;
     /// Points a campaign at a related earlier one; `false` if either is unknown
     /// or it pointed there already.
     async fn link_campaigns(

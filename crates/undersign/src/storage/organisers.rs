@@ -87,6 +87,8 @@ pub enum AccountMailKind {
     /// "You were made organiser (or moderator) of this letter", or, without a
     /// letter, "you were invited to publish letters here".
     Invitation { letter: Option<LetterId>, role: Role },
+    /// "You were made an organiser of this campaign."
+    CampaignInvitation,
 }
 
 /// A claimed organiser mail job.
@@ -102,6 +104,8 @@ pub struct AccountMailJob {
     pub language: Language,
     /// Invitations to a letter: its slug and title.
     pub letter: Option<(Slug, String)>,
+    /// Invitations to a campaign: its slug and title.
+    pub campaign: Option<(Slug, String)>,
 }
 
 /// A draft as stored, with who owns it.

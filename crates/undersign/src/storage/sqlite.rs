@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0009_letter_texts.sql"),
     include_str!("../../migrations/sqlite/0010_signature_form.sql"),
     include_str!("../../migrations/sqlite/0011_removal_requests.sql"),
+    include_str!("../../migrations/sqlite/0012_campaign_invitations.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.

@@ -107,17 +107,34 @@ pub struct CampaignCard {
     pub summary: String,
     pub letters: Vec<LetterCard>,
     pub total_text: String,
+    /// "… people · … organisations", when both signed: counted apart.
+    pub split_text: Option<String>,
 }
 
 impl CampaignCard {
     pub fn new(tr: &Translator, c: &CampaignWithLetters) -> Self {
-        let total = c.letters.iter().map(Letter::shown_count).sum();
+        let total: u64 = c.letters.iter().map(Letter::shown_count).sum();
+        let organisations: u64 = c
+            .letters
+            .iter()
+            .map(
+                |l| if l.organisations { l.shown_count() } else { l.organisation_count.min(l.shown_count()) },
+            )
+            .sum();
+        let people = total - organisations;
         Self {
             slug: c.campaign.slug.to_string(),
             title: c.campaign.title.clone(),
             summary: c.campaign.summary.clone(),
             letters: c.letters.iter().map(|l| LetterCard::new(tr, l)).collect(),
             total_text: tr.count("campaign-total", total),
+            split_text: (people > 0 && organisations > 0).then(|| {
+                format!(
+                    "{} · {}",
+                    tr.count("count-people", people),
+                    tr.count("organisation-count", organisations)
+                )
+            }),
         }
     }
 }

@@ -105,3 +105,25 @@ async fn another_organiser_cannot_edit_the_campaign_or_put_their_letter_in_someo
     assert!(app.get_text("/campaigns/olgas-case").await.contains("The case of Olga"));
     assert!(!app.get_text("/campaigns/ivans-case").await.contains("olgas-letter"));
 }
+
+#[tokio::test]
+async fn a_campaign_organiser_invites_a_co_organiser_by_email() {
+    let app = TestApp::spawn_empty().await;
+    let (mut admin, _) = signed_in_admin(&app, "admin@example.org").await;
+    let mut olga = signed_in_organiser(&app, &mut admin, "olga@example.org").await;
+    let mut ivan = signed_in_organiser(&app, &mut admin, "ivan@example.org").await;
+    let editor = create_campaign(&mut olga, "shared-case", "A shared case").await;
+    assert_eq!(ivan.get(&editor).await.status, 404);
+    let csrf = olga.csrf().await;
+    let invited =
+        olga.post(&format!("{editor}/organisers"), &[("csrf", &csrf), ("email", "ivan@example.org")]).await;
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    assert!(invited.body.contains("ivan@example.org"));
+    // A welcome, a sign-in link, and now the invitation.
+    let mails = crate::organisers::mails_to(&app, "ivan@example.org", 3).await;
+    assert!(mails.iter().any(|m| m.subject.contains("A shared case")), "the invitation names the campaign");
+    assert_eq!(ivan.get(&editor).await.status, 200, "now a co-organiser");
+    let again =
+        olga.post(&format!("{editor}/organisers"), &[("csrf", &csrf), ("email", "ivan@example.org")]).await;
+    assert!(again.body.contains("They have this role already."));
+}

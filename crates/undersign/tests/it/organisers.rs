@@ -270,6 +270,10 @@ async fn sign_in_answers_the_same_for_unknown_addresses_and_mails_only_accounts(
         app.client.post(app.url("/sign-in")).form(&[("email", "nobody@example.org")]).send().await.unwrap();
     assert_eq!(known.status(), unknown.status());
     assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap(), "no message tells them apart");
+    // Both did the same database write (what keeps their timing alike).
+    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
+    let requests: i64 = db.query_row("SELECT count(*) FROM sign_in_requests", [], |r| r.get(0)).unwrap();
+    assert_eq!(requests, 2);
     mails_to(&app, "admin@example.org", 1).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(read_outbox(&app.outbox_dir()).iter().all(|m| m.to != "nobody@example.org"));

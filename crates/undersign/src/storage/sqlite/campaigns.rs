@@ -6,10 +6,11 @@ use time::OffsetDateTime;
 
 use super::organisers::insert_audit;
 use super::{SqliteStore, corrupt, parse_stored_day, unix};
+use crate::crypto::{EmailLookup, SealedEmail};
 use crate::domain::{Campaign, LetterId, Slug, TimelineEntry};
 use crate::storage::StoreError;
 use crate::storage::campaigns::{CampaignRefusal, CampaignStore, StoredTimelineEntry};
-use crate::storage::organisers::{AccountId, AuditEntry};
+use crate::storage::organisers::{AccountId, AuditEntry, LetterMember, Role};
 
 fn campaign_id(conn: &Connection, slug: &str) -> Result<Option<i64>, StoreError> {
     Ok(conn.query_row("SELECT id FROM campaigns WHERE slug = ?1", [slug], |r| r.get(0)).optional()?)
@@ -215,6 +216,65 @@ impl CampaignStore for SqliteStore {
                 insert_audit(tx, &audit)?;
             }
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn grant_campaign_role(
+        &self,
+        slug: &Slug,
+        account: AccountId,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let slug = slug.to_string();
+        self.write(move |tx| {
+            let Some(campaign) = campaign_id(tx, &slug)? else { return Ok(false) };
+            let granted = tx.execute(
+                "INSERT INTO campaign_roles (campaign_id, account_id, granted_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![campaign, account.0, unix(audit.at)],
+            )?;
+            if granted == 1 {
+                tx.execute(
+                    "INSERT INTO account_outbox (kind, account_id, campaign_id, role, next_attempt_at, created_at)
+                     VALUES ('invitation', ?1, ?2, 'organiser', ?3, ?3)",
+                    params![account.0, campaign, unix(audit.at)],
+                )?;
+                insert_audit(tx, &audit)?;
+            }
+            Ok(granted == 1)
+        })
+        .await
+    }
+
+    async fn campaign_organisers(&self, slug: &Slug) -> Result<Vec<LetterMember>, StoreError> {
+        let slug = slug.to_string();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT a.id, a.email_lookup, a.email_sealed FROM campaign_roles r
+                 JOIN campaigns c ON c.id = r.campaign_id JOIN accounts a ON a.id = r.account_id
+                 WHERE c.slug = ?1 ORDER BY r.granted_at",
+            )?;
+            let rows = stmt
+                .query_map([slug], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(id, lookup, sealed)| {
+                    Ok(LetterMember {
+                        account: AccountId(id),
+                        role: Role::Organiser,
+                        email_lookup: EmailLookup(
+                            lookup
+                                .as_slice()
+                                .try_into()
+                                .map_err(|_| corrupt("email lookup", "wrong length"))?,
+                        ),
+                        email_sealed: SealedEmail(sealed),
+                    })
+                })
+                .collect()
         })
         .await
     }

@@ -185,10 +185,11 @@ impl OrganiserStore for SqliteStore {
         self.write(move |tx| {
             let mut select = tx.prepare_cached(
                 "SELECT o.id, o.kind, o.attempts, a.id, a.email_lookup, a.email_sealed, a.language,
-                        o.letter_id, o.role, l.slug, l.title
+                        o.letter_id, o.role, l.slug, l.title, c.slug, c.title
                  FROM account_outbox o
                  JOIN accounts a ON a.id = o.account_id
                  LEFT JOIN letters l ON l.id = o.letter_id
+                 LEFT JOIN campaigns c ON c.id = o.campaign_id
                  WHERE o.state = 'queued' AND o.next_attempt_at <= ?1
                  ORDER BY o.next_attempt_at, o.id LIMIT ?2",
             )?;
@@ -200,8 +201,15 @@ impl OrganiserStore for SqliteStore {
                 let language: String = r.get(6)?;
                 let letter_id: Option<i64> = r.get(7)?;
                 let role: Option<String> = r.get(8)?;
+                let campaign = match r.get::<_, Option<String>>(11)? {
+                    Some(slug) => {
+                        Some((Slug::parse(&slug).map_err(|_| corrupt("campaign slug", &slug))?, r.get(12)?))
+                    }
+                    None => None,
+                };
                 let kind = match (kind.as_str(), role) {
                     ("sign_in", _) => AccountMailKind::SignIn,
+                    ("invitation", _) if campaign.is_some() => AccountMailKind::CampaignInvitation,
                     ("invitation", Some(role)) => AccountMailKind::Invitation {
                         letter: letter_id.map(LetterId),
                         role: role_from(&role)?,
@@ -223,6 +231,7 @@ impl OrganiserStore for SqliteStore {
                     email_sealed: SealedEmail(r.get(5)?),
                     language: Language::from_code(&language).unwrap_or_default(),
                     letter,
+                    campaign,
                 });
             }
             let mut lease = tx.prepare_cached(

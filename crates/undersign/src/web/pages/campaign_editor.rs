@@ -149,6 +149,8 @@ struct EditView {
     related: Vec<(String, String)>,
     /// Other campaigns it could point to.
     linkable: Vec<(String, String)>,
+    /// The campaign's organisers' addresses, with their account numbers.
+    organisers: Vec<(i64, String)>,
     errors: Vec<String>,
     notice: Option<String>,
 }
@@ -200,6 +202,21 @@ async fn edit_view(
     let all_campaigns = state.store.campaigns_organised(None).await.map_err(store)?;
     let related: Vec<(String, String)> =
         campaign.related.iter().map(|(s, t)| (s.to_string(), t.clone())).collect();
+    let organisers = state
+        .store
+        .campaign_organisers(slug)
+        .await
+        .map_err(store)?
+        .iter()
+        .map(|m| {
+            let email = state
+                .keys
+                .account_key()
+                .open_email(&m.email_sealed, &m.email_lookup)
+                .map_err(|e| PageError::internal(lang, e))?;
+            Ok((m.account.get(), email.as_str().to_owned()))
+        })
+        .collect::<Result<Vec<_>, PageError>>()?;
     Ok(EditView {
         page: PageMeta::new(tr, &format!("/organise/campaigns/{slug}"), campaign.campaign.title.clone()),
         csrf: organiser.csrf.clone(),
@@ -237,6 +254,7 @@ async fn edit_view(
             .map(|(s, t)| (s.to_string(), t))
             .collect(),
         related,
+        organisers,
         errors,
         notice,
     })
@@ -486,6 +504,40 @@ pub async fn link_related(
             }
         }
         Err(_) => Err(vec![tr.t("campaign-error-related")]),
+    };
+    answer(&state, &organiser, &slug, outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn invite_organiser(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+    form: Result<Form<InviteForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    organiser.check_csrf(&state, &form.csrf)?;
+    let slug = editable(&state, &organiser, &slug).await?;
+    let tr = Translator::new(lang);
+    let outcome = match crate::domain::EmailAddress::parse(&form.email) {
+        Ok(email) => {
+            let invited = campaigns::invite(&state, &organiser.account, &slug, &email)
+                .await
+                .map_err(|e| PageError::internal(lang, e))?;
+            Ok(if invited { "invite-done" } else { "invite-already" })
+        }
+        Err(kind) => Err(vec![crate::web::views::field_error_message(
+            &tr,
+            &crate::domain::FieldError { field: crate::domain::Field::Email, kind },
+        )]),
     };
     answer(&state, &organiser, &slug, outcome).await
 }
