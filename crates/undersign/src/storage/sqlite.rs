@@ -1478,6 +1478,47 @@ fn erase_signature(tx: &Connection, signature: i64) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
+    /// A database written before organisers existed (migrations 1–5) opens,
+    /// migrates, and keeps its letters, signatures and queued mail.
+    #[tokio::test]
+    async fn a_database_from_before_the_organiser_migrations_upgrades_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for (i, sql) in MIGRATIONS.iter().take(5).enumerate() {
+                conn.execute_batch(sql).unwrap();
+                conn.pragma_update(None, "user_version", i + 1).unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO letters (slug, title, addressee, community, language, body, organisations, status,
+                     published_at, wrapped_key, log_origin)
+                 VALUES ('old-letter', 'Old', 'To the court', 'teachers', 'en', 'We ask.', 0, 'published', 0, x'00', 'o');
+                 INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, organisation, show_name, language,
+                     status, created_at, confirmed_at, seq)
+                 VALUES (1, x'01', x'02', 'Anna', 0, 1, 'en', 'confirmed', 0, 0, 1);
+                 INSERT INTO outbox (kind, signature_id, next_attempt_at, created_at) VALUES ('already_signed', 1, 0, 0);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let letter = store.letter(&Slug::parse("old-letter").unwrap()).await.unwrap().expect("kept");
+        assert_eq!(letter.version, 1);
+        assert!(letter.translations.is_empty());
+        assert_eq!(letter.form, FormSettings::default(), "organisations stay allowed, every field optional");
+        let texts = crate::storage::texts::TextStore::letter_texts(&store, letter.id).await.unwrap();
+        assert_eq!(texts.len(), 1, "the published text became version 1");
+        assert_eq!(texts[0].body, "We ask.");
+        let signatures = store.public_signatures(letter.id, None, 10).await.unwrap();
+        assert_eq!(signatures[0].version, 1);
+        let queued: i64 =
+            store.read(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)).await.unwrap();
+        assert_eq!(queued, 1, "the rebuilt outbox kept its job");
+        let version: usize =
+            store.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?)).await.unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_writes_commit_together_and_a_failing_one_rolls_back_alone() {
         let dir = tempfile::tempdir().unwrap();
