@@ -149,7 +149,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let draft = undersign::letter_file::parse_letter_file(&text)
                 .with_context(|| format!("{} is not a valid letter file", file.display()))?;
             let state = AppState::open_with_system_clock(config)?;
-            undersign::publishing::publish_letter(&state, &draft).await?;
+            let id = undersign::publishing::publish_letter(&state, &draft).await?;
+            undersign::organisers::record_operator_action(
+                &state,
+                Some(id),
+                undersign::organisers::actions::LETTER_PUBLISHED,
+                &format!("{} from {}", draft.slug, file.display()),
+            )
+            .await?;
             println!("published /letters/{}", draft.slug);
             Ok(())
         }
@@ -170,6 +177,17 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
             let state = AppState::open_with_system_clock(config)?;
             let added = undersign::publishing::watch_name(&state, &slug, &name).await?;
+            if added {
+                let letter = state.store.letter(&slug).await?;
+                // The name itself stays out of the log: it may be a person's.
+                undersign::organisers::record_operator_action(
+                    &state,
+                    letter.map(|l| l.id),
+                    undersign::organisers::actions::WATCH_LIST_CHANGED,
+                    "a name was added",
+                )
+                .await?;
+            }
             println!("{}", if added { "added to the watch list" } else { "already on the watch list" });
             Ok(())
         }
@@ -198,9 +216,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Letter { command: LetterCommand::Close { slug } } => {
             let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
             let state = AppState::open_with_system_clock(config)?;
-            if !undersign::publishing::close_letter(&state, &slug).await? {
-                anyhow::bail!("there is no letter {slug}");
-            }
+            let letter = state
+                .store
+                .letter(&slug)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("there is no letter {slug}"))?;
+            undersign::publishing::close_letter(&state, &slug).await?;
+            undersign::organisers::record_operator_action(
+                &state,
+                Some(letter.id),
+                undersign::organisers::actions::LETTER_CLOSED,
+                "",
+            )
+            .await?;
             println!("closed /letters/{slug}");
             Ok(())
         }

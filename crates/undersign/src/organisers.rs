@@ -45,6 +45,7 @@ pub mod actions {
     pub const CAMPAIGN_CREATED: &str = "campaign_created";
     pub const VERSION_PUBLISHED: &str = "version_published";
     pub const FORM_CHANGED: &str = "form_changed";
+    pub const WATCH_LIST_CHANGED: &str = "watch_list_changed";
     pub const TRANSLATION_PUBLISHED: &str = "translation_published";
     pub const CAMPAIGN_EDITED: &str = "campaign_edited";
     pub const SIGNATURES_STRUCK: &str = "signatures_struck";
@@ -58,6 +59,16 @@ pub fn audit(
     at: OffsetDateTime,
 ) -> AuditEntry {
     AuditEntry { at, account, letter, action: action.to_owned(), detail: detail.into() }
+}
+
+/// Writes an operator's command-line action into the audit log (no account).
+pub async fn record_operator_action(
+    state: &AppState,
+    letter: Option<LetterId>,
+    action: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    state.store.append_audit(audit(None, letter, action, detail, state.clock.now())).await
 }
 
 /// Makes (or promotes) an instance admin, for `undersign admin create`.

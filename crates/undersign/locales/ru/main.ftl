@@ -520,3 +520,4 @@ mail-removal-not-you = Если это были не вы, просто прои
 campaign-organisers = Организаторы кампании
 mail-campaign-invitation-subject = Вас пригласили в кампанию «{ $title }»
 mail-campaign-invitation-intro = Вас назначили организатором кампании «{ $title }»: вы можете менять её страницу, цитаты из писем и хронику.
+audit-watch-list-changed = изменён список наблюдения
