@@ -134,6 +134,13 @@ pub async fn request_removal(
     note: &str,
     language: crate::i18n::Language,
 ) -> anyhow::Result<bool> {
+    // The form must not become a way to mail strangers: the address's daily
+    // allowance is shared with confirmation mail. Over it, nothing is queued and
+    // the answer is the same.
+    if !state.mail_quota.try_take(&email.canonical(), state.clock.now()) {
+        tracing::info!(letter.slug = %letter.slug, "removal request over the address's daily mail allowance");
+        return Ok(true);
+    }
     let wrapped = state
         .store
         .wrapped_letter_key(letter.id)

@@ -151,3 +151,40 @@ impl FromRequestParts<Arc<AppState>> for Organiser {
         Ok(Organiser { token: signed_in.token, account, lang: signed_in.lang, csrf: signed_in.csrf })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(public_url: &str) -> Config {
+        let mut config =
+            Config::for_data_dir(std::path::Path::new("/tmp/unused"), "127.0.0.1:0".parse().unwrap());
+        config.public_url = public_url.parse().unwrap();
+        config
+    }
+
+    #[test]
+    fn the_session_cookie_is_secure_exactly_when_the_site_is_https() {
+        let token = PlainToken::generate();
+        let (_, https) = session_cookie(&config("https://letters.example.org"), &token);
+        let https = https.to_str().unwrap();
+        assert!(
+            https.contains("; Secure") && https.contains("HttpOnly") && https.contains("SameSite=Lax"),
+            "{https}"
+        );
+        let (_, http) = session_cookie(&config("http://127.0.0.1:8080"), &token);
+        assert!(!http.to_str().unwrap().contains("Secure"));
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("lang=ru; undersign_sign_in=abc; undersign_session=xyz"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("xyz"));
+        assert_eq!(cookie(&headers, SIGN_IN_COOKIE), Some("abc"));
+        assert_eq!(cookie(&headers, "undersign"), None);
+    }
+}

@@ -280,3 +280,26 @@ async fn the_person_named_asks_for_removal_through_an_address_they_confirm() {
     );
     assert_eq!(app.get(&format!("{path}x")).await.status(), 404);
 }
+
+#[tokio::test]
+async fn the_report_form_cannot_flood_an_address_with_removal_mail() {
+    let app = TestApp::spawn_with(|config| config.limits.mails_per_address_per_day = 1).await;
+    app.sign_and_confirm(crate::helpers::LETTER, "Anna Ivanova", "anna@example.org", true).await;
+    let report = format!("/letters/{}/signatures/1/report", crate::helpers::LETTER);
+    for _ in 0..3 {
+        let sent = app
+            .client
+            .post(app.url(&report))
+            .form(&[("note", ""), ("email", "victim@example.org")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 200, "the answer stays the same");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let to_victim = crate::helpers::read_outbox(&app.outbox_dir())
+        .into_iter()
+        .filter(|m| m.to == "victim@example.org")
+        .count();
+    assert_eq!(to_victim, 1, "one mail a day, as for confirmations");
+}
