@@ -43,6 +43,15 @@ impl PageError {
         Self { lang, kind: PageErrorKind::NotFound }
     }
 
+    /// A form that could not be read: too large (413) or malformed (400).
+    pub fn unreadable_form(lang: Language, rejection: &axum::extract::rejection::FormRejection) -> Self {
+        let kind = match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => PageErrorKind::PayloadTooLarge,
+            _ => PageErrorKind::BadRequest,
+        };
+        Self { lang, kind }
+    }
+
     pub fn forbidden(lang: Language) -> Self {
         Self { lang, kind: PageErrorKind::Forbidden }
     }

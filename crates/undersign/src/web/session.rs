@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -78,13 +78,6 @@ pub struct SignedIn {
     pub csrf: String,
 }
 
-impl SignedIn {
-    /// Refuses a form whose CSRF token is not this session's (403).
-    pub fn check_csrf(&self, state: &AppState, submitted: &str) -> Result<(), PageError> {
-        check_csrf(state, &self.token, submitted, self.lang)
-    }
-}
-
 fn check_csrf(
     state: &AppState,
     token: &PlainToken,
@@ -130,12 +123,6 @@ pub struct Organiser {
     pub csrf: String,
 }
 
-impl Organiser {
-    pub fn check_csrf(&self, state: &AppState, submitted: &str) -> Result<(), PageError> {
-        check_csrf(state, &self.token, submitted, self.lang)
-    }
-}
-
 impl FromRequestParts<Arc<AppState>> for Organiser {
     type Rejection = Response;
 
@@ -149,6 +136,73 @@ impl FromRequestParts<Arc<AppState>> for Organiser {
             return Err(Redirect::to("/organise/two-factor").into_response());
         }
         Ok(Organiser { token: signed_in.token, account, lang: signed_in.lang, csrf: signed_in.csrf })
+    }
+}
+
+/// The sessions whose forms carry a CSRF token.
+pub trait CsrfSession {
+    fn token(&self) -> &PlainToken;
+    fn lang(&self) -> Language;
+}
+
+impl CsrfSession for SignedIn {
+    fn token(&self) -> &PlainToken {
+        &self.token
+    }
+    fn lang(&self) -> Language {
+        self.lang
+    }
+}
+
+impl CsrfSession for Organiser {
+    fn token(&self) -> &PlainToken {
+        &self.token
+    }
+    fn lang(&self) -> Language {
+        self.lang
+    }
+}
+
+/// A form's own fields beside its `csrf` field.
+#[derive(serde::Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: T,
+}
+
+/// A state-changing organiser form: the session (`SignedIn` or `Organiser`) and
+/// the form's fields, its CSRF token already checked against that session. Every
+/// organiser POST takes one, so no handler can forget the check. The session is
+/// looked at first (no session: to the sign-in page), then the form is read
+/// (unreadable: 400 or 413), then the token checked (wrong: 403, nothing done).
+pub struct Checked<S, T> {
+    pub session: S,
+    pub form: T,
+}
+
+/// A form with no fields but its CSRF token (a button).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Button {}
+
+impl<S, T> FromRequest<Arc<AppState>> for Checked<S, T>
+where
+    S: FromRequestParts<Arc<AppState>, Rejection = Response> + CsrfSession + Send,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let session = S::from_request_parts(&mut parts, state).await?;
+        let lang = session.lang();
+        let Form(WithCsrf { csrf, fields }) =
+            Form::<WithCsrf<T>>::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(|rejection| PageError::unreadable_form(lang, &rejection).into_response())?;
+        check_csrf(state, session.token(), &csrf, lang).map_err(IntoResponse::into_response)?;
+        Ok(Self { session, form: fields })
     }
 }
 

@@ -609,3 +609,55 @@ async fn a_closed_letter_takes_no_signatures_and_says_so() {
     // The letter the test server started with is untouched.
     assert_eq!(app.letter_json(LETTER).await["status"], "published");
 }
+
+#[tokio::test]
+async fn every_organiser_form_is_refused_without_the_sessions_csrf_token() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = signed_in_admin(&app, "admin@example.org").await;
+    let manage = publish_letter(&mut admin, "teachers-ask").await;
+    let csrf = admin.csrf().await;
+    let draft =
+        admin.post("/organise/drafts", &draft_form(&csrf, "a-draft", "A draft")).await.location.unwrap();
+    let campaign = admin
+        .post(
+            "/organise/campaigns",
+            &[("csrf", &csrf), ("slug", "a-case"), ("title", "A case"), ("summary", "S.")],
+        )
+        .await
+        .location
+        .unwrap();
+    let routes = [
+        "/organise/drafts".to_owned(),
+        draft.clone(),
+        format!("{draft}/publish"),
+        format!("{manage}/close"),
+        format!("{manage}/members"),
+        format!("{manage}/versions"),
+        format!("{manage}/translations"),
+        format!("{manage}/form"),
+        format!("{manage}/moderation/approve"),
+        format!("{manage}/moderation/strike"),
+        format!("{manage}/moderation/bulk-strike"),
+        "/organise/organisers".to_owned(),
+        "/organise/two-factor".to_owned(),
+        "/organise/campaigns".to_owned(),
+        campaign.clone(),
+        format!("{campaign}/letters"),
+        format!("{campaign}/timeline"),
+        format!("{campaign}/timeline/1/hidden"),
+        format!("{campaign}/related"),
+        format!("{campaign}/organisers"),
+        "/organise/second-factor".to_owned(),
+        "/sign-out".to_owned(),
+    ];
+    for route in &routes {
+        for token in ["", "forged"] {
+            let refused =
+                admin.post(route, &[("csrf", token), ("email", "x@example.org"), ("reason", "r")]).await;
+            assert_eq!(refused.status, 403, "POST {route} with csrf {token:?}");
+        }
+    }
+    // Nothing happened: the letter is open, the draft unpublished, the session alive.
+    assert_eq!(app.letter_json("teachers-ask").await["status"], "published");
+    assert_eq!(admin.get(&draft).await.status, 200);
+}

@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, State};
+
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::organise::bad_form;
 use super::{parse_slug, render};
 use crate::app::AppState;
 use crate::domain::Slug;
@@ -20,13 +19,11 @@ use crate::organisers::campaigns::{self, Problem, TIMELINE_KINDS};
 use crate::organisers::{actions, audit};
 use crate::storage::campaigns::CampaignRefusal;
 use crate::web::errors::PageError;
-use crate::web::session::Organiser;
+use crate::web::session::{Checked, Organiser};
 use crate::web::views::{PageMeta, format_date};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CampaignForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     slug: String,
     #[serde(default)]
@@ -75,12 +72,9 @@ pub async fn show_new(organiser: Organiser) -> Result<Response, PageError> {
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
-    form: Result<Form<CampaignForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, CampaignForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     may_create(&organiser)?;
     let tr = Translator::new(lang);
     let refuse = |errors: Vec<String>, form: CampaignForm| -> Result<Response, PageError> {
@@ -292,13 +286,10 @@ async fn answer(
 
 pub async fn update(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<CampaignForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, CampaignForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let slug = editable(&state, &organiser, &slug).await?;
     let tr = Translator::new(lang);
     let outcome = match campaigns::parse_campaign(slug.as_str(), &form.title, &form.summary) {
@@ -325,8 +316,6 @@ pub async fn update(
 #[derive(Debug, Deserialize)]
 pub struct LetterForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     letter: String,
     #[serde(default)]
     pull_quote: String,
@@ -334,13 +323,10 @@ pub struct LetterForm {
 
 pub async fn put_letter(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<LetterForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, LetterForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let slug = editable(&state, &organiser, &slug).await?;
     let tr = Translator::new(lang);
     let letter = match Slug::parse(form.letter.trim()) {
@@ -379,8 +365,6 @@ pub async fn put_letter(
 
 #[derive(Debug, Deserialize)]
 pub struct EntryForm {
-    #[serde(default)]
-    csrf: String,
     /// Empty for a new entry.
     #[serde(default)]
     id: String,
@@ -398,13 +382,10 @@ pub struct EntryForm {
 
 pub async fn save_entry(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<EntryForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, EntryForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let slug = editable(&state, &organiser, &slug).await?;
     let tr = Translator::new(lang);
     let id = match form.id.trim() {
@@ -440,20 +421,15 @@ pub async fn save_entry(
 #[derive(Debug, Deserialize)]
 pub struct HideForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     hidden: String,
 }
 
 pub async fn hide_entry(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path((slug, id)): Path<(String, String)>,
-    form: Result<Form<HideForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, HideForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let slug = editable(&state, &organiser, &slug).await?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found(lang))?;
     let hidden = form.hidden == "true";
@@ -471,20 +447,15 @@ pub async fn hide_entry(
 #[derive(Debug, Deserialize)]
 pub struct RelatedForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     related: String,
 }
 
 pub async fn link_related(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<RelatedForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, RelatedForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let slug = editable(&state, &organiser, &slug).await?;
     let tr = Translator::new(lang);
     let outcome = match Slug::parse(form.related.trim()) {
@@ -511,20 +482,15 @@ pub async fn link_related(
 #[derive(Debug, Deserialize)]
 pub struct InviteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
 }
 
 pub async fn invite_organiser(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<InviteForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, InviteForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let slug = editable(&state, &organiser, &slug).await?;
     let tr = Translator::new(lang);
     let outcome = match crate::domain::EmailAddress::parse(&form.email) {

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::organise::{bad_form, managed_letter};
+use super::organise::managed_letter;
 use super::{find_letter, render};
 use crate::abuse::FlagKind;
 use crate::app::AppState;
@@ -21,7 +21,7 @@ use crate::organisers::moderation::{self, BulkOutcome};
 use crate::storage::moderation::{FlagRule, QueueItem};
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;
-use crate::web::session::Organiser;
+use crate::web::session::{Checked, Organiser};
 use crate::web::views::{PageMeta, field_error_message};
 
 /// Queue entries shown at once.
@@ -214,8 +214,6 @@ pub async fn show_queue(
 #[derive(Debug, Deserialize)]
 pub struct DecisionForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     signature: String,
     #[serde(default)]
     reason: String,
@@ -233,13 +231,10 @@ fn back_to_queue(letter: &Letter) -> Response {
 
 pub async fn approve(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<DecisionForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, DecisionForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let letter = moderated_letter(&state, &organiser, &slug).await?;
     let signature = signature_id(&organiser, &form.signature)?;
     moderation::approve(&state, &organiser.account, &letter, signature)
@@ -267,13 +262,10 @@ async fn reason_problem(
 
 pub async fn strike(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<DecisionForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, DecisionForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let letter = moderated_letter(&state, &organiser, &slug).await?;
     let signature = signature_id(&organiser, &form.signature)?;
     let reason = match moderation::parse_reason(&form.reason) {
@@ -290,8 +282,6 @@ pub async fn strike(
 #[derive(Debug, Deserialize)]
 pub struct BulkForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     kind: String,
     #[serde(default)]
     detail: String,
@@ -303,13 +293,10 @@ pub struct BulkForm {
 
 pub async fn bulk_strike(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<BulkForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, BulkForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let letter = moderated_letter(&state, &organiser, &slug).await?;
     let rule = parse_rule(&form.kind, Some(&form.detail))
         .ok_or(PageError { lang, kind: PageErrorKind::BadRequest })?;
@@ -409,7 +396,7 @@ pub async fn send_report(
 ) -> Result<Response, PageError> {
     let letter = find_letter(&state, lang, &slug).await?;
     let seq = parse_seq(lang, &seq)?;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    let Form(form) = form.map_err(|r| PageError::unreadable_form(lang, &r))?;
     // Reports share the network's signing allowance: they cost a moderator's time.
     let channel = crate::rate_limit::Channel::WithoutProof;
     state

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, Query, State};
+
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::{find_letter, render};
 use crate::app::AppState;
 use crate::domain::{Community, EmailAddress, Field, FieldError, Letter};
-use crate::i18n::{Language, Translator};
+use crate::i18n::Translator;
 use crate::organisers::drafts::{self, DraftInput, DraftProblem};
 use crate::organisers::totp::TotpSecret;
 use crate::organisers::{self, Access};
@@ -26,23 +26,13 @@ use crate::storage::PublishRefusal;
 use crate::storage::organisers::{AuditEntry, DraftRefusal, Role, StoredDraft};
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::markdown;
-use crate::web::session::{Organiser, SignedIn};
+use crate::web::session::{Button, Checked, Organiser, SignedIn};
 use crate::web::views::{PageMeta, field_error_message, format_date};
 
 /// Signers' addresses per page.
 const ADDRESSES_PAGE: u32 = 500;
 /// Audit entries shown.
 const AUDIT_SHOWN: u32 = 200;
-
-pub(super) fn bad_form(lang: Language, rejection: &FormRejection) -> PageError {
-    PageError {
-        lang,
-        kind: match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => PageErrorKind::PayloadTooLarge,
-            _ => PageErrorKind::BadRequest,
-        },
-    }
-}
 
 fn role_label(tr: &Translator, role: Role) -> String {
     tr.t(match role {
@@ -171,20 +161,15 @@ async fn overview(
 #[derive(Debug, Deserialize)]
 pub struct EmailForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
 }
 
 /// Admins: lets someone write and publish letters.
 pub async fn invite_organiser(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
-    form: Result<Form<EmailForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, EmailForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     if !organiser.account.is_admin {
         return Err(PageError::forbidden(lang));
     }
@@ -252,8 +237,6 @@ pub async fn show_two_factor(signed_in: SignedIn) -> Result<Response, PageError>
 
 #[derive(Debug, Deserialize)]
 pub struct EnrolForm {
-    #[serde(default)]
-    csrf: String,
     /// The secret shown on the page, sent back with the first code from it.
     #[serde(default)]
     secret: String,
@@ -263,12 +246,9 @@ pub struct EnrolForm {
 
 pub async fn enrol_two_factor(
     State(state): State<Arc<AppState>>,
-    signed_in: SignedIn,
-    form: Result<Form<EnrolForm>, FormRejection>,
+    Checked { session: signed_in, form }: Checked<SignedIn, EnrolForm>,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    signed_in.check_csrf(&state, &form.csrf)?;
     may_enrol(&signed_in)?;
     let secret = totp_rs::Secret::Encoded(form.secret.trim().to_owned())
         .to_bytes()
@@ -368,27 +348,17 @@ pub async fn show_new_draft(organiser: Organiser) -> Result<Response, PageError>
     render(organiser.lang, &draft_view(&organiser, None, input, &[], None))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DraftForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(flatten)]
-    input: DraftInput,
-}
-
 pub async fn create_draft(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
-    form: Result<Form<DraftForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, DraftInput>,
 ) -> Result<Response, PageError> {
     save_draft(&state, &organiser, None, form).await
 }
 
 pub async fn update_draft(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(id): Path<String>,
-    form: Result<Form<DraftForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, DraftInput>,
 ) -> Result<Response, PageError> {
     let id = draft_id(&organiser, &id)?;
     save_draft(&state, &organiser, Some(id), form).await
@@ -398,11 +368,9 @@ async fn save_draft(
     state: &AppState,
     organiser: &Organiser,
     id: Option<i64>,
-    form: Result<Form<DraftForm>, FormRejection>,
+    input: DraftInput,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(state, &form.csrf)?;
     let owner = match id {
         Some(id) => editable_draft(state, organiser, id).await?.owner,
         None => {
@@ -414,9 +382,9 @@ async fn save_draft(
         let page = render(lang, &draft_view(organiser, id, input, &problems, None))?;
         Ok((StatusCode::BAD_REQUEST, page).into_response())
     };
-    let draft = match drafts::parse_draft(&form.input, state.clock.now().date()) {
+    let draft = match drafts::parse_draft(&input, state.clock.now().date()) {
         Ok(draft) => draft,
-        Err(problems) => return invalid(problems, form.input),
+        Err(problems) => return invalid(problems, input),
     };
     let action =
         if id.is_some() { organisers::actions::DRAFT_EDITED } else { organisers::actions::DRAFT_CREATED };
@@ -436,7 +404,7 @@ async fn save_draft(
         Ok(id) => Ok(Redirect::to(&format!("/organise/drafts/{id}")).into_response()),
         Err(DraftRefusal::SlugTaken(_)) => invalid(
             vec![DraftProblem { field: drafts::DraftField::Slug, message_id: "draft-error-slug-taken" }],
-            form.input,
+            input,
         ),
         Err(DraftRefusal::Unknown) => Err(PageError::not_found(lang)),
     }
@@ -453,22 +421,13 @@ pub async fn show_draft(
     render(organiser.lang, &draft_view(&organiser, Some(id), input, &[], None))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn publish_draft(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(id): Path<String>,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    Checked { session: organiser, .. }: Checked<Organiser, Button>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
     let id = draft_id(&organiser, &id)?;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let stored = editable_draft(&state, &organiser, id).await?;
     // The closing day may have passed since the draft was saved.
     if let Err(problems) =
@@ -633,13 +592,10 @@ pub async fn show_letter(
 
 pub async fn close_letter(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    Checked { session: organiser, .. }: Checked<Organiser, Button>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let (letter, access) = managed_letter(&state, &organiser, &slug).await?;
     if !access.can_manage() {
         return Err(PageError::forbidden(lang));
@@ -653,8 +609,6 @@ pub async fn close_letter(
 #[derive(Debug, Deserialize)]
 pub struct InviteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     role: String,
@@ -662,13 +616,10 @@ pub struct InviteForm {
 
 pub async fn invite_member(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<InviteForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, InviteForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let (letter, access) = managed_letter(&state, &organiser, &slug).await?;
     if !access.can_manage() {
         return Err(PageError::forbidden(lang));
@@ -786,8 +737,6 @@ pub async fn show_audit(
 
 #[derive(Debug, Deserialize)]
 pub struct TextForm {
-    #[serde(default)]
-    csrf: String,
     /// Translations only: the language.
     #[serde(default)]
     language: String,
@@ -810,12 +759,10 @@ async fn publish_text(
     state: &Arc<AppState>,
     organiser: &Organiser,
     slug: &str,
-    form: Result<Form<TextForm>, FormRejection>,
+    form: TextForm,
     kind: TextKind,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(state, &form.csrf)?;
     let (letter, access) = managed_letter(state, organiser, slug).await?;
     if !access.can_manage() {
         return Err(PageError::forbidden(lang));
@@ -866,18 +813,16 @@ async fn publish_text(
 
 pub async fn publish_correction(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<TextForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, TextForm>,
 ) -> Result<Response, PageError> {
     publish_text(&state, &organiser, &slug, form, TextKind::Correction).await
 }
 
 pub async fn publish_translation(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<TextForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, TextForm>,
 ) -> Result<Response, PageError> {
     publish_text(&state, &organiser, &slug, form, TextKind::Translation).await
 }
@@ -886,8 +831,6 @@ pub async fn publish_translation(
 
 #[derive(Debug, Deserialize)]
 pub struct FormSettingsForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -907,14 +850,11 @@ pub struct FormSettingsForm {
 
 pub async fn save_form_settings(
     State(state): State<Arc<AppState>>,
-    organiser: Organiser,
     Path(slug): Path<String>,
-    form: Result<Form<FormSettingsForm>, FormRejection>,
+    Checked { session: organiser, form }: Checked<Organiser, FormSettingsForm>,
 ) -> Result<Response, PageError> {
     use crate::domain::{Field, FieldRule, FormSettings};
     let lang = organiser.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    organiser.check_csrf(&state, &form.csrf)?;
     let (letter, access) = managed_letter(&state, &organiser, &slug).await?;
     if !access.can_manage() {
         return Err(PageError::forbidden(lang));

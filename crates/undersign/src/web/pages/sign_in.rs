@@ -22,7 +22,8 @@ use crate::organisers::{self, SecondFactor};
 use crate::web::errors::{PageError, PageErrorKind, render_error_page};
 use crate::web::lang::Lang;
 use crate::web::session::{
-    SIGN_IN_COOKIE, SignedIn, clear_cookie, cookie, session_cookie, session_token, set_cookie,
+    Button, Checked, SIGN_IN_COOKIE, SignedIn, clear_cookie, cookie, session_cookie, session_token,
+    set_cookie,
 };
 use crate::web::views::{PageMeta, field_error_message};
 
@@ -52,16 +53,6 @@ struct SecondFactorView {
     error: bool,
 }
 
-fn bad_form(lang: Language, rejection: &FormRejection) -> PageError {
-    PageError {
-        lang,
-        kind: match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => PageErrorKind::PayloadTooLarge,
-            _ => PageErrorKind::BadRequest,
-        },
-    }
-}
-
 fn sign_in_view(lang: Language, email: String, error: Option<String>, sent: bool) -> SignInView {
     let tr = Translator::new(lang);
     SignInView { page: PageMeta::new(tr, "/sign-in", tr.t("sign-in-title")), email, error, sent }
@@ -82,7 +73,7 @@ pub async fn request_sign_in(
     Lang(lang): Lang,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    let Form(form) = form.map_err(|r| PageError::unreadable_form(lang, &r))?;
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
         Err(kind) => {
@@ -137,7 +128,7 @@ pub async fn use_sign_in_link(
     headers: HeaderMap,
     form: Result<Form<SignInLinkForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
+    let Form(form) = form.map_err(|r| PageError::unreadable_form(lang, &r))?;
     let Some(link) = PlainToken::parse(&token) else { return Ok(link_not_valid(lang)) };
     let bound = cookie(&headers, SIGN_IN_COOKIE).is_some_and(|nonce| {
         use subtle::ConstantTimeEq;
@@ -187,19 +178,14 @@ fn second_factor_page(signed_in: &SignedIn, error: bool, status: StatusCode) -> 
 #[derive(Debug, Deserialize)]
 pub struct CodeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     code: String,
 }
 
 pub async fn pass_second_factor(
     State(state): State<Arc<AppState>>,
-    signed_in: SignedIn,
-    form: Result<Form<CodeForm>, FormRejection>,
+    Checked { session: signed_in, form }: Checked<SignedIn, CodeForm>,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
-    let Form(form) = form.map_err(|r| bad_form(lang, &r))?;
-    signed_in.check_csrf(&state, &form.csrf)?;
     if signed_in.session.second_factor_done {
         return Ok(Redirect::to("/organise").into_response());
     }
@@ -213,19 +199,10 @@ pub async fn pass_second_factor(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn sign_out(
     State(state): State<Arc<AppState>>,
-    signed_in: SignedIn,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    Checked { session: signed_in, .. }: Checked<SignedIn, Button>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form.map_err(|r| bad_form(signed_in.lang, &r))?;
-    signed_in.check_csrf(&state, &form.csrf)?;
     organisers::sign_out(&state, &signed_in.token).await.map_err(|e| PageError::store(signed_in.lang, e))?;
     let cookie = clear_cookie(&state.config, crate::web::session::SESSION_COOKIE, "/");
     Ok(([cookie], Redirect::to("/")).into_response())
