@@ -72,6 +72,11 @@ impl Step {
 /// under load, mails then go in full batches; a lone mail still goes at once.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// How long to wait before the next attempt: 30 s, 1 min, 2 min … about an hour.
+fn retry_delay(attempts: u32) -> Duration {
+    Duration::seconds(30 * (1 << attempts.saturating_sub(1).min(7)))
+}
+
 /// Sends what the outbox holds.
 pub struct MailWorker {
     store: Arc<dyn Store>,
@@ -187,7 +192,7 @@ impl MailWorker {
                     outcome = StepOutcome::Abandoned;
                 }
                 Err(error) => {
-                    let delay = Duration::seconds(30 * (1 << (job.attempts - 1).min(7)));
+                    let delay = retry_delay(job.attempts);
                     tracing::warn!(mail.job = job.id, %error, "organiser mail not sent; will retry");
                     failed.push((job.id, Some(now + delay), error));
                     outcome = StepOutcome::WillRetry;
@@ -247,8 +252,7 @@ impl MailWorker {
                 }
                 Err(error) => {
                     tracing::warn!(mail.job = job.id, %error, "removal request mail not sent; will retry");
-                    failed
-                        .push((job.id, Some(now + Duration::seconds(30 * (1 << (job.attempts - 1).min(7))))));
+                    failed.push((job.id, Some(now + retry_delay(job.attempts))));
                     outcome = StepOutcome::WillRetry;
                 }
             }
@@ -376,7 +380,7 @@ impl MailWorker {
                     outcome = StepOutcome::Abandoned;
                 }
                 Err(error) => {
-                    let delay = Duration::seconds(30 * (1 << (job.attempts - 1).min(7)));
+                    let delay = retry_delay(job.attempts);
                     tracing::warn!(mail.job = job.id, attempts = job.attempts, retry_in_s = delay.whole_seconds(), %error, "mail not sent; will retry");
                     self.store.retry_mail_job(job.id, now + delay, &error).await?;
                     outcome = StepOutcome::WillRetry;

@@ -219,6 +219,23 @@ fn commit_batch(conn: &mut Connection, jobs: Vec<WriteJob>) {
     drop(jobs);
 }
 
+/// Leases claimed jobs of an outbox table until `until` and counts the attempt:
+/// a worker that dies mid-send only delays them.
+fn lease_jobs(
+    tx: &Connection,
+    table: &'static str,
+    ids: impl IntoIterator<Item = i64>,
+    until: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let mut lease = tx.prepare_cached(&format!(
+        "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1"
+    ))?;
+    for id in ids {
+        lease.execute(params![id, unix(until)])?;
+    }
+    Ok(())
+}
+
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if applied > MIGRATIONS.len() {
@@ -978,12 +995,7 @@ impl Store for SqliteStore {
                     language: Language::from_code(&lang).unwrap_or_default(),
                 });
             }
-            let mut lease = tx.prepare_cached(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
-            )?;
-            for job in &jobs {
-                lease.execute(params![job.id, unix(lease_until)])?;
-            }
+            lease_jobs(tx, "outbox", jobs.iter().map(|j| j.id), lease_until)?;
             Ok(jobs)
         })
         .await

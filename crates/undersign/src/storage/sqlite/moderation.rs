@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::organisers::insert_audit;
-use super::{SqliteStore, corrupt, insert_entry, insert_signature_entry, unix};
+use super::{SqliteStore, corrupt, insert_entry, insert_signature_entry, lease_jobs, unix};
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::Slug;
@@ -179,12 +179,7 @@ impl ModerationStore for SqliteStore {
                     signer_name: r.get(8)?,
                 });
             }
-            let mut lease = tx.prepare_cached(
-                "UPDATE removal_requests SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
-            )?;
-            for job in &jobs {
-                lease.execute(params![job.id, unix(lease_until)])?;
-            }
+            lease_jobs(tx, "removal_requests", jobs.iter().map(|j| j.id), lease_until)?;
             Ok(jobs)
         })
         .await

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-use super::{SqliteStore, corrupt, from_unix, parse_stored_day, unix};
+use super::{SqliteStore, corrupt, from_unix, lease_jobs, parse_stored_day, unix};
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{Community, LetterDraft, LetterId, LetterLanguage, Slug};
 use crate::i18n::Language;
@@ -234,12 +234,7 @@ impl OrganiserStore for SqliteStore {
                     campaign,
                 });
             }
-            let mut lease = tx.prepare_cached(
-                "UPDATE account_outbox SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
-            )?;
-            for job in &jobs {
-                lease.execute(params![job.id, unix(lease_until)])?;
-            }
+            lease_jobs(tx, "account_outbox", jobs.iter().map(|j| j.id), lease_until)?;
             Ok(jobs)
         })
         .await
