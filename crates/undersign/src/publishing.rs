@@ -15,6 +15,24 @@ pub enum PublishError {
 
 /// Publishes a letter: it gets its own data key and starts taking signatures.
 pub async fn publish_letter(state: &AppState, draft: &LetterDraft) -> Result<LetterId, PublishError> {
+    publish(state, draft, None).await
+}
+
+/// Publishes a stored draft: the letter, the draft's removal, its owner's role
+/// and the audit entry are one transaction.
+pub async fn publish_from_draft(
+    state: &AppState,
+    draft: &LetterDraft,
+    from: crate::storage::FromDraft,
+) -> Result<LetterId, PublishError> {
+    publish(state, draft, Some(from)).await
+}
+
+async fn publish(
+    state: &AppState,
+    draft: &LetterDraft,
+    from: Option<crate::storage::FromDraft>,
+) -> Result<LetterId, PublishError> {
     let (_key, wrapped) = state.keys.new_letter_key(draft.slug.as_str())?;
     let text = SaltedRecord::new(text_record(
         &draft.title,
@@ -30,6 +48,7 @@ pub async fn publish_letter(state: &AppState, draft: &LetterDraft) -> Result<Let
             wrapped,
             crate::log::origin(&state.config, &draft.slug),
             text,
+            from,
             state.clock.now(),
         )
         .await

@@ -242,6 +242,15 @@ pub struct MailJob {
     pub language: Language,
 }
 
+/// A stored draft being published, and by whom.
+#[derive(Debug, Clone)]
+pub struct FromDraft {
+    pub draft: i64,
+    pub owner: organisers::AccountId,
+    /// Its `letter` is filled in with the new letter.
+    pub audit: organisers::AuditEntry,
+}
+
 /// A confirmed signature imported in bulk (the demo, later migrations).
 #[derive(Debug, Clone)]
 pub struct ImportedSignature {
@@ -272,13 +281,16 @@ pub trait Store:
     // Campaigns and letters.
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// `Ok(None)` when the slug is taken or the campaign does not exist.
-    /// Publishes a letter with its text entry (leaf 0) queued for the log.
+    /// Publishes a letter with its text entry (leaf 0) queued for the log; from a
+    /// stored draft, the draft goes, its owner becomes the letter's organiser and
+    /// the audit entry is written, in the same transaction.
     async fn insert_letter(
         &self,
         draft: &LetterDraft,
         wrapped_key: Vec<u8>,
         log_origin: String,
         text: SaltedRecord,
+        from_draft: Option<FromDraft>,
         now: OffsetDateTime,
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError>;
     /// Stops a letter taking signatures; `false` if there is no such letter.

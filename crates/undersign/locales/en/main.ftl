@@ -509,3 +509,4 @@ campaign-organisers = Organisers of the campaign
 mail-campaign-invitation-subject = You were invited to the campaign "{ $title }"
 mail-campaign-invitation-intro = You were made an organiser of the campaign "{ $title }": you may edit its page, its letters' quotes and its timeline.
 audit-watch-list-changed = watch list changed
+footer-organisers = For organisers

@@ -521,3 +521,4 @@ campaign-organisers = Организаторы кампании
 mail-campaign-invitation-subject = Вас пригласили в кампанию «{ $title }»
 mail-campaign-invitation-intro = Вас назначили организатором кампании «{ $title }»: вы можете менять её страницу, цитаты из писем и хронику.
 audit-watch-list-changed = изменён список наблюдения
+footer-organisers = Для организаторов

@@ -170,25 +170,16 @@ pub fn parse_draft(input: &DraftInput, today: Date) -> Result<LetterDraft, Vec<D
 
 /// Publishes a draft: the letter takes signatures, its text goes into the log, the
 /// draft's owner becomes its organiser and the draft goes.
-pub async fn publish_draft(
-    state: &AppState,
-    by: &Account,
-    stored: &StoredDraft,
-) -> Result<LetterId, PublishError> {
-    let letter = crate::publishing::publish_letter(state, &stored.draft).await?;
+pub async fn publish_draft(state: &AppState, by: &Account, stored: &StoredDraft) -> Result<LetterId, PublishError> {
     let entry = audit(
         Some(by.id),
-        Some(letter),
+        None,
         actions::LETTER_PUBLISHED,
         format!("{} from draft {}", stored.draft.slug, stored.id),
         state.clock.now(),
     );
-    state
-        .store
-        .draft_published(stored.id, letter, stored.owner, entry, state.clock.now())
-        .await
-        .map_err(anyhow::Error::from)?;
-    Ok(letter)
+    let from = crate::storage::FromDraft { draft: stored.id, owner: stored.owner, audit: entry };
+    crate::publishing::publish_from_draft(state, &stored.draft, from).await
 }
 
 #[cfg(test)]

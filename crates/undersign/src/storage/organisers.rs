@@ -275,16 +275,6 @@ pub trait OrganiserStore: Send + Sync {
     async fn draft(&self, id: i64) -> Result<Option<StoredDraft>, StoreError>;
     /// Drafts owned by `owner`, or every draft for `None` (admins).
     async fn drafts(&self, owner: Option<AccountId>) -> Result<Vec<StoredDraft>, StoreError>;
-    /// After publication: the draft goes, its owner becomes the letter's organiser.
-    async fn draft_published(
-        &self,
-        draft: i64,
-        letter: LetterId,
-        owner: AccountId,
-        audit: AuditEntry,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-
     /// Changes a letter's signature form, with its audit entry.
     async fn set_form_settings(
         &self,

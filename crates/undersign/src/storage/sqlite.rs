@@ -21,8 +21,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use time::{Date, OffsetDateTime};
 use tokio::sync::{mpsc, oneshot};
 
+use super::organisers::AuditEntry;
 use super::{
-    CampaignWithLetters, ConfirmRefusal, DueEntry, ImportedSignature, IntegratedEntry, IntegrationConflict,
+    CampaignWithLetters, ConfirmRefusal, DueEntry, FromDraft, ImportedSignature, IntegratedEntry, IntegrationConflict,
     LogTarget, MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature, SignatureFlag,
     Store, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
 };
@@ -682,6 +683,7 @@ impl Store for SqliteStore {
         wrapped_key: Vec<u8>,
         log_origin: String,
         text: SaltedRecord,
+        from_draft: Option<FromDraft>,
         now: OffsetDateTime,
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError> {
         let draft = draft.clone();
@@ -735,6 +737,15 @@ impl Store for SqliteStore {
             )?;
             // Leaf 0: the published text, integrated with the first checkpoint.
             insert_entry(tx, id, EntryKind::Text, None, &text, false, now, now)?;
+            if let Some(from) = from_draft {
+                tx.execute("DELETE FROM drafts WHERE id = ?1", [from.draft])?;
+                tx.execute(
+                    "INSERT INTO letter_roles (letter_id, account_id, role, granted_at) VALUES (?1, ?2, 'organiser', ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![id, from.owner.0, unix(now)],
+                )?;
+                organisers::insert_audit(tx, &AuditEntry { letter: Some(LetterId(id)), ..from.audit })?;
+            }
             Ok(Ok(LetterId(id)))
         })
         .await

@@ -662,26 +662,6 @@ impl OrganiserStore for SqliteStore {
         .await
     }
 
-    async fn draft_published(
-        &self,
-        draft: i64,
-        letter: LetterId,
-        owner: AccountId,
-        audit: AuditEntry,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        self.write(move |tx| {
-            tx.execute("DELETE FROM drafts WHERE id = ?1", [draft])?;
-            tx.execute(
-                "INSERT INTO letter_roles (letter_id, account_id, role, granted_at) VALUES (?1, ?2, 'organiser', ?3)
-                 ON CONFLICT DO NOTHING",
-                params![letter.0, owner.0, unix(now)],
-            )?;
-            insert_audit(tx, &audit)
-        })
-        .await
-    }
-
     async fn set_form_settings(
         &self,
         letter: LetterId,
