@@ -170,7 +170,11 @@ pub fn parse_draft(input: &DraftInput, today: Date) -> Result<LetterDraft, Vec<D
 
 /// Publishes a draft: the letter takes signatures, its text goes into the log, the
 /// draft's owner becomes its organiser and the draft goes.
-pub async fn publish_draft(state: &AppState, by: &Account, stored: &StoredDraft) -> Result<LetterId, PublishError> {
+pub async fn publish_draft(
+    state: &AppState,
+    by: &Account,
+    stored: &StoredDraft,
+) -> Result<LetterId, PublishError> {
     let entry = audit(
         Some(by.id),
         None,

@@ -23,9 +23,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::organisers::AuditEntry;
 use super::{
-    CampaignWithLetters, ConfirmRefusal, DueEntry, FromDraft, ImportedSignature, IntegratedEntry, IntegrationConflict,
-    LogTarget, MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature, SignatureFlag,
-    Store, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
+    CampaignWithLetters, ConfirmRefusal, DueEntry, FromDraft, ImportedSignature, IntegratedEntry,
+    IntegrationConflict, LogTarget, MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature,
+    SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
+    WithdrawOutcome,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
