@@ -18,7 +18,8 @@
 //!   [`rate_limit`]: per-network and per-domain limits on signing.
 //! - [`organisers`]: accounts, passwordless sign-in, sessions, the second
 //!   factor, roles on letters, drafts, the audit log; their pages are in
-//!   `web/pages/organise.rs` and `web/pages/sign_in.rs`.
+//!   `web/pages/organise.rs` (and `organise/`), `moderation.rs`,
+//!   `campaign_editor.rs`, `versions.rs` and `sign_in.rs`.
 //! - [`cache`]: letters and letter pages in memory, invalidated on writes.
 //! - [`app`]: wiring and graceful shutdown; [`config`]: settings;
 //!   [`telemetry`]: logs.
