@@ -237,7 +237,8 @@ pub trait OrganiserStore: Send + Sync {
         recovery_codes: Vec<HashedToken>,
     ) -> Result<(), StoreError>;
     /// Deletes sessions idle since `idle_before` or opened before `opened_before`,
-    /// sign-in links that expired and sign-in requests older than `requests_before`.
+    /// sign-in links that expired, sign-in requests older than `requests_before`
+    /// and removal requests whose link expired unconfirmed.
     async fn purge_sessions(
         &self,
         idle_before: OffsetDateTime,

@@ -303,3 +303,31 @@ async fn the_report_form_cannot_flood_an_address_with_removal_mail() {
         .count();
     assert_eq!(to_victim, 1, "one mail a day, as for confirmations");
 }
+
+#[tokio::test]
+async fn an_unconfirmed_removal_request_is_deleted_with_its_address_when_its_link_expires() {
+    let app = TestApp::spawn().await;
+    app.sign_and_confirm(crate::helpers::LETTER, "Anna Ivanova", "anna@example.org", true).await;
+    let report = format!("/letters/{}/signatures/1/report", crate::helpers::LETTER);
+    app.client
+        .post(app.url(&report))
+        .form(&[("note", ""), ("email", "someone@example.org")])
+        .send()
+        .await
+        .unwrap();
+    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
+    let sent = || -> i64 {
+        db.query_row("SELECT count(*) FROM removal_requests WHERE state = 'sent'", [], |r| r.get(0)).unwrap()
+    };
+    for _ in 0..100 {
+        if sent() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(sent(), 1, "the link went out");
+    app.clock.advance(time::Duration::days(3));
+    undersign::maintenance::run_once(app.state()).await.unwrap();
+    let left: i64 = db.query_row("SELECT count(*) FROM removal_requests", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0, "nothing of the requester is kept");
+}

@@ -462,6 +462,11 @@ impl OrganiserStore for SqliteStore {
             )?;
             tx.execute("DELETE FROM sign_in_links WHERE expires_at <= ?1", [unix(now)])?;
             tx.execute("DELETE FROM sign_in_requests WHERE requested_at < ?1", [unix(requests_before)])?;
+            // Removal requests nobody confirmed in time: their sealed address goes.
+            tx.execute(
+                "DELETE FROM removal_requests WHERE state = 'sent' AND token_expires_at <= ?1",
+                [unix(now)],
+            )?;
             Ok(sessions as u64)
         })
         .await
