@@ -114,7 +114,6 @@ pub struct StoredDraft {
     pub id: i64,
     pub owner: AccountId,
     pub draft: LetterDraft,
-    pub updated_at: OffsetDateTime,
 }
 
 /// One line of the audit log.

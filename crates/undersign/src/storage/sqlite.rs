@@ -265,6 +265,11 @@ fn from_unix(seconds: i64) -> Result<OffsetDateTime, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("timestamp {seconds} out of range")))
 }
 
+/// An email lookup hash read back from a column.
+fn lookup_from(bytes: Vec<u8>) -> Result<EmailLookup, StoreError> {
+    Ok(EmailLookup(bytes.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?))
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unreadable {what}: {value:?}"))
 }
@@ -361,8 +366,7 @@ fn load_campaign(
     while let Some(row) = rows.next()? {
         let date: String = row.get(0)?;
         timeline.push(TimelineEntry {
-            date: Date::parse(&date, time::macros::format_description!("[year]-[month]-[day]"))
-                .map_err(|_| corrupt("timeline date", &date))?,
+            date: parse_stored_day(&date)?,
             kind: row.get(1)?,
             place: row.get(2)?,
             note: row.get(3)?,
@@ -418,9 +422,9 @@ fn insert_signature_row(
     tx.prepare_cached(
         "INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, title, affiliation,
              city, country, orcid, organisation, pledge, show_name, language, status, created_at,
-             email_canonical_lookup, name_key, held, version, notified_version, verified_domain)
+             email_canonical_lookup, name_key, held, version, verified_domain)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14, ?15, ?16, ?17,
-                 (SELECT version FROM letters WHERE id = ?1), (SELECT version FROM letters WHERE id = ?1), ?18)",
+                 (SELECT version FROM letters WHERE id = ?1), ?18)",
     )?
     .execute(params![
         s.letter.0,
@@ -1000,9 +1004,7 @@ impl Store for SqliteStore {
                     letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
                     letter_title: r.get(6)?,
                     wrapped_letter_key: r.get(7)?,
-                    email_lookup: EmailLookup(
-                        lookup.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?,
-                    ),
+                    email_lookup: lookup_from(lookup)?,
                     email_sealed: r.get::<_, Option<Vec<u8>>>(9)?.map(SealedEmail),
                     language: Language::from_code(&lang).unwrap_or_default(),
                 });

@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::organisers::insert_audit;
-use super::{SqliteStore, corrupt, parse_stored_day, unix};
-use crate::crypto::{EmailLookup, SealedEmail};
+use super::{SqliteStore, corrupt, lookup_from, parse_stored_day, unix};
+use crate::crypto::SealedEmail;
 use crate::domain::{Campaign, LetterId, Slug, TimelineEntry};
 use crate::storage::StoreError;
 use crate::storage::campaigns::{CampaignRefusal, CampaignStore, StoredTimelineEntry};
@@ -265,12 +265,7 @@ impl CampaignStore for SqliteStore {
                     Ok(LetterMember {
                         account: AccountId(id),
                         role: Role::Organiser,
-                        email_lookup: EmailLookup(
-                            lookup
-                                .as_slice()
-                                .try_into()
-                                .map_err(|_| corrupt("email lookup", "wrong length"))?,
-                        ),
+                        email_lookup: lookup_from(lookup)?,
                         email_sealed: SealedEmail(sealed),
                     })
                 })

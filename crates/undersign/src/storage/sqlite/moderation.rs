@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::organisers::insert_audit;
-use super::{SqliteStore, corrupt, insert_entry, insert_signature_entry, lease_jobs, unix};
+use super::{SqliteStore, corrupt, insert_entry, insert_signature_entry, lease_jobs, lookup_from, unix};
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::Slug;
@@ -171,9 +171,7 @@ impl ModerationStore for SqliteStore {
                     letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
                     letter_title: r.get(3)?,
                     wrapped_letter_key: r.get(4)?,
-                    email_lookup: EmailLookup(
-                        lookup.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?,
-                    ),
+                    email_lookup: lookup_from(lookup)?,
                     email_sealed: SealedEmail(r.get(6)?),
                     language: Language::from_code(&language).unwrap_or_default(),
                     signer_name: r.get(8)?,

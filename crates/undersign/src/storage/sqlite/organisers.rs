@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-use super::{SqliteStore, corrupt, from_unix, lease_jobs, parse_stored_day, unix};
+use super::{SqliteStore, corrupt, from_unix, lease_jobs, lookup_from, parse_stored_day, unix};
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{Community, LetterDraft, LetterId, LetterLanguage, Slug};
 use crate::i18n::Language;
@@ -13,10 +13,6 @@ use crate::storage::organisers::{
     Account, AccountId, AccountMailJob, AccountMailKind, AuditEntry, DraftRefusal, LetterMember,
     OrganiserStore, Role, RoleOnLetter, Session, SignerContact, StoredDraft,
 };
-
-fn lookup_from(bytes: Vec<u8>) -> Result<EmailLookup, StoreError> {
-    Ok(EmailLookup(bytes.as_slice().try_into().map_err(|_| corrupt("email lookup", "wrong length"))?))
-}
 
 fn role_from(text: &str) -> Result<Role, StoreError> {
     Role::parse(text).ok_or_else(|| corrupt("role", text))
@@ -55,7 +51,7 @@ pub(super) fn insert_audit(conn: &Connection, entry: &AuditEntry) -> Result<(), 
 }
 
 const DRAFT_COLUMNS: &str = "id, owner_id, slug, title, addressee, community, language, body, organisations, \
-     closes_on, target, updated_at";
+     closes_on, target";
 
 fn draft_from_row(row: &Row<'_>) -> Result<StoredDraft, StoreError> {
     let slug: String = row.get(2)?;
@@ -80,7 +76,6 @@ fn draft_from_row(row: &Row<'_>) -> Result<StoredDraft, StoreError> {
                 .map(|t| t.try_into().map_err(|_| corrupt("target", "negative")))
                 .transpose()?,
         },
-        updated_at: from_unix(row.get(11)?)?,
     })
 }
 
