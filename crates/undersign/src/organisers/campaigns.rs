@@ -2,7 +2,7 @@
 //! a pull quote must be) and who may edit them.
 
 use crate::app::AppState;
-use crate::domain::{BoundedText, Campaign, FieldErrorKind, Letter, Slug, TimelineEntry, parse_day};
+use crate::domain::{BoundedText, Campaign, Letter, Slug, TimelineEntry, parse_day};
 use crate::storage::StoreError;
 use crate::storage::organisers::{Account, Role};
 
@@ -23,18 +23,9 @@ pub struct Problem {
 }
 
 fn text(field: &'static str, value: &str, max: usize, problems: &mut Vec<Problem>) -> Option<String> {
-    match BoundedText::parse(value, max) {
-        Ok(text) => Some(text.into_string()),
-        Err(kind) => {
-            let message_id = match kind {
-                FieldErrorKind::Required => "draft-error-required",
-                FieldErrorKind::TooLong { .. } => "draft-error-too-long",
-                _ => "draft-error-characters",
-            };
-            problems.push(Problem { field, message_id });
-            None
-        }
-    }
+    crate::organisers::drafts::required_line(value, max)
+        .map_err(|message_id| problems.push(Problem { field, message_id }))
+        .ok()
 }
 
 /// A new campaign's slug, title and summary.

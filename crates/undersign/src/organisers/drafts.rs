@@ -4,7 +4,8 @@ use time::Date;
 
 use crate::app::AppState;
 use crate::domain::{
-    BoundedText, Community, LetterDraft, LetterId, LetterLanguage, Slug, parse_day, parse_target,
+    BoundedText, Community, FieldErrorKind, LetterDraft, LetterId, LetterLanguage, Slug, parse_day,
+    parse_target,
 };
 use crate::organisers::{actions, audit};
 use crate::publishing::PublishError;
@@ -91,27 +92,38 @@ pub struct DraftProblem {
     pub message_id: &'static str,
 }
 
+/// A required one-line text (a title, an addressee, a place), or the Fluent id
+/// (`draft-error-*`) of what is wrong with it.
+pub fn required_line(value: &str, max: usize) -> Result<String, &'static str> {
+    BoundedText::parse(value, max).map(BoundedText::into_string).map_err(|kind| match kind {
+        FieldErrorKind::Required => "draft-error-required",
+        FieldErrorKind::TooLong { .. } => "draft-error-too-long",
+        _ => "draft-error-characters",
+    })
+}
+
+/// A letter's Markdown text: required, at most [`MAX_BODY`] characters, no
+/// control characters but newlines and tabs; line ends become `\n`.
+pub fn letter_body(value: &str) -> Result<String, &'static str> {
+    let body = value.replace("\r\n", "\n").trim().to_owned();
+    if body.is_empty() {
+        Err("draft-error-required")
+    } else if body.chars().count() > MAX_BODY {
+        Err("draft-error-too-long")
+    } else if body.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+        Err("draft-error-characters")
+    } else {
+        Ok(body)
+    }
+}
+
 /// Checks a draft form; every mistake is reported at once. `today` (UTC) is the
 /// earliest closing day allowed.
 pub fn parse_draft(input: &DraftInput, today: Date) -> Result<LetterDraft, Vec<DraftProblem>> {
     let mut problems = Vec::new();
     let mut problem = |field, message_id| problems.push(DraftProblem { field, message_id });
     let slug = Slug::parse(input.slug.trim()).map_err(|_| problem(DraftField::Slug, "draft-error-slug")).ok();
-    let mut text = |field, value: &str, max| match BoundedText::parse(value, max) {
-        Ok(text) => Some(text.into_string()),
-        Err(crate::domain::FieldErrorKind::Required) => {
-            problem(field, "draft-error-required");
-            None
-        }
-        Err(crate::domain::FieldErrorKind::TooLong { .. }) => {
-            problem(field, "draft-error-too-long");
-            None
-        }
-        Err(_) => {
-            problem(field, "draft-error-characters");
-            None
-        }
-    };
+    let mut text = |field, value: &str, max| required_line(value, max).map_err(|id| problem(field, id)).ok();
     let title = text(DraftField::Title, &input.title, MAX_TITLE);
     let addressee = text(DraftField::Addressee, &input.addressee, MAX_ADDRESSEE);
     let community = Community::parse(input.community.trim())
@@ -120,14 +132,7 @@ pub fn parse_draft(input: &DraftInput, today: Date) -> Result<LetterDraft, Vec<D
     let language = LetterLanguage::parse(input.language.trim())
         .map_err(|_| problem(DraftField::Language, "draft-error-language"))
         .ok();
-    let body = input.body.replace("\r\n", "\n").trim().to_owned();
-    if body.is_empty() {
-        problem(DraftField::Body, "draft-error-required");
-    } else if body.chars().count() > MAX_BODY {
-        problem(DraftField::Body, "draft-error-too-long");
-    } else if body.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
-        problem(DraftField::Body, "draft-error-characters");
-    }
+    let body = letter_body(&input.body).map_err(|id| problem(DraftField::Body, id)).ok();
     let closes_on = match input.closes_on.trim() {
         "" => None,
         day => match parse_day(day) {
@@ -146,8 +151,8 @@ pub fn parse_draft(input: &DraftInput, today: Date) -> Result<LetterDraft, Vec<D
         "" => None,
         number => parse_target(number).map_err(|_| problem(DraftField::Target, "draft-error-target")).ok(),
     };
-    match (slug, title, addressee, community, language) {
-        (Some(slug), Some(title), Some(addressee), Some(community), Some(language))
+    match (slug, title, addressee, community, language, body) {
+        (Some(slug), Some(title), Some(addressee), Some(community), Some(language), Some(body))
             if problems.is_empty() =>
         {
             Ok(LetterDraft {

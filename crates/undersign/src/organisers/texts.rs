@@ -7,8 +7,8 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::app::AppState;
 use crate::crypto::PlainToken;
-use crate::domain::{BoundedText, FieldErrorKind, Letter, LetterLanguage};
-use crate::organisers::drafts::{MAX_ADDRESSEE, MAX_BODY, MAX_TITLE};
+use crate::domain::{Letter, LetterLanguage};
+use crate::organisers::drafts::{MAX_ADDRESSEE, MAX_TITLE, letter_body, required_line};
 use crate::organisers::{actions, audit};
 use crate::storage::StoreError;
 use crate::storage::organisers::Account;
@@ -22,21 +22,7 @@ const NOTICE_CHUNK: u32 = 5_000;
 pub type Problem = (&'static str, &'static str);
 
 fn line(field: &'static str, value: &str, max: usize, problems: &mut Vec<Problem>) -> Option<String> {
-    match BoundedText::parse(value, max) {
-        Ok(text) => Some(text.into_string()),
-        Err(FieldErrorKind::Required) => {
-            problems.push((field, "draft-error-required"));
-            None
-        }
-        Err(FieldErrorKind::TooLong { .. }) => {
-            problems.push((field, "draft-error-too-long"));
-            None
-        }
-        Err(_) => {
-            problems.push((field, "draft-error-characters"));
-            None
-        }
-    }
+    required_line(value, max).map_err(|id| problems.push((field, id))).ok()
 }
 
 /// A text form: for a correction the language is the letter's own.
@@ -47,16 +33,9 @@ pub fn parse_text(language: &str, title: &str, addressee: &str, body: &str) -> R
         .ok();
     let title = line("title", title, MAX_TITLE, &mut problems);
     let addressee = line("addressee", addressee, MAX_ADDRESSEE, &mut problems);
-    let body = body.replace("\r\n", "\n").trim().to_owned();
-    if body.is_empty() {
-        problems.push(("body", "draft-error-required"));
-    } else if body.chars().count() > MAX_BODY {
-        problems.push(("body", "draft-error-too-long"));
-    } else if body.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
-        problems.push(("body", "draft-error-characters"));
-    }
-    match (language, title, addressee) {
-        (Some(language), Some(title), Some(addressee)) if problems.is_empty() => {
+    let body = letter_body(body).map_err(|id| problems.push(("body", id))).ok();
+    match (language, title, addressee, body) {
+        (Some(language), Some(title), Some(addressee), Some(body)) if problems.is_empty() => {
             Ok(NewText { language, title, addressee, body })
         }
         _ => Err(problems),
