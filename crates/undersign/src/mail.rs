@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::crypto::{InstanceKeys, LetterKey, PlainToken};
 use crate::domain::Slug;
 use crate::i18n::Translator;
-use crate::storage::organisers::{AccountMailJob, AccountMailKind, Role};
+use crate::storage::organisers::{AccountMailJob, AccountMailKind};
 use crate::storage::{MailJob, MailKind, Store, StoreError};
 
 pub use messages::{MessageContent, render_message};
@@ -283,10 +283,7 @@ impl MailWorker {
             (AccountMailKind::Invitation { role, letter: Some(_) }, _, Some((_, title))) => {
                 MessageContent::Invitation {
                     letter_title: title,
-                    role_id: match role {
-                        Role::Organiser => "role-organiser",
-                        Role::Moderator => "role-moderator",
-                    },
+                    role_id: role.label_id(),
                     sign_in_url: &sign_in_url,
                 }
             }

@@ -71,13 +71,24 @@ pub async fn record_operator_action(
     state.store.append_audit(audit(None, letter, action, detail, state.clock.now())).await
 }
 
+/// The account of an address, made if it has none (sealed and hashed like every
+/// stored address); `admin` makes it an admin. Returns it and whether it is new.
+pub(crate) async fn account_for(
+    state: &AppState,
+    email: &EmailAddress,
+    admin: bool,
+    language: Language,
+) -> anyhow::Result<(AccountId, bool)> {
+    let lookup = state.keys.account_lookup(email);
+    let sealed = state.keys.account_key().seal_email(email, &lookup)?;
+    Ok(state.store.ensure_account(&lookup, &sealed, admin, language, state.clock.now()).await?)
+}
+
 /// Makes (or promotes) an instance admin, for `undersign admin create`.
 /// Returns whether the account is new.
 pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Result<bool> {
-    let lookup = state.keys.account_lookup(email);
-    let sealed = state.keys.account_key().seal_email(email, &lookup)?;
+    let (account, created) = account_for(state, email, true, Language::En).await?;
     let now = state.clock.now();
-    let (account, created) = state.store.ensure_account(&lookup, &sealed, true, Language::En, now).await?;
     state
         .store
         .append_audit(audit(None, None, actions::ADMIN_CREATED, format!("account {}", account.get()), now))
@@ -231,10 +242,8 @@ pub async fn invite(
     email: &EmailAddress,
     role: Role,
 ) -> anyhow::Result<bool> {
-    let lookup = state.keys.account_lookup(email);
-    let sealed = state.keys.account_key().seal_email(email, &lookup)?;
+    let (account, _) = account_for(state, email, false, by.language).await?;
     let now = state.clock.now();
-    let (account, _) = state.store.ensure_account(&lookup, &sealed, false, by.language, now).await?;
     let entry = audit(
         Some(by.id),
         Some(letter.id),
@@ -251,10 +260,8 @@ pub async fn invite(
 /// if they have none). `false` if they could already.
 pub async fn invite_organiser(state: &AppState, by: &Account, email: &EmailAddress) -> anyhow::Result<bool> {
     anyhow::ensure!(by.is_admin, "only admins invite organisers");
-    let lookup = state.keys.account_lookup(email);
-    let sealed = state.keys.account_key().seal_email(email, &lookup)?;
+    let (account, _) = account_for(state, email, false, by.language).await?;
     let now = state.clock.now();
-    let (account, _) = state.store.ensure_account(&lookup, &sealed, false, by.language, now).await?;
     let entry =
         audit(Some(by.id), None, actions::PUBLISHING_ALLOWED, format!("account {}", account.get()), now);
     let invited = state.store.allow_publishing(account, entry).await?;

@@ -131,10 +131,8 @@ pub async fn invite(
     slug: &Slug,
     email: &crate::domain::EmailAddress,
 ) -> anyhow::Result<bool> {
-    let lookup = state.keys.account_lookup(email);
-    let sealed = state.keys.account_key().seal_email(email, &lookup)?;
+    let (account, _) = crate::organisers::account_for(state, email, false, by.language).await?;
     let now = state.clock.now();
-    let (account, _) = state.store.ensure_account(&lookup, &sealed, false, by.language, now).await?;
     let entry = crate::organisers::audit(
         Some(by.id),
         None,

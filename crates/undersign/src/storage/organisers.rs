@@ -36,6 +36,14 @@ impl Role {
         }
     }
 
+    /// The Fluent id of the role's name.
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Role::Organiser => "role-organiser",
+            Role::Moderator => "role-moderator",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "organiser" => Some(Role::Organiser),

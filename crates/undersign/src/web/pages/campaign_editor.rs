@@ -54,12 +54,8 @@ fn messages(tr: &Translator, problems: &[Problem]) -> Vec<String> {
         .collect()
 }
 
-fn may_create(organiser: &Organiser) -> Result<(), PageError> {
-    if organiser.account.can_write_letters() { Ok(()) } else { Err(PageError::forbidden(organiser.lang)) }
-}
-
 pub async fn show_new(organiser: Organiser) -> Result<Response, PageError> {
-    may_create(&organiser)?;
+    super::organise::may_write(&organiser)?;
     let tr = Translator::new(organiser.lang);
     let view = NewCampaignView {
         page: PageMeta::new(tr, "/organise/campaigns/new", tr.t("campaign-new-title")),
@@ -75,7 +71,7 @@ pub async fn create(
     Checked { session: organiser, form }: Checked<Organiser, CampaignForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    may_create(&organiser)?;
+    super::organise::may_write(&organiser)?;
     let tr = Translator::new(lang);
     let refuse = |errors: Vec<String>, form: CampaignForm| -> Result<Response, PageError> {
         let view = NewCampaignView {

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::organise::managed_letter;
+use super::organise::letter_they_may;
 use super::{find_letter, render};
 use crate::abuse::FlagKind;
 use crate::app::AppState;
@@ -195,8 +195,7 @@ async fn moderated_letter(
     organiser: &Organiser,
     slug: &str,
 ) -> Result<Arc<Letter>, PageError> {
-    let (letter, access) = managed_letter(state, organiser, slug).await?;
-    if access.can_moderate() { Ok(letter) } else { Err(PageError::forbidden(organiser.lang)) }
+    Ok(letter_they_may(state, organiser, slug, crate::organisers::Access::can_moderate).await?.0)
 }
 
 pub async fn show_queue(

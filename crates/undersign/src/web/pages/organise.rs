@@ -28,10 +28,12 @@ use crate::web::views::{PageMeta, field_error_message, format_date};
 const AUDIT_SHOWN: u32 = 200;
 
 fn role_label(tr: &Translator, role: Role) -> String {
-    tr.t(match role {
-        Role::Organiser => "role-organiser",
-        Role::Moderator => "role-moderator",
-    })
+    tr.t(role.label_id())
+}
+
+/// Drafts and campaigns are for accounts an admin invited to publish (and admins).
+pub(crate) fn may_write(organiser: &Organiser) -> Result<(), PageError> {
+    if organiser.account.can_write_letters() { Ok(()) } else { Err(PageError::forbidden(organiser.lang)) }
 }
 
 /// An audit line as shown.
@@ -62,7 +64,7 @@ mod drafts;
 mod letter;
 
 pub use drafts::{create_draft, publish_draft, show_draft, show_new_draft, update_draft};
-pub(crate) use letter::managed_letter;
+pub(crate) use letter::letter_they_may;
 pub use letter::{
     close_letter, invite_member, publish_correction, publish_translation, save_form_settings, show_addresses,
     show_letter,

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::may_write;
 use crate::app::AppState;
 use crate::domain::Community;
 use crate::i18n::Translator;
@@ -80,11 +81,6 @@ async fn editable_draft(state: &AppState, organiser: &Organiser, id: i64) -> Res
 /// A draft id from the path; anything else is a page that does not exist.
 fn draft_id(organiser: &Organiser, raw: &str) -> Result<i64, PageError> {
     raw.parse().map_err(|_| PageError::not_found(organiser.lang))
-}
-
-/// Drafts are for accounts an admin invited to publish (and admins).
-fn may_write(organiser: &Organiser) -> Result<(), PageError> {
-    if organiser.account.can_write_letters() { Ok(()) } else { Err(PageError::forbidden(organiser.lang)) }
 }
 
 pub async fn show_new_draft(organiser: Organiser) -> Result<Response, PageError> {

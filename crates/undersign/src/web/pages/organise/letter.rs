@@ -84,6 +84,18 @@ pub(crate) async fn managed_letter(
     Ok((letter, access))
 }
 
+/// The letter, if this organiser may do what `may` asks of their access
+/// (403 otherwise; 404, as above, for letters they have no part in).
+pub(crate) async fn letter_they_may(
+    state: &AppState,
+    organiser: &Organiser,
+    slug: &str,
+    may: fn(Access) -> bool,
+) -> Result<(Arc<Letter>, Access), PageError> {
+    let (letter, access) = managed_letter(state, organiser, slug).await?;
+    if may(access) { Ok((letter, access)) } else { Err(PageError::forbidden(organiser.lang)) }
+}
+
 async fn manage_view(
     state: &AppState,
     organiser: &Organiser,
@@ -164,10 +176,7 @@ pub async fn close_letter(
     Checked { session: organiser, .. }: Checked<Organiser, Button>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let (letter, access) = managed_letter(&state, &organiser, &slug).await?;
-    if !access.can_manage() {
-        return Err(PageError::forbidden(lang));
-    }
+    let (letter, _) = letter_they_may(&state, &organiser, &slug, Access::can_manage).await?;
     organisers::close_letter(&state, &organiser.account, &letter)
         .await
         .map_err(|e| PageError::internal(lang, e))?;
@@ -188,10 +197,7 @@ pub async fn invite_member(
     Checked { session: organiser, form }: Checked<Organiser, InviteForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let (letter, access) = managed_letter(&state, &organiser, &slug).await?;
-    if !access.can_manage() {
-        return Err(PageError::forbidden(lang));
-    }
+    let (letter, access) = letter_they_may(&state, &organiser, &slug, Access::can_manage).await?;
     let tr = Translator::new(lang);
     let Some(role) = Role::parse(&form.role) else {
         return Err(PageError { lang, kind: PageErrorKind::BadRequest });
@@ -304,10 +310,7 @@ async fn publish_text(
     kind: TextKind,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
-    let (letter, access) = managed_letter(state, organiser, slug).await?;
-    if !access.can_manage() {
-        return Err(PageError::forbidden(lang));
-    }
+    let (letter, access) = letter_they_may(state, organiser, slug, Access::can_manage).await?;
     let tr = Translator::new(lang);
     let language = match kind {
         TextKind::Correction => letter.language.as_str(),
@@ -396,10 +399,7 @@ pub async fn save_form_settings(
 ) -> Result<Response, PageError> {
     use crate::domain::{Field, FieldRule, FormSettings};
     let lang = organiser.lang;
-    let (letter, access) = managed_letter(&state, &organiser, &slug).await?;
-    if !access.can_manage() {
-        return Err(PageError::forbidden(lang));
-    }
+    let (letter, access) = letter_they_may(&state, &organiser, &slug, Access::can_manage).await?;
     let tr = Translator::new(lang);
     let rule =
         |value: &str| FieldRule::parse(value).ok_or(PageError { lang, kind: PageErrorKind::BadRequest });
