@@ -67,6 +67,11 @@ pub struct SignRateLimiter {
     burst_flag_at: u32,
 }
 
+/// A client network's key for one letter and one day (a hash under the day's
+/// key): what limits and bursts are counted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkKey([u8; 16]);
+
 /// The window a burst is counted in.
 const BURST_WINDOW_SECONDS: i64 = 600;
 
@@ -108,38 +113,45 @@ impl SignRateLimiter {
         }
     }
 
-    /// Counts one signature from `client` on `letter` towards a burst; from the
-    /// threshold on, returns the burst's key: the same for every signature of
-    /// this network and window, and not traceable to the network (it comes from
-    /// the day's key, which is never stored).
-    pub fn burst(&self, letter: &str, client: IpAddr, now: OffsetDateTime) -> Option<String> {
-        let key = self.key_for(b"burst", letter, &network_prefix(client), now);
+    /// Counts one signature towards a burst of its network (the key
+    /// [`Self::check_network`] returned); from the threshold on, returns the
+    /// burst's key: the same for every signature of this network and window, and
+    /// not traceable to the network (it comes from the day's key, never stored).
+    pub fn burst(&self, network: &NetworkKey, now: OffsetDateTime) -> Option<String> {
         let window = now.unix_timestamp().div_euclid(BURST_WINDOW_SECONDS);
         let mut bursts = self.bursts.lock().ok()?;
         if bursts.len() > PRUNE_ABOVE {
             bursts.retain(|_, (w, _)| *w == window);
         }
-        let entry = bursts.entry(key).or_insert((window, 0));
+        let entry = bursts.entry(network.0).or_insert((window, 0));
         if entry.0 != window {
             *entry = (window, 0);
         }
         entry.1 += 1;
-        (entry.1 >= self.burst_flag_at).then(|| format!("{}-{window}", hex::encode(&key[..6])))
+        (entry.1 >= self.burst_flag_at).then(|| format!("{}-{window}", hex::encode(&network.0[..6])))
     }
 
-    /// Counts one signature from `client` on `letter`; `Err` says how long to wait.
+    /// Counts one reader's report from `client` on `letter`, at the stricter
+    /// no-JavaScript rate (reports cost a moderator's time); separate from signing.
+    pub fn check_report(&self, letter: &str, client: IpAddr, now: OffsetDateTime) -> Result<(), Duration> {
+        check(&self.network_without_proof, self.key_for(b"report", letter, &network_prefix(client), now))
+    }
+
+    /// Counts one signature from `client` on `letter`; `Err` says how long to
+    /// wait. `Ok` carries the network's key for [`Self::burst`].
     pub fn check_network(
         &self,
         letter: &str,
         client: IpAddr,
         channel: Channel,
         now: OffsetDateTime,
-    ) -> Result<(), Duration> {
+    ) -> Result<NetworkKey, Duration> {
         let key = self.key_for(b"network", letter, &network_prefix(client), now);
         match channel {
             Channel::WithProof => check(&self.network, key),
             Channel::WithoutProof => check(&self.network_without_proof, key),
         }
+        .map(|()| NetworkKey(key))
     }
 
     /// Counts one signature from an address at `domain` on `letter`.
@@ -201,16 +213,33 @@ mod tests {
     #[test]
     fn a_burst_is_flagged_from_its_threshold_on_with_one_key_per_network_and_window() {
         let limiter = limiter(100);
-        let one: IpAddr = "203.0.113.7".parse().unwrap();
-        let neighbour: IpAddr = "203.0.113.99".parse().unwrap();
-        assert_eq!(limiter.burst("a", one, now()), None);
-        assert_eq!(limiter.burst("a", neighbour, now()), None);
-        let third = limiter.burst("a", one, now()).expect("the third in ten minutes is a burst");
-        assert_eq!(limiter.burst("a", neighbour, now()).as_deref(), Some(third.as_str()), "same /24");
+        let burst = |letter: &str, ip: &str, at: OffsetDateTime| {
+            let key = limiter.check_network(letter, ip.parse().unwrap(), Channel::WithProof, at).unwrap();
+            limiter.burst(&key, at)
+        };
+        assert_eq!(burst("a", "203.0.113.7", now()), None);
+        assert_eq!(burst("a", "203.0.113.99", now()), None);
+        let third = burst("a", "203.0.113.7", now()).expect("the third in ten minutes is a burst");
+        assert_eq!(burst("a", "203.0.113.99", now()).as_deref(), Some(third.as_str()), "same /24");
         assert!(!third.contains("203"), "the key says nothing of the network: {third}");
-        assert_eq!(limiter.burst("b", one, now()), None, "another letter");
+        assert_eq!(burst("b", "203.0.113.7", now()), None, "another letter");
         let later = now() + time::Duration::minutes(11);
-        assert_eq!(limiter.burst("a", one, later), None, "a new window starts over");
+        assert_eq!(burst("a", "203.0.113.7", later), None, "a new window starts over");
+    }
+
+    #[test]
+    fn reports_have_their_own_limit_apart_from_signing() {
+        let limiter = limiter(5);
+        let client: IpAddr = "192.0.2.9".parse().unwrap();
+        assert!(limiter.check_report("a", client, now()).is_ok());
+        assert!(
+            limiter.check_report("a", client, now()).is_err(),
+            "one report at the no-JavaScript burst of 1"
+        );
+        assert!(
+            limiter.check_network("a", client, Channel::WithoutProof, now()).is_ok(),
+            "signing is not touched"
+        );
     }
 
     #[test]

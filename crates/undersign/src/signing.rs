@@ -131,9 +131,10 @@ pub async fn submit_signature(
     };
     if let Some(channel) = channel {
         let limiter = &state.sign_limiter;
-        limiter.check_network(slug.as_str(), client, channel, now).map_err(SignError::RateLimited)?;
+        let network =
+            limiter.check_network(slug.as_str(), client, channel, now).map_err(SignError::RateLimited)?;
         limiter.check_domain(slug.as_str(), signature.email.domain(), now).map_err(SignError::RateLimited)?;
-        if let Some(burst) = limiter.burst(slug.as_str(), client, now) {
+        if let Some(burst) = limiter.burst(&network, now) {
             flags.push((FlagKind::Burst, Some(burst)));
         }
     }

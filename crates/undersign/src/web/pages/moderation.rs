@@ -396,11 +396,9 @@ pub async fn send_report(
     let letter = find_letter(&state, lang, &slug).await?;
     let seq = parse_seq(lang, &seq)?;
     let Form(form) = form.map_err(|r| PageError::unreadable_form(lang, &r))?;
-    // Reports share the network's signing allowance: they cost a moderator's time.
-    let channel = crate::rate_limit::Channel::WithoutProof;
     state
         .sign_limiter
-        .check_network(&format!("report:{}", letter.slug), client, channel, state.clock.now())
+        .check_report(letter.slug.as_str(), client, state.clock.now())
         .map_err(|wait| PageError { lang, kind: PageErrorKind::TooManyRequests(wait) })?;
     let tr = Translator::new(lang);
     let removal_email = match form.email.trim() {
