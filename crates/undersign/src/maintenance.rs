@@ -44,10 +44,12 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(u64, u64)> {
 
 /// Letters with a closing day close once that day (UTC) is over.
 async fn close_letters_past_their_day(state: &AppState) -> anyhow::Result<()> {
-    let today = state.clock.now().date();
-    for letter in state.store.letters().await? {
-        if letter.accepts_signatures() && letter.closes_on.is_some_and(|day| day < today) {
-            crate::publishing::close_letter(state, &letter.slug).await?;
+    let now = state.clock.now();
+    let closed = state.store.close_letters_past_their_day(now.date(), now).await?;
+    if !closed.is_empty() {
+        state.cache.invalidate();
+        for slug in &closed {
+            tracing::info!(letter.slug = %slug, "letter closed: its closing day passed");
         }
     }
     Ok(())

@@ -295,6 +295,13 @@ pub trait Store:
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError>;
     /// Stops a letter taking signatures; `false` if there is no such letter.
     async fn close_letter(&self, slug: &Slug) -> Result<bool, StoreError>;
+    /// Closes every open letter whose closing day is before `today`, each with an
+    /// audit entry; returns their slugs.
+    async fn close_letters_past_their_day(
+        &self,
+        today: time::Date,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Slug>, StoreError>;
     async fn letters(&self) -> Result<Vec<Letter>, StoreError>;
     async fn letter(&self, slug: &Slug) -> Result<Option<Letter>, StoreError>;
     async fn wrapped_letter_key(&self, letter: LetterId) -> Result<Option<Vec<u8>>, StoreError>;

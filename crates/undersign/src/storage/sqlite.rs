@@ -765,6 +765,38 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn close_letters_past_their_day(
+        &self,
+        today: Date,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Slug>, StoreError> {
+        self.write(move |tx| {
+            // Days are stored as YYYY-MM-DD: their text order is their date order.
+            let due: Vec<(i64, String)> = tx
+                .prepare_cached(
+                    "UPDATE letters SET status = 'closed'
+                     WHERE status = 'published' AND closes_on IS NOT NULL AND closes_on < ?1
+                     RETURNING id, slug",
+                )?
+                .query_map([today.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            due.into_iter()
+                .map(|(id, slug)| {
+                    let entry = AuditEntry {
+                        at: now,
+                        account: None,
+                        letter: Some(LetterId(id)),
+                        action: crate::organisers::actions::LETTER_CLOSED.to_owned(),
+                        detail: "its closing day passed".to_owned(),
+                    };
+                    organisers::insert_audit(tx, &entry)?;
+                    Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn letters(&self) -> Result<Vec<Letter>, StoreError> {
         self.read(|conn| query_letters(conn, "ORDER BY l.published_at DESC, l.id DESC", [])).await
     }

@@ -139,3 +139,41 @@ async fn organisations_are_counted_apart_from_people_and_a_closed_letter_shows_i
     assert!(closed.contains("Final count: 2, in the signed checkpoint of 3 log entries."), "{closed}");
     assert!(closed.contains(&format!("/letters/{letter}/log/checkpoint")));
 }
+
+#[tokio::test]
+async fn a_letter_closes_by_itself_once_its_closing_day_is_over() {
+    use undersign::clock::Clock;
+    let app = TestApp::spawn_empty().await;
+    let today = app.clock.now().date();
+    let draft = undersign::domain::LetterDraft {
+        slug: undersign::domain::Slug::parse("closing-letter").unwrap(),
+        title: "Closing letter".into(),
+        addressee: "To the court".into(),
+        community: undersign::domain::Community::parse("teachers").unwrap(),
+        language: undersign::domain::LetterLanguage::parse("en").unwrap(),
+        body: "We ask.".into(),
+        organisations: false,
+        campaign: None,
+        pull_quote: None,
+        closes_on: Some(today),
+        target: None,
+    };
+    undersign::publishing::publish_letter(app.state(), &draft).await.unwrap();
+    assert!(app.get_text("/letters/closing-letter").await.contains("Signatures close after"));
+    undersign::maintenance::run_once(app.state()).await.unwrap();
+    assert_eq!(app.letter_json("closing-letter").await["status"], "published", "open all of its last day");
+    app.clock.advance(time::Duration::days(1));
+    undersign::maintenance::run_once(app.state()).await.unwrap();
+    assert_eq!(app.letter_json("closing-letter").await["status"], "closed");
+    let form = crate::helpers::valid_form("late@example.org");
+    assert_eq!(app.sign_form("closing-letter", &crate::helpers::pairs(&form)).await.status(), 409);
+    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
+    let detail: String = db
+        .query_row(
+            "SELECT detail FROM audit_log WHERE action = 'letter_closed' AND account_id IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(detail, "its closing day passed");
+}
