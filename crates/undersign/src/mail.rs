@@ -77,6 +77,76 @@ fn retry_delay(attempts: u32) -> Duration {
     Duration::seconds(30 * (1 << attempts.saturating_sub(1).min(7)))
 }
 
+/// What became of one job of a batch.
+enum Delivery {
+    Sent,
+    /// Nothing needed sending.
+    Skipped,
+    Retry {
+        at: time::OffsetDateTime,
+        error: String,
+    },
+    Abandon {
+        error: String,
+    },
+}
+
+/// Hands a batch's messages to the transport together and decides each job's
+/// fate: `plans[i]` is job i's message (`None`: nothing to send) or why it could
+/// not be made; `jobs[i]` its id and attempt. Logs each, once. Returns the fates
+/// in job order and the batch's outcome.
+async fn deliver(
+    transport: &MailTransport,
+    kind: &'static str,
+    jobs: &[(i64, u32)],
+    plans: Vec<Result<Option<Message>, String>>,
+    now: time::OffsetDateTime,
+) -> (Vec<Delivery>, StepOutcome) {
+    let mut wanted = Vec::with_capacity(plans.len());
+    let mut messages = Vec::new();
+    for plan in plans {
+        wanted.push(plan.map(|message| message.map(|m| messages.push(m)).is_some()));
+    }
+    let mut sent = transport.send_all(messages).await.into_iter();
+    let mut outcome = StepOutcome::Skipped;
+    let deliveries = jobs
+        .iter()
+        .zip(wanted)
+        .map(|(&(job, attempts), plan)| {
+            let result = plan.and_then(|to_send| match (to_send, sent.next()) {
+                (false, _) => Ok(false),
+                (true, Some(Ok(()))) => Ok(true),
+                (true, Some(Err(error))) => Err(error.to_string()),
+                (true, None) => Err("the transport returned fewer results than messages".to_owned()),
+            });
+            match result {
+                Ok(true) => {
+                    tracing::info!(mail.job = job, mail.kind = kind, "mail sent");
+                    if outcome == StepOutcome::Skipped {
+                        outcome = StepOutcome::Sent;
+                    }
+                    Delivery::Sent
+                }
+                Ok(false) => Delivery::Skipped,
+                Err(error) if attempts >= MAX_ATTEMPTS => {
+                    tracing::error!(mail.job = job, mail.kind = kind, attempts, %error, "mail abandoned after repeated failures");
+                    outcome = StepOutcome::Abandoned;
+                    Delivery::Abandon { error }
+                }
+                Err(error) => {
+                    let delay = retry_delay(attempts);
+                    tracing::warn!(mail.job = job, mail.kind = kind, attempts, retry_in_s = delay.whole_seconds(), %error, "mail not sent; will retry");
+                    if outcome != StepOutcome::Abandoned {
+                        outcome = StepOutcome::WillRetry;
+                    }
+                    Delivery::Retry { at: now + delay, error }
+                }
+            }
+        })
+        .collect();
+    (deliveries, outcome)
+}
+
 /// Sends what the outbox holds.
 pub struct MailWorker {
     store: Arc<dyn Store>,
@@ -159,44 +229,28 @@ impl MailWorker {
             return Ok(StepOutcome::Idle);
         }
         let mut links = Vec::new();
-        let mut messages = Vec::with_capacity(jobs.len());
-        let mut plans = Vec::with_capacity(jobs.len());
-        for job in &jobs {
-            let link = (job.kind == AccountMailKind::SignIn).then(|| {
-                let token = PlainToken::generate();
-                links.push((job.account, token.hash(), now + crate::organisers::SIGN_IN_LINK_VALIDITY));
-                self.config.public_link(&format!("sign-in/{}", token.expose()))
-            });
-            plans.push(self.prepare_account_mail(job, link.as_deref()).map(|message| messages.push(message)));
-        }
+        let plans = jobs
+            .iter()
+            .map(|job| {
+                let link = (job.kind == AccountMailKind::SignIn).then(|| {
+                    let token = PlainToken::generate();
+                    links.push((job.account, token.hash(), now + crate::organisers::SIGN_IN_LINK_VALIDITY));
+                    self.config.public_link(&format!("sign-in/{}", token.expose()))
+                });
+                self.prepare_account_mail(job, link.as_deref()).map(Some)
+            })
+            .collect();
         if !links.is_empty() {
             self.store.store_sign_in_links(links).await?;
         }
-        let mut sent = self.transport.send_all(messages).await.into_iter();
+        let ids: Vec<(i64, u32)> = jobs.iter().map(|j| (j.id, j.attempts)).collect();
+        let (deliveries, outcome) = deliver(&self.transport, "organiser", &ids, plans, now).await;
         let (mut done, mut failed) = (Vec::new(), Vec::new());
-        let mut outcome = StepOutcome::Sent;
-        for (job, plan) in jobs.iter().zip(plans) {
-            let result = plan.and_then(|()| match sent.next() {
-                Some(Ok(())) => Ok(()),
-                Some(Err(error)) => Err(error.to_string()),
-                None => Err("the transport returned fewer results than messages".to_owned()),
-            });
-            match result {
-                Ok(()) => {
-                    tracing::info!(mail.job = job.id, mail.kind = "organiser", "mail sent");
-                    done.push(job.id);
-                }
-                Err(error) if job.attempts >= MAX_ATTEMPTS => {
-                    tracing::error!(mail.job = job.id, %error, "organiser mail abandoned after repeated failures");
-                    failed.push((job.id, None, error));
-                    outcome = StepOutcome::Abandoned;
-                }
-                Err(error) => {
-                    let delay = retry_delay(job.attempts);
-                    tracing::warn!(mail.job = job.id, %error, "organiser mail not sent; will retry");
-                    failed.push((job.id, Some(now + delay), error));
-                    outcome = StepOutcome::WillRetry;
-                }
+        for (job, delivery) in jobs.iter().zip(deliveries) {
+            match delivery {
+                Delivery::Sent | Delivery::Skipped => done.push(job.id),
+                Delivery::Retry { at, error } => failed.push((job.id, Some(at), error)),
+                Delivery::Abandon { error } => failed.push((job.id, None, error)),
             }
         }
         self.store.finish_account_mail(done, failed).await?;
@@ -212,49 +266,36 @@ impl MailWorker {
             return Ok(StepOutcome::Idle);
         }
         let mut tokens = Vec::with_capacity(jobs.len());
-        let mut messages = Vec::with_capacity(jobs.len());
-        let mut plans = Vec::with_capacity(jobs.len());
-        for job in &jobs {
-            let token = PlainToken::generate();
-            let link = self.config.public_link(&format!("removal/{}", token.expose()));
-            let message = self
-                .keys
-                .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
-                .and_then(|key| key.open_email(&job.email_sealed, &job.email_lookup))
-                .map_err(|e| format!("address: {e}"))
-                .and_then(|to| {
-                    let content = MessageContent::RemovalRequest {
-                        letter_title: &job.letter_title,
-                        signer_name: &job.signer_name,
-                        link: &link,
-                    };
-                    render_message(&Translator::new(job.language), &self.config.mail.from, &to, &content)
-                        .map_err(|e| format!("rendering: {e}"))
-                });
-            plans.push(message.map(|m| messages.push(m)));
-            tokens.push(token.hash());
-        }
-        let mut sent_results = self.transport.send_all(messages).await.into_iter();
+        let plans = jobs
+            .iter()
+            .map(|job| {
+                let token = PlainToken::generate();
+                let link = self.config.public_link(&format!("removal/{}", token.expose()));
+                tokens.push(token.hash());
+                self.keys
+                    .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
+                    .and_then(|key| key.open_email(&job.email_sealed, &job.email_lookup))
+                    .map_err(|e| format!("address: {e}"))
+                    .and_then(|to| {
+                        let content = MessageContent::RemovalRequest {
+                            letter_title: &job.letter_title,
+                            signer_name: &job.signer_name,
+                            link: &link,
+                        };
+                        render_message(&Translator::new(job.language), &self.config.mail.from, &to, &content)
+                            .map(Some)
+                            .map_err(|e| format!("rendering: {e}"))
+                    })
+            })
+            .collect();
+        let ids: Vec<(i64, u32)> = jobs.iter().map(|j| (j.id, j.attempts)).collect();
+        let (deliveries, outcome) = deliver(&self.transport, "removal_request", &ids, plans, now).await;
         let (mut sent, mut failed) = (Vec::new(), Vec::new());
-        let mut outcome = StepOutcome::Sent;
-        for ((job, plan), token) in jobs.iter().zip(plans).zip(tokens) {
-            let result = plan.and_then(|()| match sent_results.next() {
-                Some(Ok(())) => Ok(()),
-                Some(Err(error)) => Err(error.to_string()),
-                None => Err("the transport returned fewer results than messages".to_owned()),
-            });
-            match result {
-                Ok(()) => sent.push((job.id, token, now + REMOVAL_LINK_VALIDITY)),
-                Err(error) if job.attempts >= MAX_ATTEMPTS => {
-                    tracing::error!(mail.job = job.id, %error, "removal request mail abandoned");
-                    failed.push((job.id, None));
-                    outcome = StepOutcome::Abandoned;
-                }
-                Err(error) => {
-                    tracing::warn!(mail.job = job.id, %error, "removal request mail not sent; will retry");
-                    failed.push((job.id, Some(now + retry_delay(job.attempts))));
-                    outcome = StepOutcome::WillRetry;
-                }
+        for ((job, delivery), token) in jobs.iter().zip(deliveries).zip(tokens) {
+            match delivery {
+                Delivery::Sent | Delivery::Skipped => sent.push((job.id, token, now + REMOVAL_LINK_VALIDITY)),
+                Delivery::Retry { at, .. } => failed.push((job.id, Some(at))),
+                Delivery::Abandon { .. } => failed.push((job.id, None)),
             }
         }
         self.store.finish_removal_mail(sent, failed).await?;
@@ -336,52 +377,20 @@ impl MailWorker {
         }
         // Render every message first, then hand them to the transport together
         // (the file transport writes a whole batch in one blocking call).
-        // Per job: Ok(true) a message to send (in `messages`, in job order),
-        // Ok(false) nothing to send, Err why it could not be made.
         let mut keys = HashMap::new();
-        let mut messages = Vec::with_capacity(jobs.len());
-        let plans: Vec<Result<bool, String>> = jobs
+        let plans = jobs
             .iter()
             .zip(&links)
-            .map(|(job, link)| {
-                Ok(match self.prepare(job, link.as_deref(), &mut keys)? {
-                    Some(message) => {
-                        messages.push(message);
-                        true
-                    }
-                    None => false,
-                })
-            })
+            .map(|(job, link)| self.prepare(job, link.as_deref(), &mut keys))
             .collect();
-        let mut sent = self.transport.send_all(messages).await.into_iter();
+        let ids: Vec<(i64, u32)> = jobs.iter().map(|j| (j.id, j.attempts)).collect();
+        let (deliveries, outcome) = deliver(&self.transport, "signer", &ids, plans, now).await;
         let mut done = Vec::with_capacity(jobs.len());
-        let mut outcome = StepOutcome::Skipped;
-        for (job, plan) in jobs.iter().zip(plans) {
-            let result = plan.and_then(|to_send| match (to_send, sent.next()) {
-                (false, _) => Ok(false),
-                (true, Some(Ok(()))) => Ok(true),
-                (true, Some(Err(error))) => Err(error.to_string()),
-                (true, None) => Err("the transport returned fewer results than messages".to_owned()),
-            });
-            match result {
-                Ok(sent) => {
-                    if sent {
-                        tracing::info!(mail.job = job.id, mail.kind = job.kind.as_str(), letter.slug = %job.letter_slug, "mail sent");
-                        outcome = StepOutcome::Sent;
-                    }
-                    done.push(job.id);
-                }
-                Err(error) if job.attempts >= MAX_ATTEMPTS => {
-                    tracing::error!(mail.job = job.id, attempts = job.attempts, %error, "mail abandoned after repeated failures");
-                    self.store.abandon_mail_job(job.id, &error).await?;
-                    outcome = StepOutcome::Abandoned;
-                }
-                Err(error) => {
-                    let delay = retry_delay(job.attempts);
-                    tracing::warn!(mail.job = job.id, attempts = job.attempts, retry_in_s = delay.whole_seconds(), %error, "mail not sent; will retry");
-                    self.store.retry_mail_job(job.id, now + delay, &error).await?;
-                    outcome = StepOutcome::WillRetry;
-                }
+        for (job, delivery) in jobs.iter().zip(deliveries) {
+            match delivery {
+                Delivery::Sent | Delivery::Skipped => done.push(job.id),
+                Delivery::Retry { at, error } => self.store.retry_mail_job(job.id, at, &error).await?,
+                Delivery::Abandon { error } => self.store.abandon_mail_job(job.id, &error).await?,
             }
         }
         if !done.is_empty() {
