@@ -238,6 +238,20 @@ fn lease_jobs(
     Ok(())
 }
 
+/// Inserts a campaign's row; `None` if its slug is taken.
+fn insert_campaign_row(
+    tx: &Connection,
+    campaign: &Campaign,
+    now: OffsetDateTime,
+) -> Result<Option<i64>, StoreError> {
+    let inserted = tx.execute(
+        "INSERT INTO campaigns (slug, title, summary, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (slug) DO NOTHING",
+        params![campaign.slug.as_str(), campaign.title, campaign.summary, unix(now)],
+    )?;
+    Ok((inserted == 1).then(|| tx.last_insert_rowid()))
+}
+
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if applied > MIGRATIONS.len() {
@@ -654,15 +668,7 @@ impl Store for SqliteStore {
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError> {
         let campaign = campaign.clone();
         self.write(move |tx| {
-            let inserted = tx.execute(
-                "INSERT INTO campaigns (slug, title, summary, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (slug) DO NOTHING",
-                params![campaign.slug.as_str(), campaign.title, campaign.summary, unix(now)],
-            )?;
-            if inserted == 0 {
-                return Ok(false);
-            }
-            let id = tx.last_insert_rowid();
+            let Some(id) = insert_campaign_row(tx, &campaign, now)? else { return Ok(false) };
             for entry in &campaign.timeline {
                 tx.execute(
                     "INSERT INTO timeline_entries (campaign_id, date, kind, place, note, source_url)

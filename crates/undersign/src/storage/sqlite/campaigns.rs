@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::organisers::insert_audit;
-use super::{SqliteStore, corrupt, lookup_from, parse_stored_day, unix};
+use super::{SqliteStore, corrupt, insert_campaign_row, lookup_from, parse_stored_day, unix};
 use crate::crypto::SealedEmail;
 use crate::domain::{Campaign, LetterId, Slug, TimelineEntry};
 use crate::storage::StoreError;
@@ -27,17 +27,12 @@ impl CampaignStore for SqliteStore {
     ) -> Result<Result<(), CampaignRefusal>, StoreError> {
         let campaign = campaign.clone();
         self.write(move |tx| {
-            let inserted = tx.execute(
-                "INSERT INTO campaigns (slug, title, summary, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (slug) DO NOTHING",
-                params![campaign.slug.as_str(), campaign.title, campaign.summary, unix(now)],
-            )?;
-            if inserted == 0 {
+            let Some(id) = insert_campaign_row(tx, &campaign, now)? else {
                 return Ok(Err(CampaignRefusal::SlugTaken(campaign.slug.to_string())));
-            }
+            };
             tx.execute(
                 "INSERT INTO campaign_roles (campaign_id, account_id, granted_at) VALUES (?1, ?2, ?3)",
-                params![tx.last_insert_rowid(), owner.0, unix(now)],
+                params![id, owner.0, unix(now)],
             )?;
             insert_audit(tx, &audit)?;
             Ok(Ok(()))

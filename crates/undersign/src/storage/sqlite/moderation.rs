@@ -111,6 +111,19 @@ fn removal_lookup(
         .transpose()
 }
 
+/// The id of a signature the public list shows, by its confirmation number: what
+/// readers can report.
+fn shown_signature(tx: &Connection, letter: LetterId, seq: u64) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT id FROM signatures WHERE letter_id = ?1 AND seq = ?2 AND show_name = 1
+               AND held = 0 AND struck_at IS NULL AND withdrawn_at IS NULL",
+            params![letter.0, seq as i64],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 #[async_trait]
 impl ModerationStore for SqliteStore {
     async fn request_removal(
@@ -124,15 +137,7 @@ impl ModerationStore for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         self.write(move |tx| {
-            let id: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM signatures WHERE letter_id = ?1 AND seq = ?2 AND show_name = 1
-                       AND held = 0 AND struck_at IS NULL AND withdrawn_at IS NULL",
-                    params![letter.0, seq as i64],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(id) = id else { return Ok(false) };
+            let Some(id) = shown_signature(tx, letter, seq)? else { return Ok(false) };
             tx.execute(
                 "INSERT INTO removal_requests (signature_id, email_lookup, email_sealed, language, note,
                      next_attempt_at, created_at)
@@ -345,15 +350,7 @@ impl ModerationStore for SqliteStore {
 
     async fn report_signature(&self, letter: LetterId, seq: u64, note: String) -> Result<bool, StoreError> {
         self.write(move |tx| {
-            let id: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM signatures WHERE letter_id = ?1 AND seq = ?2 AND show_name = 1
-                       AND held = 0 AND struck_at IS NULL AND withdrawn_at IS NULL",
-                    params![letter.0, seq as i64],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(id) = id else { return Ok(false) };
+            let Some(id) = shown_signature(tx, letter, seq)? else { return Ok(false) };
             tx.execute(
                 "INSERT INTO signature_flags (signature_id, kind, detail) VALUES (?1, 'reported', ?2)",
                 params![id, note],
