@@ -1,5 +1,6 @@
-//! Known-answer tests from the public vectors in `shared/testdata/merkle/`
-//! (transparency-dev/merkle, C2SP, golang.org/x/mod sumdb/note, RFC 8032).
+//! Known-answer tests from the public vectors in `tests/vectors/`
+//! (transparency-dev/merkle, C2SP, golang.org/x/mod sumdb/note, RFC 8032; sources
+//! and licences in `tests/vectors/README.md`).
 
 use std::path::PathBuf;
 
@@ -11,9 +12,9 @@ use letterlog::tree::Tree;
 use letterlog::{LeafIndex, TreeSize};
 use serde_json::Value;
 
-/// The vectors live in the shared folder beside the repository.
+/// The vectors are committed beside this file.
 fn load(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/merkle").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the test vectors must be at {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()

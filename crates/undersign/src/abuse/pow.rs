@@ -171,8 +171,7 @@ mod tests {
     use super::*;
 
     fn fixtures() -> serde_json::Value {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/altcha/altcha_fixtures.json");
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/altcha/altcha_fixtures.json");
         serde_json::from_str(
             &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
         )
