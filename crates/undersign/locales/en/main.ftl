@@ -213,7 +213,8 @@ error-pow-expired = The automatic check against robots has expired. Please send 
 error-pow-replayed = This automatic check was already used. Please send the form again.
 error-pow-invalid = The automatic check against robots did not pass. Please send the form again.
 receipt-held = Your signature is confirmed. The letter's moderators check it before it is counted and added to the public log.
-api-error-unknown_token = The API token is not known to this instance.
+api-error-unknown_token = The API token is not known to this instance. Send it as "Authorization: Bearer <token>", or send no Authorization header and solve the proof of work.
+api-error-method_not_allowed = This address does not answer that HTTP method; see /api/v1/openapi.json.
 error-page-busy-title = The server is very busy
 error-page-busy-body = Nothing was stored. Please send the form again in a few seconds.
 api-error-busy = The server is very busy; nothing was stored. Please try again in a few seconds.
@@ -227,7 +228,7 @@ signatures-search-results = { $count ->
     [one] One signature matches “{ $query }”.
    *[other] { $count } signatures match “{ $query }”.
 }
-api-error-invalid_query = The query parameters are not valid (before and limit are whole numbers).
+api-error-invalid_query = The query parameters could not be read: each may appear once, and numbers are whole numbers that are not negative.
 
 ## Organisers: sign-in
 sign-in-title = Sign in as an organiser

@@ -1293,7 +1293,7 @@ impl Store for SqliteStore {
                  WHERE letter_id = ?1 AND leaf_index >= ?2 AND leaf_index < ?3 ORDER BY leaf_index",
             )?;
             let leaves = stmt
-                .query_map(params![letter.0, from as i64, to as i64], |r| r.get::<_, Vec<u8>>(0))?
+                .query_map(params![letter.0, sql_index(from), sql_index(to)], |r| r.get::<_, Vec<u8>>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(leaves)
         })
@@ -1311,7 +1311,7 @@ impl Store for SqliteStore {
                 "SELECT leaf_index, salt, record, withheld FROM log_entries
                  WHERE letter_id = ?1 AND leaf_index >= ?2 AND leaf_index < ?3 ORDER BY leaf_index",
             )?;
-            let mut rows = stmt.query(params![letter.0, from as i64, to as i64])?;
+            let mut rows = stmt.query(params![letter.0, sql_index(from), sql_index(to)])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 let index: i64 = row.get(0)?;
@@ -1536,6 +1536,12 @@ fn erase_signature(tx: &Connection, signature: i64) -> Result<(), StoreError> {
         [signature],
     )?;
     Ok(())
+}
+
+/// A leaf index or tree size as SQLite's integer. Saturates instead of wrapping, so
+/// a huge bound selects nothing rather than everything.
+fn sql_index(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
@@ -18,7 +18,7 @@ use crate::crypto::PlainToken;
 use crate::domain::{Letter, SignatureSubmission, Slug};
 use crate::signing::{self, Proof, SignError};
 use crate::web::client_ip::ClientIp;
-use crate::web::errors::{ApiError, ApiErrorItem};
+use crate::web::errors::{ApiError, ApiErrorItem, ApiQuery};
 use crate::web::lang::Lang;
 
 const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
@@ -168,14 +168,14 @@ pub async fn create_signature(
     Path(slug): Path<String>,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
-    body: Result<Json<SignRequest>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let not_found = || letter_not_found(lang);
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
-    let Json(request) = body.map_err(|rejection| json_rejection(rejection, lang))?;
-    let submission = SignatureSubmission::from(request);
+    let Json(body) = body.map_err(|rejection| json_rejection(rejection, lang))?;
+    let submission = SignatureSubmission::from(sign_request(body, lang)?);
     let trusted = match bearer_token(&headers) {
-        Some(token) => {
+        Credentials::Token(token) => {
             let known =
                 state.store.api_token_exists(&token.hash()).await.map_err(|e| ApiError::internal(lang, e))?;
             if !known {
@@ -183,7 +183,12 @@ pub async fn create_signature(
             }
             true
         }
-        None => false,
+        // A client that sent credentials meant to be trusted: falling back to the
+        // proof-of-work path would hide its mistake.
+        Credentials::Unusable => {
+            return Err(ApiError::general(StatusCode::UNAUTHORIZED, "unknown_token", lang));
+        }
+        Credentials::None => false,
     };
     let proof = if trusted { Proof::TrustedClient } else { Proof::Payload(&submission.altcha) };
     match signing::submit_signature(&state, &slug, &submission, lang, client, proof).await {
@@ -229,10 +234,37 @@ pub async fn get_openapi() -> Response {
     ([(CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-/// `Authorization: Bearer <token>` of a trusted API client, if well formed.
-fn bearer_token(headers: &HeaderMap) -> Option<PlainToken> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    PlainToken::parse(value.strip_prefix("Bearer ")?.trim())
+/// A signature body must be a JSON object. serde would fill the struct from an
+/// array by position, which no client means and the OpenAPI document does not allow.
+fn sign_request(body: serde_json::Value, lang: crate::i18n::Language) -> Result<SignRequest, ApiError> {
+    let invalid = |detail: String| {
+        let mut error = ApiError::general(StatusCode::BAD_REQUEST, "invalid_body", lang);
+        error.errors[0].detail = format!("{} ({detail})", error.errors[0].detail);
+        error
+    };
+    if !body.is_object() {
+        return Err(invalid("the body must be a JSON object".to_owned()));
+    }
+    serde_json::from_value(body).map_err(|e| invalid(e.to_string()))
+}
+
+/// What the `Authorization` header says about the client.
+enum Credentials {
+    /// No `Authorization` header: an ordinary client, with a proof of work.
+    None,
+    /// `Bearer <token>` (the scheme in any case, RFC 9110 §11.1) in our token form.
+    Token(PlainToken),
+    /// A header that is not a token of ours: another scheme, or a malformed token.
+    Unusable,
+}
+
+fn bearer_token(headers: &HeaderMap) -> Credentials {
+    let Some(value) = headers.get(AUTHORIZATION) else { return Credentials::None };
+    let token = value.to_str().ok().and_then(|value| {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| PlainToken::parse(token.trim()))?
+    });
+    token.map_or(Credentials::Unusable, Credentials::Token)
 }
 
 /// A proof-of-work challenge in ALTCHA's JSON form; never cached.
@@ -264,10 +296,8 @@ pub async fn list_signatures(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
-    query: Result<Query<SignatureListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<SignatureListQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(query) =
-        query.map_err(|_| ApiError::general(StatusCode::BAD_REQUEST, "invalid_query", lang))?;
     let letter = find_letter(&state, lang, &slug).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     let search = query.q.as_deref().map(str::trim).unwrap_or("");

@@ -227,3 +227,35 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+/// Query parameters for the API: like axum's `Query`, but a query that cannot be
+/// read (a repeated parameter, a number out of range, a word where a number
+/// belongs) is answered in the API's error shape, naming what was wrong.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let crate::web::lang::Lang(lang) = crate::web::lang::Lang::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|never| match never {});
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                let mut error = ApiError::general(StatusCode::BAD_REQUEST, "invalid_query", lang);
+                // The parser's explanation names the parameter, never echoes a value
+                // beyond what the client itself sent.
+                error.errors[0].detail = format!("{} ({})", error.errors[0].detail, rejection.body_text());
+                Err(error)
+            }
+        }
+    }
+}

@@ -1,10 +1,10 @@
-//! The letter log's public endpoints, exactly as `shared/spec/letter-log.md` lays
-//! them out: checkpoint, key, tiles, entry bundles, records, proofs, `/log-key`.
+//! The letter log's public endpoints, exactly as `docs/log.md` (the format
+//! specification) lays them out: checkpoint, key, tiles, entry bundles, records, proofs, `/log-key`.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::app::AppState;
 use crate::log::{self, ProofRequestError};
 use crate::web::api::find_letter;
-use crate::web::errors::ApiError;
+use crate::web::errors::{ApiError, ApiQuery};
 use crate::web::lang::Lang;
 
 /// Records per range request, at most (spec).
@@ -105,8 +105,14 @@ fn parse_param(
     let value = value.ok_or_else(|| {
         bad_request(lang, "missing_parameter", format!("the query parameter {name} is required"))
     })?;
-    value.parse().map_err(|_| {
-        bad_request(lang, "invalid_parameter", format!("{name} must be a whole number, not {value:?}"))
+    // Indexes and sizes are stored as signed 64-bit numbers; anything larger can
+    // name no entry and is refused rather than wrapped.
+    value.parse::<u64>().ok().filter(|n| i64::try_from(*n).is_ok()).ok_or_else(|| {
+        bad_request(
+            lang,
+            "invalid_parameter",
+            format!("{name} must be a whole number from 0 to {}, not {value:?}", i64::MAX),
+        )
     })
 }
 
@@ -115,7 +121,7 @@ pub async fn list_records(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
-    Query(range): Query<RangeQuery>,
+    ApiQuery(range): ApiQuery<RangeQuery>,
 ) -> Result<Response, ApiError> {
     let letter = find_letter(&state, lang, &slug).await?;
     let from = parse_param(lang, "from", range.from)?;
@@ -128,6 +134,9 @@ pub async fn list_records(
         ));
     }
     let to = to.min(letter.log_size);
+    if from >= to {
+        return Ok(([(CACHE_CONTROL, "public, max-age=60")], Json(Vec::<serde_json::Value>::new())).into_response());
+    }
     let records =
         state.store.log_records(letter.id, from, to).await.map_err(|e| ApiError::internal(lang, e))?;
     let records: Vec<serde_json::Value> = records.into_iter().map(|(i, r)| log::record_json(i, r)).collect();
@@ -153,7 +162,7 @@ pub async fn get_inclusion_proof(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
-    Query(query): Query<InclusionQuery>,
+    ApiQuery(query): ApiQuery<InclusionQuery>,
 ) -> Result<Response, ApiError> {
     let letter = find_letter(&state, lang, &slug).await?;
     let index = parse_param(lang, "index", query.index)?;
@@ -185,7 +194,7 @@ pub async fn get_consistency_proof(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
-    Query(query): Query<ConsistencyQuery>,
+    ApiQuery(query): ApiQuery<ConsistencyQuery>,
 ) -> Result<Response, ApiError> {
     let letter = find_letter(&state, lang, &slug).await?;
     let from = parse_param(lang, "from", query.from)?;

@@ -52,7 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/letters/{slug}/log/consistency", get(letter_log::get_consistency_proof))
         .route("/api/v1/openapi.json", get(api::get_openapi));
 
-    // The letter log, laid out as shared/spec/letter-log.md says.
+    // The letter log, laid out as docs/log.md specifies.
     let log = Router::new()
         .route("/letters/{slug}/log/checkpoint", get(letter_log::get_checkpoint))
         .route("/letters/{slug}/log/key", get(letter_log::get_letter_key))
@@ -169,6 +169,10 @@ async fn page_not_found(Lang(lang): Lang, uri: Uri) -> Response {
     }
 }
 
-async fn method_not_allowed(Lang(lang): Lang) -> Response {
-    render_error_page(lang, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
+async fn method_not_allowed(Lang(lang): Lang, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::general(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", lang).into_response()
+    } else {
+        render_error_page(lang, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
+    }
 }

@@ -133,3 +133,102 @@ async fn the_openapi_document_describes_every_api_route() {
         "openapi.json documents a route that does not exist"
     );
 }
+
+#[tokio::test]
+async fn a_signature_body_that_is_not_an_object_is_refused_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let path = format!("/api/v1/letters/{LETTER}/signatures");
+    // The same fields by position, as serde would have read them into the struct.
+    let as_array = json!(["Ivan Ivanov", "ivan@example.org", null, null, null, null, null, false, null, true, true]);
+    for body in [as_array, json!("text"), json!(7), json!(null)] {
+        let response = app.client.post(app.url(&path)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        let json: Value = response.json().await.unwrap();
+        assert_eq!(json["errors"][0]["code"], "invalid_body", "{body}");
+    }
+    // A valid signature after them is the only one that gets a mail.
+    assert_eq!(app.sign_api(LETTER, &valid("after@example.org")).await.status(), 202);
+    let mails = app.wait_for_mails(1).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].to.contains("after@example.org"));
+}
+
+#[tokio::test]
+async fn every_api_error_has_the_json_shape() {
+    let app = TestApp::spawn().await;
+    app.sign_and_confirm(LETTER, "Ivan Ivanov", "ivan@example.org", true).await;
+    let cases = [
+        (app.get(&format!("/api/v1/letters/{LETTER}/log/inclusion?index=0&size=1&size=2")).await, 400),
+        (app.get(&format!("/api/v1/letters/{LETTER}/log/consistency?from=1&from=1&to=1")).await, 400),
+        (app.get(&format!("/api/v1/letters/{LETTER}/signatures?limit=5&limit=6")).await, 400),
+        (app.get(&format!("/api/v1/letters/{LETTER}/signatures?before=-1")).await, 400),
+        (app.client.delete(app.url(&format!("/api/v1/letters/{LETTER}"))).send().await.unwrap(), 405),
+        (app.client.put(app.url("/api/v1/letters")).send().await.unwrap(), 405),
+    ];
+    for (response, status) in cases {
+        assert_eq!(response.status(), status);
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("application/json"), "{content_type}");
+        let json: Value = response.json().await.unwrap();
+        assert!(!json["errors"][0]["code"].as_str().unwrap().is_empty());
+        assert!(!json["errors"][0]["detail"].as_str().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_or_unknown_token_is_refused_and_the_scheme_is_case_insensitive() {
+    let app = TestApp::spawn().await;
+    let path = format!("/api/v1/letters/{LETTER}/signatures");
+    for header in ["Bearer nope", "bearer nope", "Basic aXZhbjpwYXNz", "Bearer", "nonsense"] {
+        let response = app
+            .client
+            .post(app.url(&path))
+            .header("authorization", header)
+            .json(&valid("ivan@example.org"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{header}");
+        assert_eq!(response.json::<Value>().await.unwrap()["errors"][0]["code"], "unknown_token");
+    }
+    let token = undersign::publishing::create_api_token(app.state(), "import").await.unwrap();
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let response = app
+            .client
+            .post(app.url(&path))
+            .header("authorization", format!("{scheme} {}", token.expose()))
+            .json(&valid(&format!("{}@example.org", scheme.to_lowercase())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202, "{scheme}");
+    }
+}
+
+#[tokio::test]
+async fn the_records_cap_holds_for_every_range_and_huge_numbers_are_refused() {
+    let app = TestApp::spawn().await;
+    for i in 0..3 {
+        app.sign_and_confirm(LETTER, &format!("Signer {i}"), &format!("s{i}@example.org"), true).await;
+    }
+    assert_eq!(app.count(LETTER).await, 3, "all three are in the log");
+    let records = |query: String| {
+        let app = &app;
+        async move { app.get(&format!("/letters/{LETTER}/log/records?{query}")).await }
+    };
+    let max = u64::MAX;
+    let at_the_end = records(format!("from={}&to={}", i64::MAX, i64::MAX)).await;
+    assert_eq!(at_the_end.status(), 200);
+    assert_eq!(at_the_end.json::<Value>().await.unwrap(), json!([]));
+    let past_the_end = records("from=10&to=20".to_owned()).await;
+    assert_eq!(past_the_end.json::<Value>().await.unwrap(), json!([]));
+    for query in [format!("from={max}&to={max}"), format!("from=0&to={max}"), "from=-1&to=1".to_owned()] {
+        let response = records(query.clone()).await;
+        assert_eq!(response.status(), 400, "{query}");
+        assert_eq!(response.json::<Value>().await.unwrap()["errors"][0]["code"], "invalid_parameter");
+    }
+    let all = records("from=0&to=4".to_owned()).await.json::<Value>().await.unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 4, "the text and three signatures");
+    let one = app.get(&format!("/letters/{LETTER}/log/records/{max}")).await;
+    assert_eq!(one.status(), 404);
+}
