@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked -p undersign --example attack
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
-RUST_LOG=error target/release/examples/attack
+RUST_LOG=error "${CARGO_TARGET_DIR:-target}"/release/examples/attack

@@ -14,8 +14,9 @@ each rate as a ratio to /healthz at the same connection count.
 import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.join(ROOT, "target/release/undersign")
-SOLVER = os.path.join(ROOT, "target/release/examples/solve_challenges")
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+BIN = os.path.join(TARGET, "release/undersign")
+SOLVER = os.path.join(TARGET, "release/examples/solve_challenges")
 HERE = os.path.dirname(os.path.abspath(__file__))
 SLUG = "bench-letter"
 DURATION = os.environ.get("BENCH_DURATION", "6s")

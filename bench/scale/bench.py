@@ -10,8 +10,9 @@ p50 and p99), CSV export throughput and the server's memory during it,
 import os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.join(ROOT, "target/release/undersign")
-BUILD = os.path.join(ROOT, "target/release/examples/scale_build")
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+BIN = os.path.join(TARGET, "release/undersign")
+BUILD = os.path.join(TARGET, "release/examples/scale_build")
 SLUG = "million-letter"
 
 

@@ -50,10 +50,14 @@ pub struct AppState {
 impl AppState {
     /// Opens the data folder: creates it, the key file and the database as needed.
     pub fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
-        std::fs::create_dir_all(&config.data_dir)
+        crate::private_files::ensure_private_dir(&config.data_dir)
             .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+        crate::private_files::ensure_private_dir(&config.keys_dir())
+            .with_context(|| format!("creating key folder {}", config.keys_dir().display()))?;
         let keys = InstanceKeys::load_or_create(&config.keys_dir())?;
         let log_key = LogKey::load_or_create(&config.keys_dir())?;
+        crate::private_files::touch_private_file(&config.database_path())
+            .with_context(|| format!("creating database {}", config.database_path().display()))?;
         let store = SqliteStore::open(&config.database_path())
             .with_context(|| format!("opening database {}", config.database_path().display()))?;
         Ok(Arc::new(Self {

@@ -146,7 +146,8 @@ fn read_or_create_key_file(dir: &Path, name: &str, what: &str) -> anyhow::Result
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating key folder {}", dir.display()))?;
+            crate::private_files::ensure_private_dir(dir)
+                .with_context(|| format!("creating key folder {}", dir.display()))?;
             let mut key = [0u8; 32];
             OsRng.fill_bytes(&mut key);
             write_new_secret_file(&path, &key)?;

@@ -39,6 +39,7 @@ pub mod log;
 pub mod mail;
 pub mod maintenance;
 pub mod organisers;
+pub mod private_files;
 pub mod publishing;
 pub mod rate_limit;
 pub mod signing;

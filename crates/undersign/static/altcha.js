@@ -8,6 +8,18 @@
   if (!form || !window.Worker || !window.crypto || !window.crypto.subtle || !window.fetch) {
     return;
   }
+  // A name pasted with a line break would have it silently dropped by the browser
+  // ("Line↵Break" → "LineBreak"); paste it with a space instead, as the server does.
+  form.addEventListener('paste', function (event) {
+    var input = event.target;
+    var text = event.clipboardData && event.clipboardData.getData('text');
+    if (!input || input.type !== 'text' || !text || !/[\r\n]/.test(text)) { return; }
+    event.preventDefault();
+    var start = input.selectionStart, end = input.selectionEnd;
+    var clean = text.replace(/\s*[\r\n]+\s*/g, ' ');
+    input.value = input.value.slice(0, start) + clean + input.value.slice(end);
+    input.selectionStart = input.selectionEnd = start + clean.length;
+  });
   var field = form.querySelector('input[name="altcha"]');
   var status = document.getElementById('pow-status');
   var solved = null;

@@ -30,7 +30,7 @@ impl MailTransport {
     pub fn from_config(config: &MailTransportConfig, outbox_dir: &Path) -> anyhow::Result<Self> {
         Ok(match config {
             MailTransportConfig::File => {
-                std::fs::create_dir_all(outbox_dir)?;
+                crate::private_files::ensure_private_dir(outbox_dir)?;
                 tracing::info!(outbox = %outbox_dir.display(), "mail is written as .eml files into the outbox folder");
                 MailTransport::File(outbox_dir.to_owned())
             }
@@ -101,6 +101,7 @@ fn write_eml(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let name = format!("{nanos:020}-{}", hex::encode(id));
     let temporary = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&temporary, bytes)?;
+    // A mail holds a plain address and a live link: owner-only, like the folder.
+    crate::private_files::write_private_file(&temporary, bytes)?;
     std::fs::rename(&temporary, dir.join(format!("{name}.eml")))
 }

@@ -50,7 +50,9 @@ pub async fn remember_language(request: Request, next: Next) -> Response {
     let chosen = from_query(request.uri());
     let mut response = next.run(request).await;
     if let Some(lang) = chosen {
-        let cookie = format!("{COOKIE_NAME}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+        // A session cookie: a shared or seized computer should not keep, for a year,
+        // a hint of which language someone read letters in.
+        let cookie = format!("{COOKIE_NAME}={}; Path=/; SameSite=Lax", lang.code());
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);
         }

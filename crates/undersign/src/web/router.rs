@@ -97,28 +97,34 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(ORGANISER_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
-    Router::new()
-        .route("/", get(pages::show_home))
-        .route("/campaigns/{slug}", get(pages::show_campaign))
-        .route("/letters/{slug}", get(pages::show_letter))
+    // Pages that carry a token or answer one person's action: no cache (a shared
+    // browser, a proxy) may keep them.
+    let private = Router::new()
         .route("/letters/{slug}/sign", axum::routing::post(pages::sign_letter))
         .route("/letters/{slug}/check-email", get(pages::show_check_email))
-        .route("/letters/{slug}/versions", get(versions::show_versions))
         .route("/reconfirm/{token}", get(versions::show_reconfirm).post(versions::reconfirm))
         .route("/removal/{token}", get(moderation::show_removal).post(moderation::confirm_removal))
-        .route("/letters/{slug}/signatures", get(pages::list_signatures))
         .route(
             "/letters/{slug}/signatures/{seq}/report",
             get(moderation::show_report).post(moderation::send_report),
         )
-        .route("/letters/{slug}/signatures.csv", get(embeds::export_signatures_csv))
-        .route("/letters/{slug}/badge.svg", get(embeds::get_badge))
         .route("/confirm/{token}", get(pages::show_confirmation).post(pages::confirm_signature))
         .route("/confirm/{token}/withdraw", get(pages::show_withdrawal).post(pages::withdraw_signature))
+        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")));
+
+    Router::new()
+        .route("/", get(pages::show_home))
+        .route("/campaigns/{slug}", get(pages::show_campaign))
+        .route("/letters/{slug}", get(pages::show_letter))
+        .route("/letters/{slug}/versions", get(versions::show_versions))
+        .route("/letters/{slug}/signatures", get(pages::list_signatures))
+        .route("/letters/{slug}/signatures.csv", get(embeds::export_signatures_csv))
+        .route("/letters/{slug}/badge.svg", get(embeds::get_badge))
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(assets::get_style))
         .route("/static/altcha.js", get(assets::get_altcha_script))
         .route("/static/altcha-worker.js", get(assets::get_altcha_worker))
+        .merge(private)
         .merge(api)
         .merge(log)
         .merge(organise)

@@ -13,6 +13,7 @@ async fn the_language_switch_is_remembered_and_russian_plurals_are_right() {
     let switched = app.get(&format!("/letters/{LETTER}?lang=ru")).await;
     let cookie = switched.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("lang=ru"), "{cookie}");
+    assert!(!cookie.contains("Max-Age") && !cookie.contains("Expires"), "a session cookie: {cookie}");
     assert!(switched.text().await.unwrap().contains("1 подпись"));
 
     app.sign_and_confirm(LETTER, "Борис", "a2@example.org", true).await;
@@ -280,4 +281,22 @@ async fn the_home_page_is_served_from_memory_until_a_letter_is_published() {
     assert_eq!(after.status(), 200, "a new letter is a new page");
     assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
     assert!(after.text().await.unwrap().contains("Letter fresh-letter"));
+}
+
+#[tokio::test]
+async fn pages_that_carry_a_token_are_never_cached_nor_referred() {
+    let app = TestApp::spawn().await;
+    let response = app.sign_form(LETTER, &[("name", "Anna"), ("email", "anna@example.org"), ("consent", "true")]).await;
+    assert_eq!(response.status(), 303);
+    let check_email = response.headers()["location"].to_str().unwrap().to_owned();
+    let link = app.wait_for_mails(1).await[0].confirmation_link();
+    let path = link.split_once("/confirm/").map(|(_, token)| format!("/confirm/{token}")).unwrap();
+    for page in [check_email.clone(), path.clone(), format!("{path}/withdraw"), format!("/letters/{LETTER}/signatures/1/report")] {
+        let response = app.get(&page).await;
+        let headers = response.headers();
+        assert_eq!(headers["cache-control"], "no-store", "{page}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{page}");
+    }
+    let letter = app.get(&format!("/letters/{LETTER}")).await;
+    assert_ne!(letter.headers()["cache-control"], "no-store", "public pages may be revalidated");
 }

@@ -38,3 +38,63 @@ async fn no_address_or_token_reaches_the_database_files_or_the_logs() {
     assert!(!logs.contains(&token), "the logs hold the token");
     assert!(!logs.contains("Private Person"), "the logs hold the name");
 }
+
+/// The log lines one request wrote, without what always differs (time, latency).
+fn request_lines(logs: &str, route: &str) -> Vec<serde_json::Value> {
+    logs.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l.to_string().contains(route))
+        .map(|mut l| {
+            l.as_object_mut().unwrap().remove("timestamp");
+            l["fields"].as_object_mut().map(|f| f.remove("latency"));
+            l
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_server_log_does_not_tell_a_repeated_signature_from_a_first_one() {
+    let app = TestApp::spawn().await;
+    let route = "/api/v1/letters/{slug}/signatures";
+    let body = |email: &str| serde_json::json!({"name": "Anna Petrova", "email": email, "consent": true});
+    let mut seen = Vec::new();
+    for (i, email) in ["anna@example.org", "anna@example.org", "other@example.org"].iter().enumerate() {
+        let before = captured_logs().len();
+        assert_eq!(app.sign_api(LETTER, &body(email)).await.status(), 202);
+        app.wait_for_mails(i + 1).await;
+        let logs = captured_logs()[before..].to_owned();
+        seen.push(request_lines(&logs, route));
+    }
+    assert!(!seen[0].is_empty(), "the request was logged");
+    assert_eq!(seen[1], seen[0], "a repeat is logged exactly as a first signature");
+    assert_eq!(seen[2], seen[0], "and as another person's");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_everything_in_it_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn().await;
+    app.sign_and_confirm(LETTER, "Anna Petrova", "anna@example.org", true).await;
+    let mut checked = 0;
+    let mut folders = vec![app.dir.path().to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            if path.is_dir() {
+                assert_eq!(mode, 0o700, "{}", path.display());
+                folders.push(path);
+            } else {
+                assert_eq!(mode, 0o600, "{}", path.display());
+            }
+            checked += 1;
+        }
+    }
+    let names: Vec<_> = ["undersign.sqlite3", "undersign.sqlite3-wal", "outbox", "keys"]
+        .iter()
+        .filter(|n| app.dir.path().join(n).exists())
+        .collect();
+    assert_eq!(names.len(), 4, "the database, its WAL, the outbox and the keys were there to check");
+    assert!(checked >= 7, "{checked} files and folders checked");
+}

@@ -163,3 +163,35 @@ async fn a_closed_letter_takes_no_signatures() {
     let response = app.sign_form(LETTER, &pairs(&valid_form("late@example.org"))).await;
     assert_eq!(response.status(), 409);
 }
+
+#[tokio::test]
+async fn a_line_break_in_a_name_becomes_a_space_in_the_form_the_api_and_the_record() {
+    let app = TestApp::spawn().await;
+    app.sign_and_confirm(LETTER, "Line\nBreak", "form@example.org", true).await;
+    let api = serde_json::json!({"name": "Carriage\r\nReturn", "email": "api@example.org", "show_name": true, "consent": true});
+    let token = undersign::publishing::create_api_token(app.state(), "import").await.unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/letters/{LETTER}/signatures")))
+        .bearer_auth(token.expose())
+        .json(&api)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let link = app.wait_for_mails(2).await[1].confirmation_link();
+    app.confirm(&link).await;
+    assert_eq!(app.count(LETTER).await, 2);
+    let list: serde_json::Value =
+        app.get(&format!("/api/v1/letters/{LETTER}/signatures")).await.json().await.unwrap();
+    let names: Vec<&str> = list["signatures"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Carriage Return", "Line Break"]);
+    let records: serde_json::Value =
+        app.get(&format!("/letters/{LETTER}/log/records?from=1&to=3")).await.json().await.unwrap();
+    for record in records.as_array().unwrap() {
+        let record = record["record"].as_str().unwrap();
+        assert!(record.contains("Line Break") || record.contains("Carriage Return"), "{record}");
+    }
+    let page = app.get_text(&format!("/letters/{LETTER}/signatures")).await;
+    assert!(page.contains("Line Break") && page.contains("Carriage Return"));
+}
