@@ -105,6 +105,14 @@ pub enum TokenState {
     Unknown,
 }
 
+/// One page of a search in a letter's signer list.
+#[derive(Debug, Clone, Default)]
+pub struct SearchPage {
+    pub rows: Vec<PublicSignature>,
+    /// Every match of the search, on this page and all the others.
+    pub matches: u64,
+}
+
 /// Where a confirmed signature stands in its letter's log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Receipt {
@@ -332,14 +340,17 @@ pub trait Store:
         limit: u32,
     ) -> Result<Vec<PublicSignature>, StoreError>;
     async fn import_confirmed(&self, signatures: Vec<ImportedSignature>) -> Result<(), StoreError>;
-    /// Shown signatures whose name, affiliation or city contain words starting
-    /// with each of `words`, newest first.
+    /// Shown signatures whose name, affiliation or city contain each of `words`
+    /// (the last one as a prefix only when nobody matches them whole), newest
+    /// confirmation first, numbered below `before_seq` if given; with the number
+    /// of all matches.
     async fn search_signatures(
         &self,
         letter: LetterId,
         words: &[String],
+        before_seq: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<PublicSignature>, StoreError>;
+    ) -> Result<SearchPage, StoreError>;
 
     // The mail outbox.
     /// Claims up to `limit` of the oldest due jobs: their attempts are counted and

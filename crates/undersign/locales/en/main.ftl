@@ -220,6 +220,7 @@ error-page-busy-body = Nothing was stored. Please send the form again in a few s
 api-error-busy = The server is very busy; nothing was stored. Please try again in a few seconds.
 badge-signatures = signatures
 badge-organisations = organisations
+signatures-csv-matches = Download these matches (CSV)
 signatures-csv = Download the list (CSV)
 letter-badge = Live counter for your site
 signatures-search = Search names, affiliations and cities

@@ -227,6 +227,7 @@ error-page-busy-body = Ничего не сохранено. Пожалуйст�
 api-error-busy = Сервер перегружен; ничего не сохранено. Попробуйте ещё раз через несколько секунд.
 badge-signatures = подписей
 badge-organisations = организаций
+signatures-csv-matches = Скачать найденные подписи (CSV)
 signatures-csv = Скачать список (CSV)
 letter-badge = Счётчик для вашего сайта
 signatures-search = Поиск по именам, местам работы и городам

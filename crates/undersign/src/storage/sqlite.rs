@@ -25,7 +25,7 @@ use super::organisers::AuditEntry;
 use super::{
     CampaignWithLetters, ConfirmRefusal, DueEntry, FromDraft, ImportedSignature, IntegratedEntry,
     IntegrationConflict, LogTarget, MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature,
-    SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
+    SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
     WithdrawOutcome,
 };
 use crate::abuse::FlagKind;
@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0010_signature_form.sql"),
     include_str!("../../migrations/sqlite/0011_removal_requests.sql"),
     include_str!("../../migrations/sqlite/0012_campaign_invitations.sql"),
+    include_str!("../../migrations/sqlite/0013_search_by_letter_and_number.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -544,12 +545,7 @@ fn confirm_row(
     // A held signature enters the log when a moderator releases it.
     if !held {
         insert_signature_entry(tx, signature, letter, now)?;
-        tx.prepare_cached(
-            "INSERT INTO signature_search (rowid, name, affiliation, city)
-             SELECT id, name, coalesce(affiliation, ''), coalesce(city, '') FROM signatures
-             WHERE id = ?1 AND show_name = 1",
-        )?
-        .execute([signature])?;
+        add_to_search(tx, signature)?;
     }
     u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))
 }
@@ -1358,7 +1354,7 @@ impl Store for SqliteStore {
                 return Ok(Ok(WithdrawOutcome::AlreadyWithdrawn { letter }));
             }
             tx.execute("UPDATE signatures SET withdrawn_at = ?2 WHERE id = ?1", params![id, unix(now)])?;
-            tx.execute("DELETE FROM signature_search WHERE rowid = ?1", [id])?;
+            remove_from_search(tx, id)?;
             // A held signature never entered the log: there is nothing to cancel.
             let in_log = status == "confirmed" && !signature_held(tx, id)?;
             let outcome = if in_log {
@@ -1389,43 +1385,49 @@ impl Store for SqliteStore {
         &self,
         letter: LetterId,
         words: &[String],
+        before_seq: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<PublicSignature>, StoreError> {
+    ) -> Result<SearchPage, StoreError> {
         // Every word quoted and required, so no FTS syntax from the reader reaches
-        // the query, and matched whole: FTS5 merges a prefix's whole doclist in
-        // memory (tens of milliseconds for a common word on a big letter), while a
-        // whole word is read incrementally, skipping to the matches. Only when
-        // whole words give fewer than `limit` is the last word taken as a prefix
-        // ("ivan petr"*: the reader may still be typing it); those results contain
-        // the whole-word ones.
+        // the query. Whole words when any signer matches them; only when none does
+        // is the last word taken as a prefix ("ivan petr"*: the reader may still be
+        // typing it). One choice per query, so the total and every page agree.
         let phrase = |w: &String| format!("\"{}\"", w.replace('"', ""));
         let whole = words.iter().map(phrase).collect::<Vec<_>>().join(" ");
         if whole.is_empty() {
-            return Ok(Vec::new());
+            return Ok(SearchPage::default());
         }
         let prefix = format!("{whole}*");
-        // CROSS JOIN keeps SQLite from driving the join from the letter's rows (and
-        // running the full-text query once per row): the index goes first, newest
-        // first by rowid, so a common word stops after `limit` matches.
+        let (first, last) = search_range(letter, None);
+        let (_, page_last) = search_range(letter, before_seq);
         self.read(move |conn| {
+            // The index holds exactly the shown signatures, so a match counts
+            // without reading a single signature row.
+            let mut count = conn.prepare_cached(
+                "SELECT count(*) FROM signature_search WHERE signature_search MATCH ?1 AND rowid BETWEEN ?2 AND ?3",
+            )?;
+            let mut query = whole;
+            let mut matches: i64 = count.query_row(params![query, first, last], |r| r.get(0))?;
+            if matches == 0 {
+                query = prefix;
+                matches = count.query_row(params![query, first, last], |r| r.get(0))?;
+            }
+            // CROSS JOIN: the index goes first, newest first, and stops after `limit`.
             let mut stmt = conn.prepare_cached(
                 "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge,
                         s.version, s.verified_domain
-                 FROM signature_search f CROSS JOIN signatures s ON s.id = f.rowid
-                 WHERE signature_search MATCH ?1 AND s.letter_id = ?2
-                   AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND s.held = 0 AND s.seq IS NOT NULL
-                 ORDER BY f.rowid DESC LIMIT ?3",
+                 FROM signature_search f CROSS JOIN signatures s
+                   ON s.letter_id = ?2 AND s.seq = (f.rowid & 4294967295)
+                 WHERE signature_search MATCH ?1 AND f.rowid BETWEEN ?3 AND ?4
+                   AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND s.held = 0
+                 ORDER BY f.rowid DESC LIMIT ?5",
             )?;
-            let mut search = |query: &str| -> Result<Vec<PublicSignature>, StoreError> {
-                let mut rows = stmt.query(params![query, letter.0, limit])?;
-                let mut out = Vec::new();
-                while let Some(row) = rows.next()? {
-                    out.push(public_signature(row)?);
-                }
-                Ok(out)
-            };
-            let found = search(&whole)?;
-            if found.len() >= limit as usize { Ok(found) } else { search(&prefix) }
+            let mut rows = stmt.query(params![query, letter.0, first, page_last, limit])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(public_signature(row)?);
+            }
+            Ok(SearchPage { rows: out, matches: u64::try_from(matches).unwrap_or(0) })
         })
         .await
     }
@@ -1535,6 +1537,43 @@ fn erase_signature(tx: &Connection, signature: i64) -> Result<(), StoreError> {
         "UPDATE log_entries SET salt = NULL, record = NULL WHERE signature_id = ?1 AND kind = 'signature'",
         [signature],
     )?;
+    Ok(())
+}
+
+/// The search index's key of a signature: its letter and confirmation number in
+/// one rowid (migration 0013), so a letter's matches are one range in list order.
+fn search_key(letter: i64, seq: i64) -> i64 {
+    (letter << 32) | seq
+}
+
+/// The first and last search keys of a letter's signatures numbered below
+/// `before_seq` (all of them without it).
+fn search_range(letter: LetterId, before_seq: Option<u64>) -> (i64, i64) {
+    let below = before_seq.map_or(1 << 32, |b| b.min(1 << 32) as i64);
+    (search_key(letter.0, 0), search_key(letter.0, 0) + below - 1)
+}
+
+/// Puts a confirmed, shown signature into the signer search.
+pub(crate) fn add_to_search(tx: &Connection, signature: i64) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO signature_search (rowid, name, affiliation, city)
+         SELECT (letter_id << 32) | seq, name, coalesce(affiliation, ''), coalesce(city, '') FROM signatures
+         WHERE id = ?1 AND show_name = 1 AND seq IS NOT NULL",
+    )?
+    .execute([signature])?;
+    Ok(())
+}
+
+/// Takes a signature out of the signer search (withdrawn, struck).
+pub(crate) fn remove_from_search(tx: &Connection, signature: i64) -> Result<(), StoreError> {
+    let key: Option<(i64, Option<i64>)> = tx
+        .prepare_cached("SELECT letter_id, seq FROM signatures WHERE id = ?1")?
+        .query_row([signature], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((letter, Some(seq))) = key {
+        tx.prepare_cached("DELETE FROM signature_search WHERE rowid = ?1")?
+            .execute([search_key(letter, seq)])?;
+    }
     Ok(())
 }
 

@@ -290,8 +290,9 @@ pub struct SignatureListQuery {
     limit: Option<u32>,
 }
 
-/// The public signer list, newest first: keyset pages (`before`, `next_before`)
-/// or a search (`q`). Only signatures whose signers chose to be shown.
+/// The public signer list, newest first, in keyset pages (`before`,
+/// `next_before`), all of it or the matches of a search (`q`, with `matches`: how
+/// many there are on all pages). Only signatures whose signers chose to be shown.
 pub async fn list_signatures(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
@@ -301,14 +302,20 @@ pub async fn list_signatures(
     let letter = find_letter(&state, lang, &slug).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     let search = query.q.as_deref().map(str::trim).unwrap_or("");
-    let rows = if search.is_empty() {
-        state.store.public_signatures(letter.id, query.before, limit).await
+    let (rows, matches) = if search.is_empty() {
+        (state.store.public_signatures(letter.id, query.before, limit).await, None)
     } else {
-        state.store.search_signatures(letter.id, &crate::web::pages::search_words(search), limit).await
-    }
-    .map_err(|e| ApiError::internal(lang, e))?;
-    let next_before =
-        (search.is_empty() && rows.len() as u32 == limit).then(|| rows.last().map(|r| r.seq)).flatten();
+        match state
+            .store
+            .search_signatures(letter.id, &crate::web::pages::search_words(search), query.before, limit)
+            .await
+        {
+            Ok(page) => (Ok(page.rows), Some(page.matches)),
+            Err(error) => (Err(error), None),
+        }
+    };
+    let rows = rows.map_err(|e| ApiError::internal(lang, e))?;
+    let next_before = (rows.len() as u32 == limit).then(|| rows.last().map(|r| r.seq)).flatten();
     let signatures: Vec<_> = rows
         .iter()
         .map(|s| {
@@ -319,7 +326,11 @@ pub async fn list_signatures(
             })
         })
         .collect();
-    Ok(Json(serde_json::json!({ "signatures": signatures, "next_before": next_before })).into_response())
+    let mut body = serde_json::json!({ "signatures": signatures, "next_before": next_before });
+    if let Some(matches) = matches {
+        body["matches"] = matches.into();
+    }
+    Ok(Json(body).into_response())
 }
 
 fn letter_not_found(lang: crate::i18n::Language) -> ApiError {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +18,7 @@ use crate::cache::PageKey;
 use crate::domain::PublicSignature;
 use crate::domain::Slug;
 use crate::i18n::Translator;
-use crate::web::errors::PageError;
+use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;
 use crate::web::pages::find_letter;
 
@@ -95,23 +96,39 @@ fn csv_rows(rows: &[PublicSignature]) -> Result<Bytes, csv::Error> {
     writer.into_inner().map(Bytes::from).map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// `/letters/{slug}/signatures.csv`: every shown signature, newest first, streamed
-/// page by page (constant memory, however long the list).
+/// What the CSV holds: every shown signature, or the matches of `q` (the same
+/// search as the signer list's).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsvQuery {
+    q: Option<String>,
+}
+
+/// `/letters/{slug}/signatures.csv[?q=…]`: every shown signature or every match,
+/// newest first, streamed page by page (constant memory, however long the list).
 pub async fn export_signatures_csv(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
+    query: Result<Query<CsvQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let Query(query) = query.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
     let letter = find_letter(&state, lang, &slug).await?;
+    let words = crate::web::pages::search_words(query.q.as_deref().unwrap_or(""));
     let header =
         Bytes::from_static(b"number,name,title,affiliation,city,country,orcid,organisation,pledge\n");
     let first = stream::iter([Ok::<_, std::io::Error>(header)]);
     let pages = stream::unfold(Some(u64::MAX), move |before| {
         let state = state.clone();
         let letter = letter.clone();
+        let words = words.clone();
         async move {
             let before = before?;
-            match state.store.public_signatures(letter.id, Some(before), CSV_PAGE).await {
+            let rows = if words.is_empty() {
+                state.store.public_signatures(letter.id, Some(before), CSV_PAGE).await
+            } else {
+                state.store.search_signatures(letter.id, &words, Some(before), CSV_PAGE).await.map(|p| p.rows)
+            };
+            match rows {
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
                     let next = (rows.len() as u32 == CSV_PAGE).then(|| rows.last().map_or(0, |r| r.seq));

@@ -135,7 +135,9 @@ pub async fn list_records(
     }
     let to = to.min(letter.log_size);
     if from >= to {
-        return Ok(([(CACHE_CONTROL, "public, max-age=60")], Json(Vec::<serde_json::Value>::new())).into_response());
+        return Ok(
+            ([(CACHE_CONTROL, "public, max-age=60")], Json(Vec::<serde_json::Value>::new())).into_response()
+        );
     }
     let records =
         state.store.log_records(letter.id, from, to).await.map_err(|e| ApiError::internal(lang, e))?;

@@ -380,6 +380,8 @@ pub struct SignaturesView {
     pub search: String,
     /// "3 signatures match …", when searching.
     pub results: Option<String>,
+    /// The CSV of exactly what is listed: every signature, or every match.
+    pub csv_link: String,
 }
 
 #[derive(Template)]

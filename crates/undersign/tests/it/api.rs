@@ -139,7 +139,8 @@ async fn a_signature_body_that_is_not_an_object_is_refused_and_stores_nothing() 
     let app = TestApp::spawn().await;
     let path = format!("/api/v1/letters/{LETTER}/signatures");
     // The same fields by position, as serde would have read them into the struct.
-    let as_array = json!(["Ivan Ivanov", "ivan@example.org", null, null, null, null, null, false, null, true, true]);
+    let as_array =
+        json!(["Ivan Ivanov", "ivan@example.org", null, null, null, null, null, false, null, true, true]);
     for body in [as_array, json!("text"), json!(7), json!(null)] {
         let response = app.client.post(app.url(&path)).json(&body).send().await.unwrap();
         assert_eq!(response.status(), 400, "{body}");

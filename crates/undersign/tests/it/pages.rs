@@ -105,6 +105,11 @@ async fn the_home_page_lists_letters_and_pages_use_only_our_own_assets() {
 
 /// Stores confirmed signatures `Signer 1..=n` directly, as the demo does.
 pub async fn seed_confirmed(app: &TestApp, n: usize) {
+    seed_confirmed_in(app, 1..=n, None).await;
+}
+
+/// Confirmed, shown signers "Signer i" for each i, living in `city` if given.
+pub async fn seed_confirmed_in(app: &TestApp, numbers: std::ops::RangeInclusive<usize>, city: Option<&str>) {
     use undersign::domain::{EmailAddress, Signer, Slug};
     use undersign::storage::{ImportedSignature, SealedSignature};
     let state = app.state();
@@ -112,7 +117,7 @@ pub async fn seed_confirmed(app: &TestApp, n: usize) {
     let wrapped = state.store.wrapped_letter_key(letter.id).await.unwrap().unwrap();
     let key = state.keys.unwrap_letter_key(LETTER, &wrapped).unwrap();
     let now = state.clock.now();
-    let signatures = (1..=n)
+    let signatures = numbers
         .map(|i| {
             let email = EmailAddress::parse(&format!("s{i}@example.org")).unwrap();
             let email_lookup = state.keys.email_lookup(letter.id, &email);
@@ -131,7 +136,7 @@ pub async fn seed_confirmed(app: &TestApp, n: usize) {
                     name: format!("Signer {i}"),
                     title: None,
                     affiliation: None,
-                    city: None,
+                    city: city.map(str::to_owned),
                     country: None,
                     orcid: None,
                     signer: Signer::Person,
@@ -237,11 +242,20 @@ async fn readers_search_the_signer_list_by_name_affiliation_and_city() {
     assert!(page.contains("One signature matches"));
     let two_words: serde_json::Value =
         app.get(&format!("/api/v1/letters/{LETTER}/signatures?q=signer%204")).await.json().await.unwrap();
+    assert_eq!(two_words["matches"], 1, "whole words first: Signer 4, not Signer 40–49");
+    let still_typing: serde_json::Value = app
+        .get(&format!(
+            "/api/v1/letters/{LETTER}/signatures?q=%D0%B8%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2%20%D0%B8%D0%B2"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
-        two_words["signatures"].as_array().unwrap().len(),
-        11,
-        "Signer 4 and Signer 40–49: every word must match"
+        still_typing["matches"], 1,
+        "when no whole word matches, the last word is a prefix (иванов ив)"
     );
+    assert_eq!(still_typing["signatures"][0]["name"], "Иван Иванов");
     let partial_first: serde_json::Value =
         app.get(&format!("/api/v1/letters/{LETTER}/signatures?q=sig%204")).await.json().await.unwrap();
     assert_eq!(
@@ -286,12 +300,18 @@ async fn the_home_page_is_served_from_memory_until_a_letter_is_published() {
 #[tokio::test]
 async fn pages_that_carry_a_token_are_never_cached_nor_referred() {
     let app = TestApp::spawn().await;
-    let response = app.sign_form(LETTER, &[("name", "Anna"), ("email", "anna@example.org"), ("consent", "true")]).await;
+    let response =
+        app.sign_form(LETTER, &[("name", "Anna"), ("email", "anna@example.org"), ("consent", "true")]).await;
     assert_eq!(response.status(), 303);
     let check_email = response.headers()["location"].to_str().unwrap().to_owned();
     let link = app.wait_for_mails(1).await[0].confirmation_link();
     let path = link.split_once("/confirm/").map(|(_, token)| format!("/confirm/{token}")).unwrap();
-    for page in [check_email.clone(), path.clone(), format!("{path}/withdraw"), format!("/letters/{LETTER}/signatures/1/report")] {
+    for page in [
+        check_email.clone(),
+        path.clone(),
+        format!("{path}/withdraw"),
+        format!("/letters/{LETTER}/signatures/1/report"),
+    ] {
         let response = app.get(&page).await;
         let headers = response.headers();
         assert_eq!(headers["cache-control"], "no-store", "{page}");
@@ -299,4 +319,63 @@ async fn pages_that_carry_a_token_are_never_cached_nor_referred() {
     }
     let letter = app.get(&format!("/letters/{LETTER}")).await;
     assert_ne!(letter.headers()["cache-control"], "no-store", "public pages may be revalidated");
+}
+
+#[tokio::test]
+async fn a_search_tells_the_true_number_of_matches_and_pages_through_every_one() {
+    let app = TestApp::spawn().await;
+    seed_confirmed_in(&app, 1..=60, Some("Moscow")).await;
+    seed_confirmed_in(&app, 61..=310, Some("Penza")).await;
+    seed_confirmed_in(&app, 311..=340, Some("Penzance")).await;
+    app.sign_and_confirm(LETTER, "Olga Penza", "olga@example.org", true).await;
+    app.sign_and_confirm(LETTER, "Hidden Person", "hidden@example.org", false).await;
+    assert_eq!(app.count(LETTER).await, 342);
+
+    // The page: the true total, and keyset pages that keep the search.
+    let mut page = app.get_text(&format!("/letters/{LETTER}/signatures?q=Penza")).await;
+    assert!(page.contains("251 signatures match “Penza”"), "the true total, not a capped one");
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..10 {
+        for number in page.match_indices("Signer ").map(|(i, _)| &page[i + 7..]) {
+            let digits: String = number.chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(n) = digits.parse::<usize>() {
+                seen.insert(n);
+            }
+        }
+        let Some(at) = page.find("rel=\"next\" href=\"") else { break };
+        let href = page[at + 17..].split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+        assert!(href.contains("q=Penza"), "the next page keeps the search: {href}");
+        page = app.get_text(&href).await;
+    }
+    assert_eq!(seen, (61..=310).collect(), "every signer in Penza, on some page, once");
+
+    // The API: the same total and keyset pages through every match.
+    let mut names = Vec::new();
+    let mut next = String::new();
+    loop {
+        let json: serde_json::Value = app
+            .get(&format!("/api/v1/letters/{LETTER}/signatures?q=penza&limit=100{next}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json["matches"], 251);
+        names.extend(
+            json["signatures"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()),
+        );
+        match json["next_before"].as_u64() {
+            Some(before) => next = format!("&before={before}"),
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), 251);
+    assert_eq!(names[0], "Olga Penza", "newest first");
+    assert!(!names.iter().any(|n| n == "Hidden Person"));
+
+    // The CSV: exactly what was searched.
+    let csv = app.get_text(&format!("/letters/{LETTER}/signatures.csv?q=Penza")).await;
+    assert_eq!(csv.lines().count(), 1 + 251, "a header and every match");
+    assert!(csv.lines().skip(1).all(|l| l.contains("Penza")));
+    let all = app.get_text(&format!("/letters/{LETTER}/signatures.csv")).await;
+    assert_eq!(all.lines().count(), 1 + 341, "without a search, every shown signature");
 }

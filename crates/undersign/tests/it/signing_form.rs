@@ -184,7 +184,8 @@ async fn a_line_break_in_a_name_becomes_a_space_in_the_form_the_api_and_the_reco
     assert_eq!(app.count(LETTER).await, 2);
     let list: serde_json::Value =
         app.get(&format!("/api/v1/letters/{LETTER}/signatures")).await.json().await.unwrap();
-    let names: Vec<&str> = list["signatures"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        list["signatures"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Carriage Return", "Line Break"]);
     let records: serde_json::Value =
         app.get(&format!("/letters/{LETTER}/log/records?from=1&to=3")).await.json().await.unwrap();

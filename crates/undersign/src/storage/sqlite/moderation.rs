@@ -287,12 +287,7 @@ impl ModerationStore for SqliteStore {
             if held {
                 // Released: it enters the log and the list now.
                 insert_signature_entry(tx, signature.0, letter.0, now)?;
-                tx.execute(
-                    "INSERT INTO signature_search (rowid, name, affiliation, city)
-                     SELECT id, name, coalesce(affiliation, ''), coalesce(city, '') FROM signatures
-                     WHERE id = ?1 AND show_name = 1",
-                    [signature.0],
-                )?;
+                super::add_to_search(tx, signature.0)?;
             }
             insert_audit(tx, &audit)?;
             Ok(true)
@@ -321,7 +316,7 @@ impl ModerationStore for SqliteStore {
                 let Some(held) = held else { continue };
                 tx.prepare_cached("UPDATE signatures SET struck_at = ?2, strike_reason = ?3 WHERE id = ?1")?
                     .execute(params![signature.0, unix(now), reason])?;
-                tx.prepare_cached("DELETE FROM signature_search WHERE rowid = ?1")?.execute([signature.0])?;
+                super::remove_from_search(tx, signature.0)?;
                 if held {
                     tally.held += 1;
                 } else {

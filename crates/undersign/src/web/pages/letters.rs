@@ -229,9 +229,6 @@ pub struct ListQuery {
     q: Option<String>,
 }
 
-/// Most results a search shows.
-const SEARCH_LIMIT: u32 = 100;
-
 /// The words of a reader's search: at most six, each at most 40 characters.
 pub fn search_words(query: &str) -> Vec<String> {
     query
@@ -253,35 +250,40 @@ pub async fn list_signatures(
     let Query(query) = query.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
     let letter = find_letter(&state, lang, &slug).await?;
     let search = query.q.as_deref().map(str::trim).unwrap_or("").to_owned();
-    let (rows, older_link) = if search.is_empty() {
+    let (rows, matches) = if search.is_empty() {
         let rows = state
             .store
             .public_signatures(letter.id, query.before, PAGE_SIZE + 1)
             .await
             .map_err(|e| PageError::store(lang, e))?;
-        let older = (rows.len() > PAGE_SIZE as usize)
-            .then(|| rows.get(PAGE_SIZE as usize - 1))
-            .flatten()
-            .map(|last| signatures_path(&letter.slug, Some(last.seq)));
-        (rows, older)
+        (rows, None)
     } else {
-        let rows = state
+        let page = state
             .store
-            .search_signatures(letter.id, &search_words(&search), SEARCH_LIMIT)
+            .search_signatures(letter.id, &search_words(&search), query.before, PAGE_SIZE + 1)
             .await
             .map_err(|e| PageError::store(lang, e))?;
-        (rows, None)
+        (page.rows, Some(page.matches))
     };
-    let results = (!search.is_empty()).then(|| {
+    // One row more than a page was asked for: it says whether an older page exists.
+    let older_link = (rows.len() > PAGE_SIZE as usize)
+        .then(|| rows.get(PAGE_SIZE as usize - 1))
+        .flatten()
+        .map(|last| signatures_path(&letter.slug, Some(last.seq), &search));
+    let results = matches.map(|count| {
         tr.lookup(
             "signatures-search-results",
-            [("count", FluentValue::from(rows.len())), ("query", FluentValue::from(search.clone()))],
+            [("count", FluentValue::from(count)), ("query", FluentValue::from(search.clone()))],
         )
     });
+    let csv_link = match search.as_str() {
+        "" => format!("/letters/{}/signatures.csv", letter.slug),
+        q => format!("/letters/{}/signatures.csv?q={}", letter.slug, url_encode(q)),
+    };
     let view = SignaturesView {
         page: PageMeta::new(
             tr,
-            &signatures_path(&letter.slug, None),
+            &signatures_path(&letter.slug, None, ""),
             tr.t1("signatures-title", "title", &letter.title),
         ),
         letter: LetterCard::new(&tr, &letter),
@@ -293,13 +295,20 @@ pub async fn list_signatures(
         older_link,
         search,
         results,
+        csv_link,
     };
     render(lang, &view)
 }
 
-fn signatures_path(slug: &Slug, before: Option<u64>) -> String {
-    match before {
-        Some(seq) => format!("/letters/{slug}/signatures?before={seq}"),
-        None => format!("/letters/{slug}/signatures"),
+fn signatures_path(slug: &Slug, before: Option<u64>, search: &str) -> String {
+    match (before, search) {
+        (Some(seq), "") => format!("/letters/{slug}/signatures?before={seq}"),
+        (Some(seq), q) => format!("/letters/{slug}/signatures?q={}&before={seq}", url_encode(q)),
+        (None, _) => format!("/letters/{slug}/signatures"),
     }
+}
+
+/// A reader's words as a query-string value.
+fn url_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
