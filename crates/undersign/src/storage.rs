@@ -89,20 +89,34 @@ pub enum SubmitOutcome {
     Replayed,
 }
 
-/// What the confirmation page may say about a token, before any button is pressed.
+/// What the signer's link leads to: the page's one state, read before any button
+/// is pressed. Every link sent for a signature leads to the same state.
 #[derive(Debug, Clone)]
 pub enum TokenState {
-    Pending {
-        letter: Letter,
-    },
+    /// Not confirmed yet: the page shows what will be public, and the button.
+    Pending { letter: Letter, preview: PublicPreview },
     /// Confirmed: the page is the signer's receipt.
-    AlreadyConfirmed {
-        letter: Letter,
-        seq: u64,
-        receipt: Receipt,
-    },
-    Expired,
+    Confirmed { letter: Letter, seq: u64, receipt: Receipt },
+    /// Never confirmed, and this link's time ran out.
+    Expired { letter: Letter },
+    /// Withdrawn before it was confirmed: nothing was counted or kept.
+    DroppedUnconfirmed { letter: Letter },
+    /// No link like this was sent (or its signature is long deleted).
     Unknown,
+}
+
+/// Exactly what a signature will show under the letter once confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicPreview {
+    /// `None` when the signer asked not to be shown (counted only).
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub affiliation: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub orcid: Option<String>,
+    pub pledge: Option<String>,
+    pub organisation: bool,
 }
 
 /// One page of a search in a letter's signer list.
@@ -118,9 +132,21 @@ pub struct SearchPage {
 pub struct Receipt {
     /// The signature's leaf index, once integrated.
     pub leaf_index: Option<u64>,
-    pub withdrawn: bool,
     /// Waiting for a moderator (watch list): not in the log or the count yet.
     pub held: bool,
+    pub withdrawal: Option<Withdrawal>,
+}
+
+/// A confirmed signature that was taken back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Withdrawal {
+    /// The withdrawal's own leaf index, once its batch is in the log (`None`
+    /// while it waits for the batch, or when the signature never was in the log).
+    pub leaf_index: Option<u64>,
+    /// When its batch is due (Unix seconds), while it waits.
+    pub due_at: Option<i64>,
+    /// The signer's details were erased with it.
+    pub erased: bool,
 }
 
 /// A letter whose log has entries waiting.
@@ -200,6 +226,8 @@ pub enum ConfirmRefusal {
     Expired,
     #[error("the letter no longer accepts signatures")]
     LetterClosed,
+    #[error("the signature was withdrawn before it was confirmed")]
+    Withdrawn,
 }
 
 /// The kinds of mail the outbox sends.

@@ -24,9 +24,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::organisers::AuditEntry;
 use super::{
     CampaignWithLetters, ConfirmRefusal, DueEntry, FromDraft, ImportedSignature, IntegratedEntry,
-    IntegrationConflict, LogTarget, MailJob, MailKind, PublishRefusal, Receipt, RecordState, SealedSignature,
-    SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
-    WithdrawOutcome,
+    IntegrationConflict, LogTarget, MailJob, MailKind, PublicPreview, PublishRefusal, Receipt, RecordState,
+    SealedSignature, SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions,
+    SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0011_removal_requests.sql"),
     include_str!("../../migrations/sqlite/0012_campaign_invitations.sql"),
     include_str!("../../migrations/sqlite/0013_search_by_letter_and_number.sql"),
+    include_str!("../../migrations/sqlite/0014_confirmation_links.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -895,34 +896,57 @@ impl Store for SqliteStore {
     async fn token_state(&self, token: &HashedToken, now: OffsetDateTime) -> Result<TokenState, StoreError> {
         let hash = token.0;
         self.read(move |conn| {
-            let found: Option<(i64, Option<i64>, Option<i64>, Option<Vec<u8>>, Option<i64>, Option<i64>)> = conn
+            let Some(link) = find_link(conn, &hash)? else { return Ok(TokenState::Unknown) };
+            let letter = letter_of_signature(conn, link.signature)?;
+            let row = conn
                 .prepare_cached(
-                    "SELECT s.id, s.seq, s.token_expires_at, s.token_hash, s.withdrawn_at,
-                            (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'signature')
-                     FROM signatures s WHERE s.token_hash = ?1",
+                    "SELECT s.seq, s.withdrawn_at, s.name = '', s.held, s.show_name, s.name, s.title, s.affiliation,
+                            s.city, s.country, s.orcid, s.pledge, s.organisation,
+                            (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'signature'),
+                            (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal'),
+                            (SELECT e.due_at FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal')
+                     FROM signatures s WHERE s.id = ?1",
                 )?
-                .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
-                .optional()?;
-            match found {
-                Some((id, seq, expires, Some(stored), withdrawn_at, leaf_index)) if HashedToken(hash).matches(&stored) => {
-                    let letter = letter_of_signature(conn, id)?;
-                    match seq {
-                        Some(seq) => Ok(TokenState::AlreadyConfirmed {
-                            letter,
-                            seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
-                            receipt: Receipt {
-                                leaf_index: leaf_index.and_then(|i| u64::try_from(i).ok()),
-                                withdrawn: withdrawn_at.is_some(),
-                                held: signature_held(conn, id)?,
-                            },
+                .query_row([link.signature], |r| {
+                    let seq: Option<i64> = r.get(0)?;
+                    let withdrawn_at: Option<i64> = r.get(1)?;
+                    let erased: bool = r.get(2)?;
+                    let held: bool = r.get(3)?;
+                    let preview = PublicPreview {
+                        name: if r.get::<_, bool>(4)? { Some(r.get(5)?) } else { None },
+                        title: r.get(6)?,
+                        affiliation: r.get(7)?,
+                        city: r.get(8)?,
+                        country: r.get(9)?,
+                        orcid: r.get(10)?,
+                        pledge: r.get(11)?,
+                        organisation: r.get(12)?,
+                    };
+                    let leaf: Option<i64> = r.get(13)?;
+                    let withdrawal_leaf: Option<i64> = r.get(14)?;
+                    let withdrawal_due: Option<i64> = r.get(15)?;
+                    Ok((seq, withdrawn_at, erased, held, preview, leaf, withdrawal_leaf, withdrawal_due))
+                })?;
+            let (seq, withdrawn_at, erased, held, preview, leaf, withdrawal_leaf, withdrawal_due) = row;
+            let index = |i: Option<i64>| i.and_then(|i| u64::try_from(i).ok());
+            Ok(match seq {
+                Some(seq) => TokenState::Confirmed {
+                    letter,
+                    seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
+                    receipt: Receipt {
+                        leaf_index: index(leaf),
+                        held,
+                        withdrawal: withdrawn_at.map(|_| Withdrawal {
+                            leaf_index: index(withdrawal_leaf),
+                            due_at: withdrawal_due.filter(|_| withdrawal_leaf.is_none()),
+                            erased,
                         }),
-                        None if withdrawn_at.is_some() => Ok(TokenState::Unknown),
-                        None if expires.is_some_and(|e| e < unix(now)) => Ok(TokenState::Expired),
-                        None => Ok(TokenState::Pending { letter }),
-                    }
-                }
-                _ => Ok(TokenState::Unknown),
-            }
+                    },
+                },
+                None if withdrawn_at.is_some() => TokenState::DroppedUnconfirmed { letter },
+                None if link.expires_at < unix(now) => TokenState::Expired { letter },
+                None => TokenState::Pending { letter, preview },
+            })
         })
         .await
     }
@@ -934,18 +958,23 @@ impl Store for SqliteStore {
     ) -> Result<Result<ConfirmedSignature, ConfirmRefusal>, StoreError> {
         let hash = token.0;
         self.write(move |tx| {
-            let found: Option<(i64, i64, Option<i64>, Option<i64>, String, String, bool)> = tx
+            let Some(link) = find_link(tx, &hash)? else { return Ok(Err(ConfirmRefusal::UnknownToken)) };
+            let (id, expires) = (link.signature, Some(link.expires_at));
+            let (letter_id, seq, letter_status, slug, held, withdrawn_at): (
+                i64,
+                Option<i64>,
+                String,
+                String,
+                bool,
+                Option<i64>,
+            ) = tx
                 .prepare_cached(
-                    "SELECT s.id, s.letter_id, s.seq, s.token_expires_at, l.status, l.slug, s.held
-                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.token_hash = ?1",
+                    "SELECT s.letter_id, s.seq, l.status, l.slug, s.held, s.withdrawn_at
+                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = ?1",
                 )?
-                .query_row([&hash[..]], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-                })
-                .optional()?;
-            let Some((id, letter_id, seq, expires, letter_status, slug, held)) = found else {
-                return Ok(Err(ConfirmRefusal::UnknownToken));
-            };
+                .query_row([id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })?;
             let letter_slug = Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?;
             if let Some(seq) = seq {
                 // The link was used before: confirming twice counts once.
@@ -955,6 +984,9 @@ impl Store for SqliteStore {
                     already_confirmed: true,
                     held,
                 }));
+            }
+            if withdrawn_at.is_some() {
+                return Ok(Err(ConfirmRefusal::Withdrawn));
             }
             if expires.is_some_and(|e| e < unix(now)) {
                 return Ok(Err(ConfirmRefusal::Expired));
@@ -1054,11 +1086,13 @@ impl Store for SqliteStore {
         tokens: Vec<(SignatureId, HashedToken, OffsetDateTime)>,
     ) -> Result<(), StoreError> {
         self.write(move |conn| {
-            let mut update = conn.prepare_cached(
-                "UPDATE signatures SET token_hash = ?2, token_expires_at = ?3 WHERE id = ?1 AND status = 'pending'",
+            // A new link joins the ones sent before; none of them stops working.
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO confirmation_links (token_hash, signature_id, expires_at)
+                 SELECT ?2, id, ?3 FROM signatures WHERE id = ?1 AND status = 'pending'",
             )?;
             for (signature, token, expires_at) in &tokens {
-                update.execute(params![signature.0, &token.0[..], unix(*expires_at)])?;
+                insert.execute(params![signature.0, &token.0[..], unix(*expires_at)])?;
             }
             Ok(())
         })
@@ -1339,12 +1373,13 @@ impl Store for SqliteStore {
     ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError> {
         let hash = token.0;
         self.write(move |tx| {
+            let Some(link) = find_link(tx, &hash)? else { return Ok(Err(ConfirmRefusal::UnknownToken)) };
             let found: Option<(i64, i64, String, Option<i64>, String)> = tx
                 .prepare_cached(
                     "SELECT s.id, s.letter_id, s.status, s.withdrawn_at, l.slug
-                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.token_hash = ?1",
+                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = ?1",
                 )?
-                .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .query_row([link.signature], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
                 .optional()?;
             let Some((id, letter_id, status, withdrawn_at, slug)) = found else {
                 return Ok(Err(ConfirmRefusal::UnknownToken));
@@ -1538,6 +1573,26 @@ fn erase_signature(tx: &Connection, signature: i64) -> Result<(), StoreError> {
         [signature],
     )?;
     Ok(())
+}
+
+/// A confirmation link, found by its hash.
+struct Link {
+    signature: i64,
+    expires_at: i64,
+}
+
+/// The link with this hash, if one was sent. The primary key finds it; the hash
+/// is compared again in constant time, as every token comparison is.
+fn find_link(conn: &Connection, hash: &[u8; 32]) -> Result<Option<Link>, StoreError> {
+    let found: Option<(Vec<u8>, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT token_hash, signature_id, expires_at FROM confirmation_links WHERE token_hash = ?1",
+        )?
+        .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(found
+        .filter(|(stored, _, _)| HashedToken(*hash).matches(stored))
+        .map(|(_, signature, expires_at)| Link { signature, expires_at }))
 }
 
 /// The search index's key of a signature: its letter and confirmation number in

@@ -391,46 +391,93 @@ pub struct CheckEmailView {
     pub letter: LetterCard,
 }
 
-/// What the confirmation page shows.
+/// What the signer's link shows: one state, named by the page's heading.
 pub enum ConfirmState {
-    /// A button that POSTs the confirmation.
-    Ready { action: String },
-    /// The signer's receipt.
-    Confirmed { seq_text: String, already: bool, receipt: ReceiptView },
+    /// Not confirmed yet: exactly what will be public, and the button that POSTs.
+    Ready { action: String, preview: Vec<(String, String)>, name_hidden: bool },
+    /// Confirmed: the signer's receipt.
+    Receipt(ReceiptView),
+    /// The link confirms nothing any more: why, and what to do next.
+    Stopped { reason: String },
 }
 
-/// Where a signature stands in the log, and the signer's private links.
+impl ConfirmState {
+    /// The page's heading, which says the state in a few words.
+    pub fn title_id(&self) -> &'static str {
+        match self {
+            ConfirmState::Ready { .. } => "confirm-title",
+            ConfirmState::Receipt(receipt) if receipt.withdrawn() => "receipt-title-withdrawn",
+            ConfirmState::Receipt(_) => "receipt-title-confirmed",
+            ConfirmState::Stopped { .. } => "link-stopped-title",
+        }
+    }
+
+    /// The page reloads itself (no JavaScript) while the entry is on its way.
+    pub fn refresh_url(&self) -> Option<&str> {
+        match self {
+            ConfirmState::Receipt(r) if matches!(r.stage, ReceiptStage::BeingAdded) => Some(&r.self_url),
+            _ => None,
+        }
+    }
+}
+
+/// Where a confirmed signature stands, in the order a signer goes through it.
+pub enum ReceiptStage {
+    /// Counted; its log entry comes within seconds.
+    BeingAdded,
+    /// In the public log at this entry.
+    InLog { index: String, proof_url: Option<String> },
+    /// Waiting for a moderator (watch list) before it is counted.
+    Held,
+    /// Withdrawn; the log records it with the next batch, by this date.
+    WithdrawalWaiting { due: String },
+    /// Withdrawn, and the withdrawal is in the log at this entry.
+    WithdrawalInLog { index: String },
+    /// Withdrawn before it was ever in the log: nothing to record.
+    WithdrawnUncounted,
+}
+
+/// The signer's receipt and private links.
 pub struct ReceiptView {
-    /// The leaf index, once integrated.
-    pub leaf_index: Option<String>,
-    pub proof_url: Option<String>,
+    pub stage: ReceiptStage,
+    /// "You are signer number 2,701 of this letter."
+    pub number_text: String,
+    /// The details were erased on withdrawal.
+    pub erased: bool,
     /// Where this page reloads to while the signature is being added.
     pub self_url: String,
     pub withdraw_url: String,
-    pub withdrawn: bool,
-    /// Waiting for a moderator before it is counted.
-    pub held: bool,
+    /// The letter's page that explains the proof and the checkpoint.
+    pub verify_url: String,
 }
 
-/// The withdrawal page: a choice and a button, then the outcome.
-pub enum WithdrawState {
-    Ask { action: String },
-    Done { message: String },
+impl ReceiptView {
+    pub fn withdrawn(&self) -> bool {
+        matches!(
+            self.stage,
+            ReceiptStage::WithdrawalWaiting { .. }
+                | ReceiptStage::WithdrawalInLog { .. }
+                | ReceiptStage::WithdrawnUncounted
+        )
+    }
 }
 
+/// The withdrawal page: a choice and a button; the outcome is the receipt.
 #[derive(Template)]
 #[template(path = "withdraw.html")]
 pub struct WithdrawView {
     pub page: PageMeta,
     pub letter: LetterCard,
-    pub state: WithdrawState,
+    pub action: String,
+    pub receipt_url: String,
 }
 
 #[derive(Template)]
 #[template(path = "confirm.html")]
 pub struct ConfirmView {
     pub page: PageMeta,
-    pub letter: LetterCard,
+    /// The letter, when the link still names one.
+    pub letter: Option<LetterCard>,
     pub state: ConfirmState,
 }
 

@@ -264,7 +264,7 @@ async fn withdrawing_a_held_signature_leaves_nothing_waiting_in_the_log() {
     let link = app.wait_for_mails(1).await[0].confirmation_link();
     let response =
         app.client.post(format!("{link}/withdraw")).form(&[("erase", "true")]).send().await.unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 303);
     let letter = app.letter_json(LETTER).await;
     assert_eq!((letter["count"].as_u64(), letter["withdrawals_pending"].as_u64()), (Some(0), Some(0)));
 }
@@ -276,7 +276,7 @@ async fn an_erased_signer_leaves_nothing_to_match_a_new_signature_against() {
     let link = app.wait_for_mails(1).await[0].confirmation_link();
     let response =
         app.client.post(format!("{link}/withdraw")).form(&[("erase", "true")]).send().await.unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 303);
 
     let again = app.sign_api(LETTER, &body("Анна Петрова", "AnnaPetrova+again@googlemail.com")).await;
     assert_eq!(again.status(), 202);

@@ -240,11 +240,16 @@ impl TestApp {
         self.confirm(&link).await;
     }
 
-    /// POSTs the confirmation form behind a link and returns the page.
+    /// POSTs the confirmation form behind a link and returns the page it leads
+    /// back to (the link's page in its new state).
     pub async fn confirm(&self, link: &str) -> String {
         let response = self.client.post(link).send().await.unwrap();
-        assert_eq!(response.status(), 200, "confirming {link}");
-        response.text().await.unwrap()
+        assert_eq!(response.status(), 303, "confirming {link}");
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(link.ends_with(&location), "back to the link's own page: {location}");
+        let page = self.client.get(link).send().await.unwrap();
+        assert_eq!(page.status(), 200, "the link's page after confirming {link}");
+        page.text().await.unwrap()
     }
 }
 

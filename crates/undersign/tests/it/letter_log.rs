@@ -46,8 +46,8 @@ async fn withdraw(app: &TestApp, link: &str, erase: bool) -> String {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
-    response.text().await.unwrap()
+    assert_eq!(response.status(), 303, "back to the link's page");
+    app.get_text(link.trim_start_matches(&app.address)).await
 }
 
 /// Moves the clock past the withdrawal batch and waits for the integrator.

@@ -24,7 +24,7 @@ async fn signing_then_confirming_through_the_emailed_link_counts_once() {
     assert_eq!(app.count(LETTER).await, 0, "opening the link alone confirms nothing");
 
     let confirmed = app.confirm(&link).await;
-    assert!(confirmed.contains("confirmed and counted"), "{confirmed}");
+    assert!(confirmed.contains("Your signature is confirmed"), "{confirmed}");
     assert_eq!(app.count(LETTER).await, 1);
     let letter_page = app.get_text(&format!("/letters/{LETTER}")).await;
     assert!(letter_page.contains("1 signature"));

@@ -1,58 +1,86 @@
-//! The signer's private link. Its GET only shows a button (mail scanners that
-//! follow links never confirm anyone); the POST confirms. Once confirmed, the same
-//! address is the signer's receipt, and `…/withdraw` takes the signature back.
+//! The signer's private link. Its GET shows the link's one state (confirm, receipt,
+//! or why it confirms nothing any more); mail scanners that follow links never
+//! confirm anyone, because only the button's POST does. Every POST answers with a
+//! redirect to the GET, so a reload never repeats an action and the page always
+//! says where the signature stands now. `…/withdraw` takes the signature back.
 
 use std::sync::Arc;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{find_letter, render};
+use super::render;
 use crate::app::AppState;
 use crate::domain::Letter;
-use crate::i18n::{Language, Translator};
+use crate::i18n::Translator;
 use crate::signing;
-use crate::storage::{ConfirmRefusal, Receipt, TokenState, WithdrawOutcome};
-use crate::web::errors::{PageError, PageErrorKind, render_error_page};
+use crate::storage::{ConfirmRefusal, PublicPreview, Receipt, TokenState};
+use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;
 use crate::web::views::{
-    ConfirmState, ConfirmView, LetterCard, PageMeta, ReceiptView, WithdrawState, WithdrawView,
+    ConfirmState, ConfirmView, LetterCard, PageMeta, ReceiptStage, ReceiptView, WithdrawView, format_date,
 };
 
-/// The page's own address carries the signer's token: it is their page, and the
-/// language switch must lead back to it. (Logs see only the route pattern.)
-fn meta(tr: Translator, path: &str, title_id: &str) -> PageMeta {
-    PageMeta::new(tr, path, tr.t(title_id))
-}
-
-fn confirm_view(tr: Translator, token: &str, letter: &Letter, state: ConfirmState) -> ConfirmView {
-    ConfirmView {
-        page: meta(tr, &format!("/confirm/{token}"), "confirm-title"),
-        letter: LetterCard::new(&tr, letter),
-        state,
+/// The label and value of every field that will be public, in the order the
+/// letter shows them; the name only when the signer chose to be shown.
+fn preview_rows(tr: &Translator, preview: &PublicPreview) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if let Some(name) = &preview.name {
+        rows.push((tr.t("field-name"), name.clone()));
     }
+    let fields = [
+        ("field-title", &preview.title),
+        ("field-affiliation", &preview.affiliation),
+        ("field-city", &preview.city),
+        ("field-country", &preview.country),
+        ("field-orcid", &preview.orcid),
+        ("field-pledge", &preview.pledge),
+    ];
+    for (label, value) in fields {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            rows.push((tr.t(label), value.to_owned()));
+        }
+    }
+    rows
 }
 
-fn expired(lang: Language) -> Response {
-    render_error_page(lang, StatusCode::GONE, "link-expired")
-}
-
-fn receipt_view(token: &str, letter: &Letter, receipt: Receipt, tr: &Translator) -> ReceiptView {
+fn receipt_view(token: &str, letter: &Letter, seq: u64, receipt: Receipt, tr: &Translator) -> ReceiptView {
+    let stage = match (receipt.withdrawal, receipt.leaf_index) {
+        (Some(withdrawal), _) => match (withdrawal.leaf_index, withdrawal.due_at) {
+            (Some(index), _) => ReceiptStage::WithdrawalInLog { index: index.to_string() },
+            (None, Some(due)) => ReceiptStage::WithdrawalWaiting {
+                due: time::OffsetDateTime::from_unix_timestamp(due)
+                    .map(|d| format_date(tr, d.date()))
+                    .unwrap_or_default(),
+            },
+            (None, None) => ReceiptStage::WithdrawnUncounted,
+        },
+        (None, _) if receipt.held => ReceiptStage::Held,
+        (None, Some(index)) => ReceiptStage::InLog {
+            index: index.to_string(),
+            proof_url: (index < letter.log_size).then(|| {
+                format!(
+                    "/api/v1/letters/{}/log/inclusion?index={index}&size={}",
+                    letter.slug, letter.log_size
+                )
+            }),
+        },
+        (None, None) => ReceiptStage::BeingAdded,
+    };
     ReceiptView {
-        leaf_index: receipt.leaf_index.map(|i| i.to_string()),
-        proof_url: receipt.leaf_index.filter(|i| *i < letter.log_size).map(|i| {
-            format!("/api/v1/letters/{}/log/inclusion?index={i}&size={}", letter.slug, letter.log_size)
-        }),
+        stage,
+        number_text: tr.t1("receipt-number", "number", &tr.number(seq)),
+        erased: receipt.withdrawal.is_some_and(|w| w.erased),
         self_url: format!("/confirm/{token}?lang={}", tr.lang.code()),
         withdraw_url: format!("/confirm/{token}/withdraw"),
-        withdrawn: receipt.withdrawn,
-        held: receipt.held,
+        verify_url: format!("/letters/{}/verify", letter.slug),
     }
 }
 
+/// The link's page in its current state.
 pub async fn show_confirmation(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
@@ -60,50 +88,48 @@ pub async fn show_confirmation(
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
     let found = signing::inspect_token(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
-    let (letter, view_state) = match found {
-        TokenState::Pending { letter } => {
-            (letter, ConfirmState::Ready { action: format!("/confirm/{token}") })
+    let stopped = |id: &str| ConfirmState::Stopped { reason: tr.t(id) };
+    let (letter, view_state, status) = match found {
+        TokenState::Pending { letter, preview } => {
+            let state = ConfirmState::Ready {
+                action: format!("/confirm/{token}"),
+                preview: preview_rows(&tr, &preview),
+                name_hidden: preview.name.is_none(),
+            };
+            (Some(letter), state, StatusCode::OK)
         }
-        TokenState::AlreadyConfirmed { letter, seq, receipt } => {
-            let receipt = receipt_view(&token, &letter, receipt, &tr);
-            (letter, ConfirmState::Confirmed { seq_text: tr.number(seq), already: true, receipt })
+        TokenState::Confirmed { letter, seq, receipt } => {
+            let receipt = receipt_view(&token, &letter, seq, receipt, &tr);
+            (Some(letter), ConfirmState::Receipt(receipt), StatusCode::OK)
         }
-        TokenState::Expired => return Ok(expired(lang)),
-        TokenState::Unknown => return Err(PageError::not_found(lang)),
+        TokenState::Expired { letter } => (Some(letter), stopped("link-stopped-expired"), StatusCode::GONE),
+        TokenState::DroppedUnconfirmed { letter } => {
+            (Some(letter), stopped("link-stopped-withdrawn"), StatusCode::GONE)
+        }
+        TokenState::Unknown => (None, stopped("link-stopped-unknown"), StatusCode::NOT_FOUND),
     };
-    render(lang, &confirm_view(tr, &token, &letter, view_state))
+    let view = ConfirmView {
+        page: PageMeta::new(tr, &format!("/confirm/{token}"), tr.t(view_state.title_id())),
+        letter: letter.as_ref().map(|l| LetterCard::new(&tr, l)),
+        state: view_state,
+    };
+    Ok((status, render(lang, &view)?).into_response())
 }
 
+/// The button: confirms (twice counts once), then shows the link's page.
 pub async fn confirm_signature(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let tr = Translator::new(lang);
     let result = signing::confirm_signature(&state, &token).await.map_err(|e| PageError::store(lang, e))?;
-    let confirmed = match result {
-        Ok(confirmed) => confirmed,
-        Err(ConfirmRefusal::UnknownToken) => return Err(PageError::not_found(lang)),
-        Err(ConfirmRefusal::Expired) => return Ok(expired(lang)),
-        Err(ConfirmRefusal::LetterClosed) => {
-            return Err(PageError { lang, kind: PageErrorKind::LetterClosed });
+    match result {
+        // The page explains the other refusals (expired, withdrawn, unknown).
+        Ok(_) | Err(ConfirmRefusal::Expired | ConfirmRefusal::Withdrawn | ConfirmRefusal::UnknownToken) => {
+            Ok(Redirect::to(&format!("/confirm/{token}")).into_response())
         }
-    };
-    let letter = find_letter(&state, lang, confirmed.letter_slug.as_str()).await?;
-    // The entry reaches the log within a second or two; the page reloads itself
-    // (no JavaScript needed) until it can show the receipt.
-    let receipt = receipt_view(
-        &token,
-        &letter,
-        Receipt { leaf_index: None, withdrawn: false, held: confirmed.held },
-        &tr,
-    );
-    let view_state = ConfirmState::Confirmed {
-        seq_text: tr.number(confirmed.seq),
-        already: confirmed.already_confirmed,
-        receipt,
-    };
-    render(lang, &confirm_view(tr, &token, &letter, view_state))
+        Err(ConfirmRefusal::LetterClosed) => Err(PageError { lang, kind: PageErrorKind::LetterClosed }),
+    }
 }
 
 pub async fn show_withdrawal(
@@ -114,13 +140,16 @@ pub async fn show_withdrawal(
     let tr = Translator::new(lang);
     let found = signing::inspect_token(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
     let letter = match found {
-        TokenState::Pending { letter } | TokenState::AlreadyConfirmed { letter, .. } => letter,
-        TokenState::Expired | TokenState::Unknown => return Err(PageError::not_found(lang)),
+        TokenState::Pending { letter, .. } => letter,
+        TokenState::Confirmed { letter, receipt, .. } if receipt.withdrawal.is_none() => letter,
+        // Withdrawn already, expired or unknown: the link's page says so.
+        _ => return Ok(Redirect::to(&format!("/confirm/{token}")).into_response()),
     };
     let view = WithdrawView {
-        page: meta(tr, &format!("/confirm/{token}/withdraw"), "withdraw-title"),
+        page: PageMeta::new(tr, &format!("/confirm/{token}/withdraw"), tr.t("withdraw-title")),
         letter: LetterCard::new(&tr, &letter),
-        state: WithdrawState::Ask { action: format!("/confirm/{token}/withdraw") },
+        action: format!("/confirm/{token}/withdraw"),
+        receipt_url: format!("/confirm/{token}"),
     };
     render(lang, &view)
 }
@@ -131,30 +160,19 @@ pub struct WithdrawForm {
     erase: bool,
 }
 
+/// Withdraws (once; again changes nothing), then shows the link's page, which
+/// now says the signature is withdrawn and when the log records it.
 pub async fn withdraw_signature(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(token): Path<String>,
     form: Result<Form<WithdrawForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let tr = Translator::new(lang);
     let Form(form) = form.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
-    let result = signing::withdraw_signature(&state, &token, form.erase)
+    // Whatever the outcome (withdrawn now, before, or a link that names no
+    // signature), the link's page says where things stand.
+    let _outcome = signing::withdraw_signature(&state, &token, form.erase)
         .await
         .map_err(|e| PageError::store(lang, e))?;
-    let (slug, message_id) = match result {
-        Ok(WithdrawOutcome::Queued { letter }) => {
-            (letter, if form.erase { "withdraw-done-erased" } else { "withdraw-done" })
-        }
-        Ok(WithdrawOutcome::AlreadyWithdrawn { letter }) => (letter, "withdraw-already"),
-        Ok(WithdrawOutcome::DroppedUnconfirmed { letter }) => (letter, "withdraw-dropped"),
-        Err(_) => return Err(PageError::not_found(lang)),
-    };
-    let letter = find_letter(&state, lang, slug.as_str()).await?;
-    let view = WithdrawView {
-        page: meta(tr, &format!("/confirm/{token}/withdraw"), "withdraw-title"),
-        letter: LetterCard::new(&tr, &letter),
-        state: WithdrawState::Done { message: tr.t(message_id) },
-    };
-    Ok(render(lang, &view)?.into_response())
+    Ok(Redirect::to(&format!("/confirm/{token}")).into_response())
 }
