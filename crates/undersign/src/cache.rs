@@ -45,6 +45,8 @@ pub enum PageKey {
     LetterText(Slug, String),
     LetterJson(Slug),
     Badge(Slug),
+    /// The page that explains a letter's proof.
+    Verify(Slug),
 }
 
 /// A rendered response body and its ETag, which is made from its bytes: equal

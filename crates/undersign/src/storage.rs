@@ -149,6 +149,15 @@ pub struct Withdrawal {
     pub erased: bool,
 }
 
+/// A log prefix, entry by entry kind (what a checkpoint's size is made of).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryKinds {
+    pub texts: u64,
+    pub signatures: u64,
+    pub withdrawals: u64,
+    pub strikes: u64,
+}
+
 /// A letter whose log has entries waiting.
 #[derive(Debug, Clone)]
 pub struct LogTarget {
@@ -424,6 +433,8 @@ pub trait Store:
         now: OffsetDateTime,
     ) -> Result<Result<(), IntegrationConflict>, StoreError>;
     async fn latest_checkpoint(&self, letter: LetterId) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// How many of the first `size` entries are of each kind.
+    async fn entry_kinds(&self, letter: LetterId, size: u64) -> Result<EntryKinds, StoreError>;
     /// Leaf bytes for `from ≤ index < to` (integrated only).
     async fn log_leaves(&self, letter: LetterId, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError>;
     /// Records for `from ≤ index < to` (integrated only).

@@ -531,3 +531,37 @@ field-city = City
 field-country = Country
 field-orcid = ORCID iD
 field-pledge = Pledge
+
+## The verify page
+verify-title = Check the count: { $title }
+verify-intro = The count of this letter is not just the organisers' word. Every confirmed signature, every withdrawal and every moderator's strike is an entry in a public, append-only log, and the server signs a checkpoint of that log. Anyone can download the log, recount it and check the signature, with the commands below.
+verify-numbers-heading = What the numbers mean
+verify-size = The latest checkpoint covers this many entries: { $size }. Entries are not signatures: the log also holds the letter's text and every change to the count.
+verify-kinds = These entries are: texts of the letter (the first version, corrections, translations): { $texts }; confirmed signatures: { $signatures }; withdrawals: { $withdrawals }; strikes by moderators (fakes and duplicates, each with a public reason): { $strikes }.
+verify-count = Each withdrawal or strike cancels one signature: { $signatures } signatures, { $cancelled } of them cancelled, make the count of { $count } that this letter shows.
+verify-being-added = { $count ->
+    [one] { $formatted } more confirmed signature is being added to the log right now; it is already shown on the letter's page as "being added".
+   *[other] { $formatted } more confirmed signatures are being added to the log right now; they are already shown on the letter's page as "being added".
+}
+verify-withdrawals-pending = { $count ->
+    [one] { $formatted } withdrawal waits for the next daily batch: the letter's page no longer counts that signature, the checkpoint still does until the batch is in the log.
+   *[other] { $formatted } withdrawals wait for the next daily batch: the letter's page no longer counts those signatures, the checkpoint still does until the batch is in the log.
+}
+verify-no-personal-data = The log holds no personal data: each entry is a salted fingerprint of a public record. Records of signers who asked not to be named are withheld, and erased records are gone, without changing the log.
+verify-checkpoint-heading = The latest checkpoint
+verify-checkpoint-explain = Its first line names the log, the second is the number of entries, the third the root hash of all of them; the last line is the server's signature. Keep a copy: a later checkpoint must contain exactly these entries.
+verify-checkpoint-raw = The checkpoint as a file
+verify-no-checkpoint = The log has no checkpoint yet; it gets one within seconds of publication.
+verify-key-heading = The letter's key
+verify-key-explain = Checkpoints are signed with this key. For a real check, take the key from a source you trust (the organisers' announcement, an earlier visit, a journalist's copy) rather than from the server you are checking.
+verify-key-raw = The key as a file
+verify-instance-key = Every letter's key on this server
+verify-commands-heading = Check it yourself in three commands
+verify-commands-intro = With the undersign program (any computer; it needs nothing from this server but the public files):
+verify-command-key = Save the letter's key (better: from a source you trust).
+verify-command-check = Check everything: the signature on the checkpoint, every entry, every public record and the count. It ends with "OK" and the count, or names what is wrong.
+verify-command-later = Keep today's checkpoint; next time, prove that the log only grew since and nothing was removed.
+verify-raw-heading = The raw log
+verify-raw-records = The first public records (JSON)
+verify-raw-entries = The first entries, as tiles (binary)
+verify-raw-proofs = Inclusion and consistency proofs (the API's description)

@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::organisers::AuditEntry;
 use super::{
-    CampaignWithLetters, ConfirmRefusal, DueEntry, FromDraft, ImportedSignature, IntegratedEntry,
+    CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature, IntegratedEntry,
     IntegrationConflict, LogTarget, MailJob, MailKind, PublicPreview, PublishRefusal, Receipt, RecordState,
     SealedSignature, SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions,
     SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0012_campaign_invitations.sql"),
     include_str!("../../migrations/sqlite/0013_search_by_letter_and_number.sql"),
     include_str!("../../migrations/sqlite/0014_confirmation_links.sql"),
+    include_str!("../../migrations/sqlite/0015_log_entry_kinds.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -1312,6 +1313,30 @@ impl Store for SqliteStore {
                 })
             })
             .transpose()
+        })
+        .await
+    }
+
+    async fn entry_kinds(&self, letter: LetterId, size: u64) -> Result<EntryKinds, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT kind, count(*) FROM log_entries
+                 WHERE letter_id = ?1 AND kind != 'signature' AND leaf_index IS NOT NULL AND leaf_index < ?2
+                 GROUP BY kind",
+            )?;
+            let mut kinds = EntryKinds::default();
+            let mut rows = stmt.query(params![letter.0, sql_index(size)])?;
+            while let Some(row) = rows.next()? {
+                let n = u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0);
+                match row.get::<_, String>(0)?.as_str() {
+                    "text" => kinds.texts = n,
+                    "withdrawal" => kinds.withdrawals = n,
+                    "strike" => kinds.strikes = n,
+                    other => return Err(corrupt("entry kind", other)),
+                }
+            }
+            kinds.signatures = size.saturating_sub(kinds.texts + kinds.withdrawals + kinds.strikes);
+            Ok(kinds)
         })
         .await
     }

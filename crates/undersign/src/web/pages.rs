@@ -7,6 +7,7 @@ mod letters;
 pub mod moderation;
 pub mod organise;
 mod sign_in;
+pub mod verify;
 pub mod versions;
 
 pub use campaigns::{show_campaign, show_home};

@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::i18n::Language;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
-use crate::web::pages::{campaign_editor, moderation, organise, versions};
+use crate::web::pages::{campaign_editor, moderation, organise, verify, versions};
 use crate::web::{api, assets, embeds, letter_log, pages};
 
 /// Forms and JSON bodies are small; anything larger is refused with 413.
@@ -117,6 +117,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/campaigns/{slug}", get(pages::show_campaign))
         .route("/letters/{slug}", get(pages::show_letter))
         .route("/letters/{slug}/versions", get(versions::show_versions))
+        .route("/letters/{slug}/verify", get(verify::show_verify))
         .route("/letters/{slug}/signatures", get(pages::list_signatures))
         .route("/letters/{slug}/signatures.csv", get(embeds::export_signatures_csv))
         .route("/letters/{slug}/badge.svg", get(embeds::get_badge))

@@ -355,3 +355,35 @@ async fn after_a_restart_the_log_grows_consistently() {
     let report = verify(&source, Some(LETTER), &vkey(&app, LETTER).await, Some(&before)).await.unwrap();
     assert_eq!((report.size, report.consistent_with), (3, Some(2)));
 }
+
+#[tokio::test]
+async fn the_verify_page_explains_the_checkpoint_numbers_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let mut links = Vec::new();
+    for i in 0..3 {
+        links.push(signed_link(&app, &format!("v{i}@example.org"), true).await);
+    }
+    withdraw(&app, &links[0], false).await;
+    run_withdrawal_batch(&app, LETTER).await;
+    assert_eq!(app.count(LETTER).await, 2);
+
+    let letter_page = app.get_text(&format!("/letters/{LETTER}")).await;
+    assert!(letter_page.contains(&format!("href=\"/letters/{LETTER}/verify\"")), "the letter links to it");
+    let page = app.get_text(&format!("/letters/{LETTER}/verify")).await;
+    assert!(page.contains("covers this many entries: 5."), "{page}");
+    assert!(page.contains("translations): 1; confirmed signatures: 3; withdrawals: 1;"));
+    assert!(page.contains("public reason): 0."));
+    assert!(page.contains("3 signatures, 1 of them cancelled, make the count of 2"));
+    let checkpoint = app.get_text(&format!("/letters/{LETTER}/log/checkpoint")).await;
+    let first_line = checkpoint.lines().next().unwrap();
+    assert!(page.contains(first_line) && page.contains("\n5\n"), "the checkpoint as served");
+    let key = app.get_text(&format!("/letters/{LETTER}/log/key")).await;
+    assert!(page.contains(key.trim()), "the key as served");
+    assert!(
+        page.contains(&format!("undersign verify {} --letter {LETTER}", app.address)),
+        "commands name this server"
+    );
+
+    let russian = app.get_text(&format!("/letters/{LETTER}/verify?lang=ru")).await;
+    assert!(russian.contains("Что значат числа") && russian.contains("итого 2"), "{russian}");
+}
