@@ -29,6 +29,9 @@ pub enum FlagKind {
     /// Many signatures came from one network within minutes; the flag's detail
     /// is the burst's key (the same for every signature of that burst).
     Burst,
+    /// Many signatures came from one e-mail domain to one letter within the hour
+    /// (a catch-all domain of a provocateur, or a whole university signing).
+    DomainBurst,
     /// A reader reported it as fake; the detail is their note.
     Reported,
     /// Someone confirmed from their mailbox that they are the person named and
@@ -46,6 +49,7 @@ impl FlagKind {
             FlagKind::NoProofOfWork => "no_proof_of_work",
             FlagKind::WatchList => "watch_list",
             FlagKind::Burst => "burst",
+            FlagKind::DomainBurst => "domain_burst",
             FlagKind::Reported => "reported",
             FlagKind::RemovalRequested => "removal_requested",
         }
@@ -60,6 +64,7 @@ impl FlagKind {
             "no_proof_of_work" => FlagKind::NoProofOfWork,
             "watch_list" => FlagKind::WatchList,
             "burst" => FlagKind::Burst,
+            "domain_burst" => FlagKind::DomainBurst,
             "reported" => FlagKind::Reported,
             "removal_requested" => FlagKind::RemovalRequested,
             _ => return None,

@@ -49,6 +49,10 @@ pub struct SignLimits {
     /// minutes on, signatures are flagged as a burst for moderators (below the
     /// hard limits: offices sign together, provocateurs too).
     pub burst_flag_per_10_minutes: u32,
+    /// Proof-of-work challenges one network may fetch per letter (a person needs
+    /// one per signature; a page reload fetches another).
+    pub challenges_per_hour_per_network: u32,
+    pub challenge_burst_per_network: u32,
 }
 
 impl Default for SignLimits {
@@ -63,26 +67,39 @@ impl Default for SignLimits {
             burst_per_domain: 60,
             mails_per_address_per_day: 3,
             burst_flag_per_10_minutes: 10,
+            challenges_per_hour_per_network: 600,
+            challenge_burst_per_network: 60,
         }
     }
 }
 
 /// Proof-of-work difficulty: the secret number is below `maxnumber`, or below
-/// `burst_maxnumber` while a letter issues more than `burst_per_minute`
-/// challenges a minute.
+/// `burst_maxnumber` for a network that fetched more than `burst_per_minute`
+/// challenges for one letter this minute — and for everyone on the letter while
+/// `bursting_networks` networks do so at once. One client cannot make signing
+/// harder for everybody else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PowSettings {
     /// `false` turns proof of work off (signatures are then not flagged for it).
     pub enabled: bool,
     pub maxnumber: u64,
     pub burst_maxnumber: u64,
+    /// Challenges a minute from one network to one letter before its own rise.
     pub burst_per_minute: u64,
+    /// Bursting networks on one letter in one minute before the letter-wide rise.
+    pub bursting_networks: u64,
 }
 
 impl Default for PowSettings {
     /// About a quarter of a second in a phone's browser; ten times that in a burst.
     fn default() -> Self {
-        Self { enabled: true, maxnumber: 50_000, burst_maxnumber: 500_000, burst_per_minute: 600 }
+        Self {
+            enabled: true,
+            maxnumber: 50_000,
+            burst_maxnumber: 500_000,
+            burst_per_minute: 30,
+            bursting_networks: 10,
+        }
     }
 }
 
@@ -166,6 +183,8 @@ struct FileLimits {
     signature_burst_per_domain: Option<u32>,
     confirmation_mails_per_address_per_day: Option<u32>,
     burst_flag_per_10_minutes: Option<u32>,
+    challenges_per_hour_per_network: Option<u32>,
+    challenge_burst_per_network: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -175,6 +194,7 @@ struct FilePow {
     maxnumber: Option<u64>,
     burst_maxnumber: Option<u64>,
     burst_per_minute: Option<u64>,
+    bursting_networks: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -325,6 +345,8 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
             "UNDERSIGN_CONFIRMATION_MAILS_PER_ADDRESS_PER_DAY",
         ),
         (&mut limits.burst_flag_per_10_minutes, "UNDERSIGN_BURST_FLAG_PER_10_MINUTES"),
+        (&mut limits.challenges_per_hour_per_network, "UNDERSIGN_CHALLENGES_PER_HOUR_PER_NETWORK"),
+        (&mut limits.challenge_burst_per_network, "UNDERSIGN_CHALLENGE_BURST_PER_NETWORK"),
     ] {
         if let Some(n) = number(key) {
             *slot = Some(n);
@@ -338,6 +360,9 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
     }
     if let Some(n) = env("UNDERSIGN_POW_BURST_PER_MINUTE").and_then(|v| v.parse().ok()) {
         file.proof_of_work.burst_per_minute = Some(n);
+    }
+    if let Some(n) = env("UNDERSIGN_POW_BURSTING_NETWORKS").and_then(|v| v.parse().ok()) {
+        file.proof_of_work.bursting_networks = Some(n);
     }
     if let Some(n) = env("UNDERSIGN_WITHDRAWAL_BATCH_SECONDS").and_then(|v| v.parse().ok()) {
         file.letter_log.withdrawal_batch_seconds = Some(n);
@@ -430,6 +455,10 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
             .confirmation_mails_per_address_per_day
             .unwrap_or(d.mails_per_address_per_day),
         burst_flag_per_10_minutes: l.burst_flag_per_10_minutes.unwrap_or(d.burst_flag_per_10_minutes),
+        challenges_per_hour_per_network: l
+            .challenges_per_hour_per_network
+            .unwrap_or(d.challenges_per_hour_per_network),
+        challenge_burst_per_network: l.challenge_burst_per_network.unwrap_or(d.challenge_burst_per_network),
     };
     let all_limits = [
         limits.per_hour_per_network,
@@ -440,6 +469,8 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         limits.burst_per_domain,
         limits.mails_per_address_per_day,
         limits.burst_flag_per_10_minutes,
+        limits.challenges_per_hour_per_network,
+        limits.challenge_burst_per_network,
     ];
     if all_limits.contains(&0) {
         bail!("every value under [limits] must be at least 1");
@@ -451,6 +482,7 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         maxnumber: p.maxnumber.unwrap_or(pd.maxnumber),
         burst_maxnumber: p.burst_maxnumber.unwrap_or(pd.burst_maxnumber),
         burst_per_minute: p.burst_per_minute.unwrap_or(pd.burst_per_minute),
+        bursting_networks: p.bursting_networks.unwrap_or(pd.bursting_networks).max(1),
     };
     if pow.maxnumber == 0 || pow.burst_maxnumber < pow.maxnumber {
         bail!("proof_of_work.maxnumber must be at least 1 and burst_maxnumber at least maxnumber");

@@ -59,6 +59,7 @@ pub struct SignRateLimiter {
     network: DefaultKeyedRateLimiter<[u8; 16]>,
     network_without_proof: DefaultKeyedRateLimiter<[u8; 16]>,
     domain: DefaultKeyedRateLimiter<[u8; 16]>,
+    challenges: DefaultKeyedRateLimiter<[u8; 16]>,
     /// The UTC day and its key.
     key: Mutex<(i64, [u8; 32])>,
     /// Signatures per network key in the current ten-minute window, for burst
@@ -71,6 +72,17 @@ pub struct SignRateLimiter {
 /// key): what limits and bursts are counted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NetworkKey([u8; 16]);
+
+impl NetworkKey {
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+}
 
 /// The window a burst is counted in.
 const BURST_WINDOW_SECONDS: i64 = 600;
@@ -107,6 +119,10 @@ impl SignRateLimiter {
                 limits.no_js_burst_per_network,
             )),
             domain: RateLimiter::keyed(quota(limits.per_hour_per_domain, limits.burst_per_domain)),
+            challenges: RateLimiter::keyed(quota(
+                limits.challenges_per_hour_per_network,
+                limits.challenge_burst_per_network,
+            )),
             key: Mutex::new((i64::MIN, [0; 32])),
             bursts: Mutex::new(HashMap::new()),
             burst_flag_at: limits.burst_flag_per_10_minutes,
@@ -154,13 +170,28 @@ impl SignRateLimiter {
         .map(|()| NetworkKey(key))
     }
 
-    /// Counts one signature from an address at `domain` on `letter`.
-    pub fn check_domain(&self, letter: &str, domain: &str, now: OffsetDateTime) -> Result<(), Duration> {
+    /// Counts one proof-of-work challenge fetched by `client` for `letter`; `Ok`
+    /// carries the network's key, by which the challenge's difficulty is chosen.
+    pub fn check_challenge(
+        &self,
+        letter: &str,
+        client: IpAddr,
+        now: OffsetDateTime,
+    ) -> Result<NetworkKey, Duration> {
+        let key = self.key_for(b"challenge", letter, &network_prefix(client), now);
+        check(&self.challenges, key).map(|()| NetworkKey(key))
+    }
+
+    /// Counts one signature from an address at `domain` on `letter`; `true` when
+    /// the domain is over its rate. Such signatures are flagged for moderators,
+    /// never refused: anyone can type addresses at a university's domain without
+    /// owning one, and must not thereby lock its people out.
+    pub fn domain_over_limit(&self, letter: &str, domain: &str, now: OffsetDateTime) -> bool {
         if PUBLIC_PROVIDERS.contains(&domain) {
-            return Ok(());
+            return false;
         }
         let key = self.key_for(b"domain", letter, domain.as_bytes(), now);
-        check(&self.domain, key)
+        check(&self.domain, key).is_err()
     }
 
     fn key_for(&self, kind: &[u8], letter: &str, value: &[u8], now: OffsetDateTime) -> [u8; 16] {
@@ -203,6 +234,8 @@ mod tests {
             burst_per_domain: burst,
             mails_per_address_per_day: 3,
             burst_flag_per_10_minutes: 3,
+            challenges_per_hour_per_network: 1,
+            challenge_burst_per_network: burst,
         })
     }
 
@@ -276,12 +309,12 @@ mod tests {
     }
 
     #[test]
-    fn domains_are_limited_except_big_public_providers() {
+    fn domains_over_their_rate_are_noticed_except_big_public_providers() {
         let limiter = limiter(1);
-        assert!(limiter.check_domain("a", "catchall.example", now()).is_ok());
-        assert!(limiter.check_domain("a", "catchall.example", now()).is_err());
+        assert!(!limiter.domain_over_limit("a", "catchall.example", now()));
+        assert!(limiter.domain_over_limit("a", "catchall.example", now()));
         for _ in 0..5 {
-            assert!(limiter.check_domain("a", "gmail.com", now()).is_ok());
+            assert!(!limiter.domain_over_limit("a", "gmail.com", now()));
         }
     }
 }

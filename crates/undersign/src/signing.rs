@@ -133,7 +133,9 @@ pub async fn submit_signature(
         let limiter = &state.sign_limiter;
         let network =
             limiter.check_network(slug.as_str(), client, channel, now).map_err(SignError::RateLimited)?;
-        limiter.check_domain(slug.as_str(), signature.email.domain(), now).map_err(SignError::RateLimited)?;
+        if limiter.domain_over_limit(slug.as_str(), signature.email.domain(), now) {
+            flags.push((FlagKind::DomainBurst, None));
+        }
         if let Some(burst) = limiter.burst(&network, now) {
             flags.push((FlagKind::Burst, Some(burst)));
         }
@@ -180,13 +182,19 @@ pub async fn submit_signature(
 
 /// A fresh proof-of-work challenge for a letter, harder while the letter is
 /// under a burst.
-pub async fn issue_challenge(state: &AppState, slug: &Slug) -> Result<pow::Challenge, SignError> {
+pub async fn issue_challenge(
+    state: &AppState,
+    slug: &Slug,
+    client: IpAddr,
+) -> Result<pow::Challenge, SignError> {
     let letter = state.letter(slug).await?.ok_or(SignError::UnknownLetter)?;
     if !letter.accepts_signatures() {
         return Err(SignError::LetterClosed);
     }
     let now = state.clock.now();
-    let maxnumber = state.pow_difficulty.next_maxnumber(&state.config.pow, slug.as_str(), now);
+    let network =
+        state.sign_limiter.check_challenge(slug.as_str(), client, now).map_err(SignError::RateLimited)?;
+    let maxnumber = state.pow_difficulty.next_maxnumber(&state.config.pow, slug.as_str(), &network, now);
     Ok(pow::issue(state.keys.pow_key(), slug.as_str(), maxnumber, now))
 }
 

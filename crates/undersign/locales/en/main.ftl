@@ -381,6 +381,7 @@ flag-disposable-domain = a throwaway mail address
 flag-no-proof-of-work = signed without the browser check
 flag-watch-list = the name is on the watch list
 flag-burst = one of many from one network within minutes
+flag-domain-burst = one of many from one mail domain within the hour
 flag-reported = reported by a reader
 manage-moderation = Moderation queue
 audit-signature-approved = signature kept
@@ -565,3 +566,13 @@ verify-raw-heading = The raw log
 verify-raw-records = The first public records (JSON)
 verify-raw-entries = The first entries, as tiles (binary)
 verify-raw-proofs = Inclusion and consistency proofs (the API's description)
+
+## The sign form: what is public, limits
+form-shown-publicly = shown publicly
+form-never-shown = never shown
+form-public-note = Fields marked "shown publicly" appear under the letter with your name once you confirm (unless you choose below not to show your name). Your e-mail address is never shown.
+form-rate-limited = { $count ->
+    [one] Too many signatures came from { $source } just now, so this one was not taken. What you typed is kept below: please send it again in about a minute.
+   *[other] Too many signatures came from { $source } just now, so this one was not taken. What you typed is kept below: please send it again in about { $count } minutes.
+}
+form-limit-network = your network

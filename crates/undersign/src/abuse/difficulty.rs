@@ -8,27 +8,54 @@ use std::sync::Mutex;
 use time::OffsetDateTime;
 
 use crate::config::PowSettings;
+use crate::rate_limit::NetworkKey;
 
+/// Challenges issued this minute: per letter and network, and how many networks
+/// of each letter went over their share. Forgotten when the minute changes.
 #[derive(Default)]
 pub struct Difficulty {
-    /// Per letter: the minute and how many challenges were issued in it.
-    minutes: Mutex<HashMap<String, (i64, u64)>>,
+    minute: Mutex<Minute>,
 }
 
+#[derive(Default)]
+struct Minute {
+    at: i64,
+    per_network: HashMap<(String, [u8; 16]), u64>,
+    bursting: HashMap<String, u64>,
+}
+
+/// Networks tracked in one minute at most; past it the minute starts over (a
+/// flood of networks is itself what the letter-wide rise is for).
+const MAX_TRACKED: usize = 200_000;
+
 impl Difficulty {
-    /// Counts one more challenge for `letter` and returns its `maxnumber`.
-    pub fn next_maxnumber(&self, settings: &PowSettings, letter: &str, now: OffsetDateTime) -> u64 {
-        let minute = now.unix_timestamp().div_euclid(60);
-        let Ok(mut minutes) = self.minutes.lock() else { return settings.burst_maxnumber };
-        if minutes.len() > 10_000 {
-            minutes.retain(|_, (m, _)| *m == minute);
+    /// Counts one more challenge for `letter` from `network` and returns its
+    /// `maxnumber`: harder for a network over its share, and for everyone on the
+    /// letter only while many networks are over theirs.
+    pub fn next_maxnumber(
+        &self,
+        settings: &PowSettings,
+        letter: &str,
+        network: &NetworkKey,
+        now: OffsetDateTime,
+    ) -> u64 {
+        let at = now.unix_timestamp().div_euclid(60);
+        let Ok(mut minute) = self.minute.lock() else { return settings.burst_maxnumber };
+        if minute.at != at || minute.per_network.len() > MAX_TRACKED {
+            *minute = Minute { at, ..Minute::default() };
         }
-        let entry = minutes.entry(letter.to_owned()).or_insert((minute, 0));
-        if entry.0 != minute {
-            *entry = (minute, 0);
+        let issued = minute.per_network.entry((letter.to_owned(), *network.as_bytes())).or_insert(0);
+        *issued += 1;
+        let issued = *issued;
+        if issued == settings.burst_per_minute + 1 {
+            *minute.bursting.entry(letter.to_owned()).or_insert(0) += 1;
         }
-        entry.1 += 1;
-        if entry.1 > settings.burst_per_minute { settings.burst_maxnumber } else { settings.maxnumber }
+        let letter_bursting = minute.bursting.get(letter).copied().unwrap_or(0) >= settings.bursting_networks;
+        if issued > settings.burst_per_minute || letter_bursting {
+            settings.burst_maxnumber
+        } else {
+            settings.maxnumber
+        }
     }
 }
 
@@ -38,15 +65,50 @@ mod tests {
 
     use super::*;
 
+    fn network(n: u8) -> NetworkKey {
+        NetworkKey::from_bytes([n; 16])
+    }
+
     #[test]
-    fn difficulty_rises_under_a_burst_and_falls_back_after_it() {
-        let settings =
-            PowSettings { maxnumber: 1000, burst_maxnumber: 50_000, burst_per_minute: 3, enabled: true };
+    fn one_network_over_its_share_gets_harder_challenges_and_nobody_else_does() {
+        let settings = PowSettings {
+            maxnumber: 1000,
+            burst_maxnumber: 50_000,
+            burst_per_minute: 3,
+            bursting_networks: 2,
+            enabled: true,
+        };
         let difficulty = Difficulty::default();
         let now = OffsetDateTime::from_unix_timestamp(1_700_000_040).unwrap();
-        let numbers: Vec<u64> = (0..5).map(|_| difficulty.next_maxnumber(&settings, "a", now)).collect();
-        assert_eq!(numbers, [1000, 1000, 1000, 50_000, 50_000]);
-        assert_eq!(difficulty.next_maxnumber(&settings, "b", now), 1000, "other letters are not affected");
-        assert_eq!(difficulty.next_maxnumber(&settings, "a", now + Duration::minutes(1)), 1000);
+        let greedy: Vec<u64> =
+            (0..5).map(|_| difficulty.next_maxnumber(&settings, "a", &network(1), now)).collect();
+        assert_eq!(greedy, [1000, 1000, 1000, 50_000, 50_000]);
+        assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(2), now), 1000, "another network");
+        assert_eq!(difficulty.next_maxnumber(&settings, "b", &network(1), now), 1000, "another letter");
+        assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(1), now + Duration::minutes(1)), 1000);
+    }
+
+    #[test]
+    fn the_whole_letter_gets_harder_only_when_many_networks_burst() {
+        let settings = PowSettings {
+            maxnumber: 1000,
+            burst_maxnumber: 50_000,
+            burst_per_minute: 2,
+            bursting_networks: 3,
+            enabled: true,
+        };
+        let difficulty = Difficulty::default();
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_040).unwrap();
+        for n in 1..=2 {
+            for _ in 0..3 {
+                difficulty.next_maxnumber(&settings, "a", &network(n), now);
+            }
+        }
+        assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(9), now), 1000, "two bursts: not yet");
+        for _ in 0..3 {
+            difficulty.next_maxnumber(&settings, "a", &network(3), now);
+        }
+        assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(9), now), 50_000, "three: everyone");
+        assert_eq!(difficulty.next_maxnumber(&settings, "b", &network(9), now), 1000, "on that letter only");
     }
 }

@@ -272,11 +272,13 @@ pub async fn get_challenge(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
     Path(slug): Path<String>,
+    ClientIp(client): ClientIp,
 ) -> Result<Response, ApiError> {
     let not_found = || letter_not_found(lang);
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
-    match signing::issue_challenge(&state, &slug).await {
+    match signing::issue_challenge(&state, &slug, client).await {
         Ok(challenge) => Ok(([(CACHE_CONTROL, "no-store")], Json(challenge)).into_response()),
+        Err(SignError::RateLimited(wait)) => Err(ApiError::rate_limited(lang, wait)),
         Err(SignError::UnknownLetter) => Err(not_found()),
         Err(SignError::LetterClosed) => Err(ApiError::general(StatusCode::CONFLICT, "letter_closed", lang)),
         Err(error) => Err(ApiError::internal(lang, anyhow::anyhow!("{error}"))),

@@ -100,7 +100,7 @@ pub fn minutes_to_wait(wait: std::time::Duration) -> u64 {
     wait.as_secs().div_ceil(60).max(1)
 }
 
-fn retry_after(wait: std::time::Duration) -> [(axum::http::HeaderName, String); 1] {
+pub fn retry_after(wait: std::time::Duration) -> [(axum::http::HeaderName, String); 1] {
     [(axum::http::header::RETRY_AFTER, wait.as_secs().max(1).to_string())]
 }
 

@@ -235,6 +235,22 @@ pub struct InputView {
     pub error: Option<String>,
     pub required: bool,
     pub maxlength: usize,
+    /// Shown under the letter once confirmed (the form says so at the field).
+    pub public: bool,
+}
+
+impl InputView {
+    /// The ids that describe the input: its hint and its error, as present.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if self.hint.is_some() {
+            ids.push(format!("f-{}-hint", self.name));
+        }
+        if self.error.is_some() {
+            ids.push(format!("f-{}-error", self.name));
+        }
+        ids.join(" ")
+    }
 }
 
 /// The sign form with what was typed and what was wrong with it.
@@ -276,6 +292,7 @@ impl SignFormView {
             error: message(field),
             required,
             maxlength,
+            public: field != Field::Email,
         };
         let inputs = vec![
             input(Field::Name, "text", "name", &values.name, true, crate::domain::PersonName::MAX_CHARS),
@@ -323,7 +340,9 @@ impl SignFormView {
             })
             .collect();
         Self {
-            action: format!("/letters/{slug}/sign"),
+            // The fragment brings a re-rendered form (with its errors) into view
+            // without JavaScript: the browser keeps it across the POST.
+            action: format!("/letters/{slug}/sign#sign"),
             inputs,
             organisations_allowed: rules.organisations_allowed,
             organisation: values.organisation,

@@ -97,23 +97,84 @@ async fn forged_challenges_are_refused() {
 }
 
 #[tokio::test]
-async fn the_difficulty_rises_for_a_letter_under_a_burst() {
+async fn one_greedy_client_makes_only_its_own_challenges_harder_and_is_then_refused() {
     let app = TestApp::spawn_with(|config| {
         config.pow.maxnumber = 100;
         config.pow.burst_maxnumber = 5_000;
         config.pow.burst_per_minute = 3;
+        config.pow.bursting_networks = 3;
+        config.limits.challenge_burst_per_network = 8;
+        config.limits.challenges_per_hour_per_network = 1;
+        config.client_ip_header = Some("x-real-ip".to_owned());
     })
     .await;
-    let mut seen = Vec::new();
+    let challenge = |ip: &'static str| {
+        let request =
+            app.client.get(app.url(&format!("/api/v1/letters/{LETTER}/challenge"))).header("x-real-ip", ip);
+        async move { request.send().await.unwrap() }
+    };
+    let maxnumber = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()["maxnumber"].as_u64().unwrap()
+    };
+    let mut greedy = Vec::new();
     for _ in 0..5 {
-        let challenge: Value =
-            app.get(&format!("/api/v1/letters/{LETTER}/challenge")).await.json().await.unwrap();
-        seen.push(challenge["maxnumber"].as_u64().unwrap());
+        greedy.push(maxnumber(challenge("203.0.113.9").await).await);
     }
-    assert_eq!(seen, [100, 100, 100, 5_000, 5_000]);
+    assert_eq!(greedy, [100, 100, 100, 5_000, 5_000], "harder for the network over its share");
+    assert_eq!(maxnumber(challenge("198.51.100.1").await).await, 100, "a signer elsewhere is not affected");
+    for _ in 0..3 {
+        challenge("203.0.113.9").await;
+    }
+    let refused = challenge("203.0.113.9").await;
+    assert_eq!(refused.status(), 429, "past its allowance of challenges");
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.json::<Value>().await.unwrap()["errors"][0]["code"], "rate_limited");
+    assert_eq!(maxnumber(challenge("198.51.100.1").await).await, 100, "still not affected");
+
+    // Only when many networks burst at once does the whole letter get harder.
+    for ip in ["192.0.2.1", "100.64.0.1"] {
+        for _ in 0..4 {
+            challenge(ip).await;
+        }
+    }
+    assert_eq!(maxnumber(challenge("198.51.100.1").await).await, 5_000, "three networks burst: everyone");
     app.clock.advance(Duration::minutes(1));
-    let calm: Value = app.get(&format!("/api/v1/letters/{LETTER}/challenge")).await.json().await.unwrap();
-    assert_eq!(calm["maxnumber"], 100, "back to normal after the burst");
+    assert_eq!(maxnumber(challenge("198.51.100.1").await).await, 100, "back to normal after the minute");
+}
+
+#[tokio::test]
+async fn strangers_typing_a_universitys_domain_cannot_lock_its_people_out() {
+    let app = TestApp::spawn_with(|config| {
+        config.limits.burst_per_domain = 3;
+        config.limits.per_hour_per_domain = 1;
+        config.client_ip_header = Some("x-real-ip".to_owned());
+    })
+    .await;
+    let app = &app;
+    let sign = |ip: &'static str, email: String| async move {
+        let mut body = body("Someone", &email);
+        body["altcha"] = app.solve_challenge(LETTER).await.unwrap().into();
+        let request = app
+            .client
+            .post(app.url(&format!("/api/v1/letters/{LETTER}/signatures")))
+            .header("x-real-ip", ip)
+            .json(&body);
+        request.send().await.unwrap().status()
+    };
+    for (i, ip) in ["203.0.113.1", "198.51.100.1", "192.0.2.1"].iter().enumerate() {
+        for j in 0..3 {
+            assert_eq!(sign(ip, format!("fake{i}{j}@victim-univ.org")).await, 202);
+        }
+    }
+    let real = sign("100.64.1.1", "real.person@victim-univ.org".to_owned()).await;
+    assert_eq!(real, 202, "the real person at the university still signs");
+    let mails = app.wait_for_mails(10).await;
+    let link = mails.iter().find(|m| m.to.contains("real.person")).unwrap().confirmation_link();
+    app.confirm(&link).await;
+    assert_eq!(app.count(LETTER).await, 1, "and is counted; the fakes never confirmed");
+    let kinds = flags(app).await;
+    assert!(kinds.contains(&FlagKind::DomainBurst), "moderators see the domain's burst: {kinds:?}");
 }
 
 #[tokio::test]

@@ -87,7 +87,7 @@ async fn a_person_signs_the_demo_letter_in_a_real_browser_and_confirms_by_mail()
         browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
         browser
             .wait()
-            .for_url(&url::Url::parse(&app.url("/letters/demo-teachers/check-email")).unwrap())
+            .for_url(&url::Url::parse(&app.url("/letters/demo-teachers/check-email#main")).unwrap())
             .await?;
         let url = browser.current_url().await?;
         assert!(url.path().ends_with("/check-email"), "{url}");

@@ -107,6 +107,8 @@ impl TestApp {
             burst_per_domain: 100_000,
             mails_per_address_per_day: 100,
             burst_flag_per_10_minutes: 100_000,
+            challenges_per_hour_per_network: 100_000,
+            challenge_burst_per_network: 100_000,
         };
         config.pow.maxnumber = 500;
         config.pow.burst_maxnumber = 500;

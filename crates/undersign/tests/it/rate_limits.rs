@@ -33,8 +33,10 @@ async fn a_network_over_its_limit_gets_a_429_page_that_says_when_to_come_back() 
     let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((3000..=3600).contains(&retry_after), "about an hour: {retry_after}");
     let page = response.text().await.unwrap();
-    assert!(page.contains("Too many attempts"));
-    assert!(page.contains("Please try again in 60 minutes."), "the wait in words");
+    assert!(page.contains("Too many signatures came from your network"), "the real reason, at the form");
+    assert!(page.contains("in about 60 minutes"), "the wait in words");
+    assert!(page.contains("value=\"n3@example.org\""), "what was typed is kept");
+    assert!(page.contains("action=\"/letters/test-letter/sign#sign\""), "the form is where the eye is");
 
     for i in 0..2 {
         let body = json!({"name": "Anna", "email": format!("api{i}@example.org"), "consent": true});

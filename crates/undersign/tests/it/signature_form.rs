@@ -137,7 +137,7 @@ async fn organisations_are_counted_apart_from_people_and_a_closed_letter_shows_i
     undersign::publishing::close_letter(app.state(), &slug).await.unwrap();
     let closed = app.get_text(&format!("/letters/{letter}")).await;
     assert!(closed.contains("Final count: 2, in the signed checkpoint of 3 log entries."), "{closed}");
-    assert!(closed.contains(&format!("/letters/{letter}/log/checkpoint")));
+    assert!(closed.contains(&format!("/letters/{letter}/verify")));
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ async fn signing_then_confirming_through_the_emailed_link_counts_once() {
 
     let response = app.sign_form(LETTER, &pairs(&valid_form("anna@example.org"))).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], format!("/letters/{LETTER}/check-email"));
+    assert_eq!(response.headers()["location"], format!("/letters/{LETTER}/check-email#main"));
     assert!(app.get_text(&format!("/letters/{LETTER}/check-email")).await.contains("Check your e-mail"));
     assert_eq!(app.count(LETTER).await, 0, "pending signatures do not count");
 

@@ -175,7 +175,9 @@ pub async fn sign_letter(
         payload => Proof::Payload(payload),
     };
     match signing::submit_signature(&state, &letter.slug, &submission, lang, client, proof).await {
-        Ok(()) => Ok(Redirect::to(&format!("/letters/{}/check-email", letter.slug)).into_response()),
+        // A fragment of its own: the browser would otherwise carry the form's
+        // `#sign` over to this page.
+        Ok(()) => Ok(Redirect::to(&format!("/letters/{}/check-email#main", letter.slug)).into_response()),
         Err(SignError::Invalid(errors)) => {
             let view = letter_page(&state, lang, &letter, None, &submission, &errors).await?;
             let page = render(lang, &view)?;
@@ -184,7 +186,19 @@ pub async fn sign_letter(
         Err(SignError::UnknownLetter) => Err(PageError::not_found(lang)),
         Err(SignError::LetterClosed) => Err(PageError { lang, kind: PageErrorKind::LetterClosed }),
         Err(SignError::RateLimited(wait)) => {
-            Err(PageError { lang, kind: PageErrorKind::TooManyRequests(wait) })
+            // The letter again, with everything typed kept and the reason at the form.
+            let tr = Translator::new(lang);
+            let mut view =
+                letter_page(&state, lang, &letter, None, &submission, &FieldErrors::default()).await?;
+            view.form.notice = Some(tr.lookup(
+                "form-rate-limited",
+                [
+                    ("count", FluentValue::from(crate::web::errors::minutes_to_wait(wait))),
+                    ("source", FluentValue::from(tr.t("form-limit-network"))),
+                ],
+            ));
+            let page = render(lang, &view)?;
+            Ok((StatusCode::TOO_MANY_REQUESTS, crate::web::errors::retry_after(wait), page).into_response())
         }
         Err(SignError::Busy) => Err(PageError { lang, kind: PageErrorKind::Busy }),
         Err(SignError::ProofOfWork(problem)) => {
