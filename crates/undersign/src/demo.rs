@@ -209,15 +209,11 @@ const BOOKSTORES: &[(&str, &str)] = &[
     ("Книжный у моста (демо)", "Новосибирск"),
 ];
 
-const FIRST_CYR: &[&str] = &[
-    "Анна",
-    "Мария",
-    "Елена",
-    "Ольга",
-    "Наталья",
-    "Татьяна",
-    "Ирина",
-    "Екатерина",
+/// Given names by script and gender: a generated signer's family name takes the
+/// form of their gender (Иванов / Иванова, Ivanov / Ivanova).
+const WOMEN_CYR: &[&str] =
+    &["Анна", "Мария", "Елена", "Ольга", "Наталья", "Татьяна", "Ирина", "Екатерина", "Юлия", "Дарья"];
+const MEN_CYR: &[&str] = &[
     "Александр",
     "Дмитрий",
     "Сергей",
@@ -227,10 +223,26 @@ const FIRST_CYR: &[&str] = &[
     "Иван",
     "Николай",
     "Григорий",
-    "Юлия",
     "Пётр",
     "Фёдор",
 ];
+const WOMEN_LAT: &[&str] =
+    &["Anna", "Maria", "Elena", "Olga", "Natalia", "Tatiana", "Irina", "Ekaterina", "Yulia", "Daria"];
+const MEN_LAT: &[&str] = &[
+    "Alexander",
+    "Dmitry",
+    "Sergey",
+    "Andrei",
+    "Alexei",
+    "Mikhail",
+    "Ivan",
+    "Nikolai",
+    "Grigory",
+    "Pyotr",
+    "Fyodor",
+];
+/// Family names in their masculine form; every one ends in -ов/-ев/-ёв (-ov/-ev),
+/// whose feminine form adds а (a).
 const LAST_CYR: &[&str] = &[
     "Иванов",
     "Смирнов",
@@ -252,28 +264,6 @@ const LAST_CYR: &[&str] = &[
     "Богданов",
     "Воробьёв",
     "Фёдоров",
-];
-const FIRST_LAT: &[&str] = &[
-    "Anna",
-    "Maria",
-    "Elena",
-    "Olga",
-    "Natalia",
-    "Tatiana",
-    "Irina",
-    "Ekaterina",
-    "Alexander",
-    "Dmitry",
-    "Sergey",
-    "Andrei",
-    "Alexei",
-    "Mikhail",
-    "Ivan",
-    "Nikolai",
-    "Grigory",
-    "Yulia",
-    "Pyotr",
-    "Fyodor",
 ];
 const LAST_LAT: &[&str] = &[
     "Ivanov",
@@ -386,23 +376,37 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
             let email_sealed = key.seal_email(&email, &email_lookup)?;
             let (name, title, affiliation, city, signer) = if letter.organisations {
                 let (name, city) = BOOKSTORES[i % BOOKSTORES.len()];
+                let pledge = if is_cyrillic(name) {
+                    "В день заседания закрываемся; сотрудники выходят на пикеты."
+                } else {
+                    "Closed for the day of the hearing; our staff join the pickets."
+                };
                 let pledge =
-                    BoundedText::parse("Closed for the day of the hearing; our staff join the pickets.", 500)
-                        .map_err(|_| anyhow::anyhow!("demo pledge invalid"))?;
+                    BoundedText::parse(pledge, 500).map_err(|_| anyhow::anyhow!("demo pledge invalid"))?;
                 (name.to_owned(), None, None, city.to_owned(), Signer::Organisation { pledge: Some(pledge) })
             } else {
-                let (first, last) =
-                    if rng.gen_bool(0.55) { (FIRST_CYR, LAST_CYR) } else { (FIRST_LAT, LAST_LAT) };
+                // One signer, one script: name, title, workplace and city alike.
+                let cyrillic = rng.gen_bool(0.55);
+                let woman = rng.gen_bool(0.5);
+                let (given, family, feminine) = match (cyrillic, woman) {
+                    (true, true) => (WOMEN_CYR, LAST_CYR, "а"),
+                    (true, false) => (MEN_CYR, LAST_CYR, ""),
+                    (false, true) => (WOMEN_LAT, LAST_LAT, "a"),
+                    (false, false) => (MEN_LAT, LAST_LAT, ""),
+                };
                 let name = format!(
-                    "{} {}",
-                    first.choose(&mut rng).unwrap_or(&"Anna"),
-                    last.choose(&mut rng).unwrap_or(&"Ivanova")
+                    "{} {}{feminine}",
+                    given.choose(&mut rng).unwrap_or(&"Anna"),
+                    family.choose(&mut rng).unwrap_or(&"Ivanov")
                 );
+                let in_script = |list: &[&'static str]| -> Vec<&'static str> {
+                    list.iter().copied().filter(|t| is_cyrillic(t) == cyrillic).collect()
+                };
                 (
                     name,
-                    letter.titles.choose(&mut rng).map(|t| (*t).to_owned()),
-                    letter.affiliations.choose(&mut rng).map(|a| (*a).to_owned()),
-                    CITIES.choose(&mut rng).unwrap_or(&"Moscow").to_string(),
+                    in_script(letter.titles).choose(&mut rng).map(|t| (*t).to_owned()),
+                    in_script(letter.affiliations).choose(&mut rng).map(|a| (*a).to_owned()),
+                    in_script(CITIES).choose(&mut rng).unwrap_or(&"Moscow").to_string(),
                     Signer::Person,
                 )
             };
@@ -422,8 +426,8 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
                     name,
                     title,
                     affiliation,
+                    country: Some(if is_cyrillic(&city) { "Россия" } else { "Russia" }.to_owned()),
                     city: Some(city),
-                    country: Some("Russia".to_owned()),
                     orcid: None,
                     signer,
                     // Organisations sign to be seen; about one person in ten withholds.
@@ -441,6 +445,11 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
         tracing::info!(letters = added, campaign = CAMPAIGN_SLUG, "demo campaign loaded");
     }
     Ok(added)
+}
+
+/// Whether a demo text is written in Cyrillic.
+fn is_cyrillic(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
 }
 
 /// The six letters' expected signer counts, for tests and the README.

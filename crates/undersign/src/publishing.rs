@@ -68,7 +68,7 @@ pub async fn create_campaign(state: &AppState, campaign: &Campaign) -> anyhow::R
 
 /// Closes a letter: it stays readable and counted, and takes no more signatures.
 pub async fn close_letter(state: &AppState, slug: &crate::domain::Slug) -> anyhow::Result<bool> {
-    let closed = state.store.close_letter(slug).await?;
+    let closed = state.store.close_letter(slug, state.clock.now()).await?;
     state.cache.invalidate();
     if closed {
         tracing::info!(letter.slug = %slug, "letter closed");

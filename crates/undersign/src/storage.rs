@@ -339,7 +339,8 @@ pub trait Store:
         now: OffsetDateTime,
     ) -> Result<Result<LetterId, PublishRefusal>, StoreError>;
     /// Stops a letter taking signatures; `false` if there is no such letter.
-    async fn close_letter(&self, slug: &Slug) -> Result<bool, StoreError>;
+    /// Closes a published letter; `false` if there is none (or it was closed).
+    async fn close_letter(&self, slug: &Slug, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// Closes every open letter whose closing day is before `today`, each with an
     /// audit entry; returns their slugs.
     async fn close_letters_past_their_day(

@@ -195,7 +195,7 @@ withdraw-button = Withdraw my signature
 mail-withdraw = Changed your mind later? This link also lets you withdraw your signature:
 
 ## Abuse resistance
-form-no-javascript = JavaScript is off: you can still sign. Your signature will then be checked by the letter's moderators, and fewer signatures a day are accepted this way from one network.
+form-no-javascript = JavaScript is off: you can still sign. After you confirm by e-mail, your signature is counted and listed like any other; because the browser check could not run, it is also marked for the letter's moderators to look at, and fewer signatures a day are accepted this way from one network.
 pow-working = Checking that you are not a robot (no data leaves your browser)…
 pow-done = Done. Sending…
 pow-failed = The automatic check did not work. Please press Sign again.
@@ -576,3 +576,15 @@ form-rate-limited = { $count ->
    *[other] Too many signatures came from { $source } just now, so this one was not taken. What you typed is kept below: please send it again in about { $count } minutes.
 }
 form-limit-network = your network
+
+## Letter pages: links, closing, withheld signers
+letter-closed-on = Closed on { $date }
+letter-closed-short = Closed
+letter-withheld = { $count ->
+    [one] Of them, { $formatted } asked to be counted without their name being shown.
+   *[other] Of them, { $formatted } asked to be counted without their names being shown.
+}
+letter-links = About this letter
+letter-campaign-link = The campaign this letter is part of
+letter-verify-link = How to check the count yourself
+letter-badge-snippet = Paste this into your web page (an image and a link; no script):

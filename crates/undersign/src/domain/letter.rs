@@ -191,6 +191,10 @@ pub struct Letter {
     /// Withdrawals waiting for their batch: no longer shown or counted on pages,
     /// still in the log's count until integrated.
     pub withdrawals_pending: u64,
+    /// When it was closed (unknown for letters closed before this was kept).
+    pub closed_at: Option<OffsetDateTime>,
+    /// Confirmed signatures of signers who asked to be counted but not shown.
+    pub withheld_count: u64,
 }
 
 impl Letter {
@@ -244,6 +248,8 @@ impl Letter {
             log_size: 0,
             being_added: 0,
             withdrawals_pending: 0,
+            closed_at: None,
+            withheld_count: 0,
         }
     }
 }

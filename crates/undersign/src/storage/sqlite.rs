@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0013_search_by_letter_and_number.sql"),
     include_str!("../../migrations/sqlite/0014_confirmation_links.sql"),
     include_str!("../../migrations/sqlite/0015_log_entry_kinds.sql"),
+    include_str!("../../migrations/sqlite/0016_letter_closing_and_withheld.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -301,7 +302,10 @@ const LETTER_COLUMNS: &str = "l.id, l.slug, l.title, l.addressee, l.community, l
      l.form_fields, l.organisations_allowed, l.verified_domains, \
      (SELECT count(*) FROM signatures s JOIN log_entries e ON e.signature_id = s.id AND e.kind = 'signature' \
       WHERE s.letter_id = l.id AND s.organisation = 1 AND e.leaf_index IS NOT NULL \
-        AND s.withdrawn_at IS NULL AND s.struck_at IS NULL)";
+        AND s.withdrawn_at IS NULL AND s.struck_at IS NULL), \
+     l.closed_at, \
+     (SELECT count(*) FROM signatures s WHERE s.letter_id = l.id AND s.show_name = 0 AND s.seq IS NOT NULL \
+        AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND s.held = 0)";
 
 fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
     let slug: String = row.get(1)?;
@@ -342,6 +346,8 @@ fn letter_from_row(row: &Row<'_>) -> Result<Letter, StoreError> {
             .collect::<Result<_, _>>()?,
         form: FormSettings::from_stored(&row.get::<_, String>(21)?, row.get(22)?, &row.get::<_, String>(23)?),
         organisation_count: row.get::<_, i64>(24)?.try_into().map_err(|_| corrupt("count", "negative"))?,
+        closed_at: row.get::<_, Option<i64>>(25)?.map(from_unix).transpose()?,
+        withheld_count: row.get::<_, i64>(26)?.try_into().map_err(|_| corrupt("count", "negative"))?,
     })
 }
 
@@ -760,10 +766,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn close_letter(&self, slug: &Slug) -> Result<bool, StoreError> {
+    async fn close_letter(&self, slug: &Slug, now: OffsetDateTime) -> Result<bool, StoreError> {
         let slug = slug.to_string();
         self.write(move |conn| {
-            let changed = conn.execute("UPDATE letters SET status = 'closed' WHERE slug = ?1", [slug])?;
+            let changed = conn.execute(
+                "UPDATE letters SET status = 'closed', closed_at = ?2 WHERE slug = ?1 AND status = 'published'",
+                params![slug, unix(now)],
+            )?;
             Ok(changed == 1)
         })
         .await
@@ -778,11 +787,11 @@ impl Store for SqliteStore {
             // Days are stored as YYYY-MM-DD: their text order is their date order.
             let due: Vec<(i64, String)> = tx
                 .prepare_cached(
-                    "UPDATE letters SET status = 'closed'
+                    "UPDATE letters SET status = 'closed', closed_at = ?2
                      WHERE status = 'published' AND closes_on IS NOT NULL AND closes_on < ?1
                      RETURNING id, slug",
                 )?
-                .query_map([today.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(params![today.to_string(), unix(now)], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             due.into_iter()
                 .map(|(id, slug)| {

@@ -61,6 +61,11 @@ pub struct LetterCard {
     pub split_text: Option<String>,
     /// A closed letter's last word: its final count and checkpoint.
     pub final_text: Option<String>,
+    /// "Closed on 3 March 2020" (or just "Closed" when the day is not known).
+    pub closed_text: Option<String>,
+    /// "42 more signers asked not to be shown", when any did.
+    pub withheld_text: Option<String>,
+    pub campaign: Option<String>,
 }
 
 impl LetterCard {
@@ -93,6 +98,13 @@ impl LetterCard {
                     ],
                 )
             }),
+            closed_text: (!letter.accepts_signatures()).then(|| match letter.closed_at {
+                Some(at) => tr.t1("letter-closed-on", "date", &format_date(tr, at.date())),
+                None => tr.t("letter-closed-short"),
+            }),
+            withheld_text: (letter.withheld_count > 0)
+                .then(|| tr.count("letter-withheld", letter.withheld_count)),
+            campaign: letter.campaign.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -379,6 +391,8 @@ pub struct LetterView {
     pub translation_note: Option<String>,
     /// "Version 2", once the letter was corrected.
     pub version_text: Option<String>,
+    /// HTML that another site pastes to show the live counter.
+    pub badge_snippet: String,
 }
 
 /// A link to one language of a letter.

@@ -187,8 +187,13 @@ async fn without_javascript_a_person_still_signs_and_is_flagged_for_moderators()
     );
     assert!(page.contains("name=\"altcha\" value=\"\""));
 
+    // The words and the behaviour agree: counted and listed once confirmed, and
+    // marked for the moderators.
+    assert!(page.contains("your signature is counted and listed like any other"));
+    assert!(!page.contains("will then be checked by the letter's moderators"));
     app.sign_and_confirm(LETTER, "No Script", "noscript@example.org", true).await;
     assert_eq!(app.count(LETTER).await, 1, "accepted and counted");
+    assert!(app.get_text(&format!("/letters/{LETTER}")).await.contains("No Script"), "and listed");
     assert_eq!(flags(&app).await, [FlagKind::NoProofOfWork]);
 
     let mut form = valid_form("badproof@example.org");

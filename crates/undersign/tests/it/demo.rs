@@ -32,3 +32,54 @@ async fn the_demo_loads_once_with_six_letters_in_the_real_proportions() {
     let names = letter.matches("class=\"name\"").count();
     assert_eq!(names, 20, "twenty recent signers are shown");
 }
+
+#[tokio::test]
+async fn each_demo_signer_is_written_in_one_script_and_names_agree_in_gender() {
+    let app = TestApp::spawn_empty().await;
+    undersign::demo::load(app.state()).await.unwrap();
+    let cyrillic = |s: &str| s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+    let women = [
+        "Анна",
+        "Мария",
+        "Елена",
+        "Ольга",
+        "Наталья",
+        "Татьяна",
+        "Ирина",
+        "Екатерина",
+        "Юлия",
+        "Дарья",
+        "Anna",
+        "Maria",
+        "Elena",
+        "Olga",
+        "Natalia",
+        "Tatiana",
+        "Irina",
+        "Ekaterina",
+        "Yulia",
+        "Daria",
+    ];
+    let mut checked = 0;
+    for slug in ["demo-scientists", "demo-teachers"] {
+        let list: serde_json::Value =
+            app.get(&format!("/api/v1/letters/{slug}/signatures?limit=500")).await.json().await.unwrap();
+        for s in list["signatures"].as_array().unwrap() {
+            let name = s["name"].as_str().unwrap();
+            let script = cyrillic(name);
+            for field in ["title", "affiliation", "city", "country"] {
+                if let Some(value) = s[field].as_str() {
+                    assert_eq!(cyrillic(value), script, "{name}: {field} {value} is in another script");
+                }
+            }
+            let (given, family) = name.split_once(' ').unwrap();
+            if women.contains(&given) {
+                assert!(family.ends_with('а') || family.ends_with('a'), "{name}: a woman's family name");
+            } else {
+                assert!(!family.ends_with('а') && !family.ends_with('a'), "{name}: a man's family name");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "{checked} signers checked");
+}

@@ -379,3 +379,39 @@ async fn a_search_tells_the_true_number_of_matches_and_pages_through_every_one()
     let all = app.get_text(&format!("/letters/{LETTER}/signatures.csv")).await;
     assert_eq!(all.lines().count(), 1 + 341, "without a search, every shown signature");
 }
+
+#[tokio::test]
+async fn a_letter_page_links_its_campaign_list_csv_badge_and_proof_and_counts_hidden_signers() {
+    let app = TestApp::spawn_empty().await;
+    undersign::demo::load(app.state()).await.unwrap();
+    assert!(app.count("demo-teachers").await > 0);
+    let page = app.get_text("/letters/demo-teachers").await;
+    for link in [
+        "href=\"/campaigns/",
+        "href=\"/letters/demo-teachers/signatures\"",
+        "href=\"/letters/demo-teachers/signatures.csv\"",
+        "href=\"/letters/demo-teachers/verify\"",
+        "src=\"/letters/demo-teachers/badge.svg\"",
+    ] {
+        assert!(page.contains(link), "the letter page has {link}");
+    }
+    let snippet = page.split("id=\"badge-code\"").nth(1).unwrap_or_default();
+    assert!(
+        snippet.contains("&#60;img src=") || snippet.contains("&lt;img src="),
+        "a snippet to copy: {snippet:.200}"
+    );
+    let letter = app.letter_json("demo-teachers").await;
+    assert!(page.contains("asked to be counted without their names being shown"), "the demo withholds some");
+    assert!(page.contains("<title>"));
+    let home = app.get_text("/").await;
+    assert!(!home.contains("<title>undersign · undersign</title>"), "no doubled title");
+
+    let slug = undersign::domain::Slug::parse("demo-teachers").unwrap();
+    undersign::publishing::close_letter(app.state(), &slug).await.unwrap();
+    let home = app.get_text("/").await;
+    assert!(home.contains("Closed on "), "closed with its date");
+    let campaign = app.get_text(&format!("/campaigns/{}", letter["campaign"].as_str().unwrap())).await;
+    assert!(campaign.contains("Closed on "), "the campaign page shows it closed too");
+    let russian = app.get_text("/?lang=ru").await;
+    assert!(russian.contains("Закрыто "));
+}

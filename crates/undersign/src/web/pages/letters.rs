@@ -79,6 +79,11 @@ async fn letter_page(
             .map(|_| tr.t1("letter-translation-note", "language", letter.language.as_str())),
         version_text: (letter.version > 1)
             .then(|| tr.t1("letter-version", "version", &letter.version.to_string())),
+        badge_snippet: format!(
+            "<a href=\"{page}\"><img src=\"{page}/badge.svg\" alt=\"{title}\"></a>",
+            page = state.config.public_link(&format!("letters/{}", letter.slug)),
+            title = letter.title.replace(['"', '<', '>', '&'], ""),
+        ),
     })
 }
 
