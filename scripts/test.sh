@@ -2,7 +2,8 @@
 # Runs every check and test suite of undersign. On a fresh Debian machine it first
 # installs what the tests need: Chromium and chromedriver (the browser test),
 # aiosmtpd (the real SMTP server of the SMTP transport test) and the official
-# altcha-lib from npm (the proof-of-work interoperability test).
+# altcha-lib from npm (the proof-of-work interoperability test), and schemathesis
+# from PyPI in a virtualenv (the API fuzzer, scripts/fuzz-api.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -q
@@ -24,4 +26,7 @@ npm ci --prefix crates/undersign/tests/altcha-client --no-audit --no-fund --logl
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The API against its OpenAPI document, fuzzed (bounded: a fixed seed, 100 cases
+# per operation); then every test suite.
+scripts/fuzz-api.sh
 cargo nextest run --workspace --locked --no-fail-fast

@@ -588,3 +588,7 @@ letter-links = About this letter
 letter-campaign-link = The campaign this letter is part of
 letter-verify-link = How to check the count yourself
 letter-badge-snippet = Paste this into your web page (an image and a link; no script):
+api-error-too-many-challenges = { $count ->
+    [one] This network asked for too many proof-of-work challenges for this letter. Please try again in a minute.
+   *[other] This network asked for too many proof-of-work challenges for this letter. Please try again in { $formatted } minutes.
+}

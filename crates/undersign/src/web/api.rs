@@ -278,7 +278,12 @@ pub async fn get_challenge(
     let slug = Slug::parse(&slug).map_err(|_| not_found())?;
     match signing::issue_challenge(&state, &slug, client).await {
         Ok(challenge) => Ok(([(CACHE_CONTROL, "no-store")], Json(challenge)).into_response()),
-        Err(SignError::RateLimited(wait)) => Err(ApiError::rate_limited(lang, wait)),
+        Err(SignError::RateLimited(wait)) => {
+            let mut error = ApiError::rate_limited(lang, wait);
+            error.errors[0].detail = crate::i18n::Translator::new(lang)
+                .count("api-error-too-many-challenges", crate::web::errors::minutes_to_wait(wait));
+            Err(error)
+        }
         Err(SignError::UnknownLetter) => Err(not_found()),
         Err(SignError::LetterClosed) => Err(ApiError::general(StatusCode::CONFLICT, "letter_closed", lang)),
         Err(error) => Err(ApiError::internal(lang, anyhow::anyhow!("{error}"))),
@@ -302,7 +307,16 @@ pub async fn list_signatures(
     ApiQuery(query): ApiQuery<SignatureListQuery>,
 ) -> Result<Response, ApiError> {
     let letter = find_letter(&state, lang, &slug).await?;
-    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) || query.before.is_some_and(|b| i64::try_from(b).is_err()) {
+        let mut error = ApiError::general(StatusCode::BAD_REQUEST, "invalid_query", lang);
+        error.errors[0].detail = format!(
+            "{} (limit is 1 to 500; before is 0 to {})",
+            error.errors[0].detail,
+            i64::MAX
+        );
+        return Err(error);
+    }
     let search = query.q.as_deref().map(str::trim).unwrap_or("");
     let (rows, matches) = if search.is_empty() {
         (state.store.public_signatures(letter.id, query.before, limit).await, None)
