@@ -592,3 +592,16 @@ api-error-too-many-challenges = { $count ->
     [one] This network asked for too many proof-of-work challenges for this letter. Please try again in a minute.
    *[other] This network asked for too many proof-of-work challenges for this letter. Please try again in { $formatted } minutes.
 }
+
+## Closing a letter
+close-title = Close “{ $title }”?
+close-consequences-heading = What closing does
+close-consequence-signing = Nobody can sign any more: the form disappears from the letter's page and the API refuses new signatures.
+close-consequence-final = The count and the log stay public as they are; the last checkpoint is the letter's final word. Confirmations still on their way when you close are not counted.
+close-consequence-form = The signature form's settings can no longer be changed.
+close-consequence-forever = Closing cannot be undone. To collect more signatures later, publish a new letter.
+close-understood = I understand that closing cannot be undone.
+close-button = Close the letter for good
+close-cancel = Keep it open
+close-not-understood = Please tick the box to confirm that you want to close the letter for good. Nothing was changed.
+manage-form-closed = The letter is closed, so its signature form is final:

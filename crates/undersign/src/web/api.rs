@@ -310,11 +310,8 @@ pub async fn list_signatures(
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) || query.before.is_some_and(|b| i64::try_from(b).is_err()) {
         let mut error = ApiError::general(StatusCode::BAD_REQUEST, "invalid_query", lang);
-        error.errors[0].detail = format!(
-            "{} (limit is 1 to 500; before is 0 to {})",
-            error.errors[0].detail,
-            i64::MAX
-        );
+        error.errors[0].detail =
+            format!("{} (limit is 1 to 500; before is 0 to {})", error.errors[0].detail, i64::MAX);
         return Err(error);
     }
     let search = query.q.as_deref().map(str::trim).unwrap_or("");

@@ -74,7 +74,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/organise/drafts/{id}", get(organise::show_draft).post(organise::update_draft))
         .route("/organise/drafts/{id}/publish", post(organise::publish_draft))
         .route("/organise/letters/{slug}", get(organise::show_letter))
-        .route("/organise/letters/{slug}/close", post(organise::close_letter))
+        .route(
+            "/organise/letters/{slug}/close",
+            get(organise::show_close_letter).post(organise::close_letter),
+        )
         .route("/organise/letters/{slug}/members", post(organise::invite_member))
         .route("/organise/letters/{slug}/versions", post(organise::publish_correction))
         .route("/organise/letters/{slug}/form", post(organise::save_form_settings))

@@ -610,9 +610,37 @@ async fn a_closed_letter_takes_no_signatures_and_says_so() {
     let mut olga = signed_in_organiser(&app, &mut admin, "olga@example.org").await;
     let manage = publish_letter(&mut olga, "teachers-ask").await;
     let csrf = olga.csrf().await;
-    assert_eq!(olga.post(&format!("{manage}/close"), &[("csrf", &csrf)]).await.status, 303);
+    // Closing is asked for on a page of its own that says what it does.
+    let overview = olga.get(&manage).await.body;
+    assert!(!overview.contains(&format!("action=\"{manage}/close\"")), "no one-click close");
+    assert!(overview.contains(&format!("class=\"button danger\" href=\"{manage}/close\"")), "a danger link");
+    let ask = olga.get(&format!("{manage}/close")).await.body;
+    assert!(ask.contains("Closing cannot be undone") && ask.contains("Nobody can sign any more"), "{ask}");
+    let unticked = olga.post(&format!("{manage}/close"), &[("csrf", &csrf)]).await;
+    assert_eq!(unticked.status, 400, "not without ticking the box");
+    assert_eq!(app.letter_json("teachers-ask").await["status"], "published", "nothing changed");
+    let closed = olga.post(&format!("{manage}/close"), &[("csrf", &csrf), ("understood", "yes")]).await;
+    assert_eq!(closed.status, 303);
     assert_eq!(app.letter_json("teachers-ask").await["status"], "closed");
-    assert!(olga.get(&manage).await.body.contains("letter closed"));
+    let after = olga.get(&manage).await.body;
+    assert!(after.contains("letter closed"));
+    assert!(
+        after.contains("signature form is final") && !after.contains(&format!("action=\"{manage}/form\""))
+    );
+    let form_change = olga
+        .post(
+            &format!("{manage}/form"),
+            &[
+                ("csrf", &csrf),
+                ("title", "required"),
+                ("affiliation", "optional"),
+                ("city", "optional"),
+                ("country", "optional"),
+                ("orcid", "hidden"),
+            ],
+        )
+        .await;
+    assert_eq!(form_change.status, 409, "a closed letter's form cannot change");
     let form = crate::helpers::valid_form("late@example.org");
     assert_eq!(app.sign_form("teachers-ask", &crate::helpers::pairs(&form)).await.status(), 409);
     // The letter the test server started with is untouched.

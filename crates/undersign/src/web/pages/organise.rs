@@ -67,7 +67,7 @@ pub use drafts::{create_draft, publish_draft, show_draft, show_new_draft, update
 pub(crate) use letter::letter_they_may;
 pub use letter::{
     close_letter, invite_member, publish_correction, publish_translation, save_form_settings, show_addresses,
-    show_letter,
+    show_close_letter, show_letter,
 };
 
 // The overview.

@@ -17,7 +17,7 @@ use crate::organisers::{self, Access};
 use crate::storage::organisers::Role;
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::pages::{find_letter, render};
-use crate::web::session::{Button, Checked, Organiser};
+use crate::web::session::{Checked, Organiser};
 use crate::web::views::{PageMeta, field_error_message};
 
 /// Signers' addresses per page.
@@ -170,13 +170,66 @@ pub async fn show_letter(
     render(organiser.lang, &view)
 }
 
+/// Closing cannot be undone: a page that says what it does, before the button.
+#[derive(Template)]
+#[template(path = "close_letter.html")]
+struct CloseView {
+    page: PageMeta,
+    csrf: String,
+    slug: String,
+    title: String,
+    count_text: String,
+    /// The box was not ticked.
+    error: Option<String>,
+}
+
+fn close_view(organiser: &Organiser, letter: &Letter, error: Option<String>) -> CloseView {
+    let tr = Translator::new(organiser.lang);
+    CloseView {
+        page: PageMeta::new(
+            tr,
+            &format!("/organise/letters/{}/close", letter.slug),
+            tr.t1("close-title", "title", &letter.title),
+        ),
+        csrf: organiser.csrf.clone(),
+        slug: letter.slug.to_string(),
+        title: letter.title.clone(),
+        count_text: crate::web::views::LetterCard::new(&tr, letter).count_text,
+        error,
+    }
+}
+
+pub async fn show_close_letter(
+    State(state): State<Arc<AppState>>,
+    organiser: Organiser,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let (letter, _) = letter_they_may(&state, &organiser, &slug, Access::can_manage).await?;
+    if !letter.accepts_signatures() {
+        return Ok(Redirect::to(&format!("/organise/letters/{}", letter.slug)).into_response());
+    }
+    render(organiser.lang, &close_view(&organiser, &letter, None))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CloseForm {
+    /// "I understand that this cannot be undone".
+    #[serde(default)]
+    understood: Option<String>,
+}
+
 pub async fn close_letter(
     State(state): State<Arc<AppState>>,
     Path(slug): Path<String>,
-    Checked { session: organiser, .. }: Checked<Organiser, Button>,
+    Checked { session: organiser, form }: Checked<Organiser, CloseForm>,
 ) -> Result<Response, PageError> {
     let lang = organiser.lang;
     let (letter, _) = letter_they_may(&state, &organiser, &slug, Access::can_manage).await?;
+    if form.understood.as_deref() != Some("yes") {
+        let error = Translator::new(lang).t("close-not-understood");
+        let page = render(lang, &close_view(&organiser, &letter, Some(error)))?;
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    }
     organisers::close_letter(&state, &organiser.account, &letter)
         .await
         .map_err(|e| PageError::internal(lang, e))?;
@@ -400,6 +453,10 @@ pub async fn save_form_settings(
     use crate::domain::{Field, FieldRule, FormSettings};
     let lang = organiser.lang;
     let (letter, access) = letter_they_may(&state, &organiser, &slug, Access::can_manage).await?;
+    if !letter.accepts_signatures() {
+        // A closed letter's form is part of its final record.
+        return Err(PageError { lang, kind: PageErrorKind::LetterClosed });
+    }
     let tr = Translator::new(lang);
     let rule =
         |value: &str| FieldRule::parse(value).ok_or(PageError { lang, kind: PageErrorKind::BadRequest });
