@@ -605,3 +605,7 @@ close-button = Close the letter for good
 close-cancel = Keep it open
 close-not-understood = Please tick the box to confirm that you want to close the letter for good. Nothing was changed.
 manage-form-closed = The letter is closed, so its signature form is final:
+moderation-strike-sure = I am sure: the strike and its reason go into the public log and cannot be undone.
+moderation-strike-not-sure = Please tick "I am sure" to strike: a strike is public and cannot be undone. Nothing was struck.
+moderation-foreign-letters = letters of another alphabet hidden in this word
+report-signature = You are reporting the signature

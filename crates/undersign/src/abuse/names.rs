@@ -149,6 +149,47 @@ pub fn has_mixed_script_word(name: &str) -> bool {
     })
 }
 
+/// A name cut into runs, each marked `true` where its letters are of another
+/// script than most letters of their word: "Ивaнов" (a Latin "a") gives
+/// `[("Ив", false), ("a", true), ("нов", false)]`. For moderators to see the trick.
+pub fn foreign_letters(name: &str) -> Vec<(String, bool)> {
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    let mut push = |c: char, foreign: bool| match runs.last_mut() {
+        Some((text, f)) if *f == foreign => text.push(c),
+        _ => runs.push((c.to_string(), foreign)),
+    };
+    let mut word = String::new();
+    let flush = |word: &mut String, push: &mut dyn FnMut(char, bool)| {
+        let mut counts: Vec<(Script, usize)> = Vec::new();
+        for s in word.chars().filter_map(script) {
+            match counts.iter_mut().find(|(k, _)| *k == s) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((s, 1)),
+            }
+        }
+        // The word's own script: the most letters, the first seen on a tie.
+        let own = counts.iter().fold(None, |best: Option<(Script, usize)>, &(k, n)| match best {
+            Some((_, m)) if m >= n => best,
+            _ => Some((k, n)),
+        });
+        for c in word.chars() {
+            let foreign = matches!((script(c), own), (Some(s), Some((o, _))) if s != o);
+            push(c, foreign);
+        }
+        word.clear();
+    };
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut push);
+            push(c, false);
+        }
+    }
+    flush(&mut word, &mut push);
+    runs
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -228,5 +269,19 @@ mod tests {
             let cyrillic_upper = cyrillic.to_uppercase();
             prop_assert_eq!(name_key(&latin_reordered), name_key(&cyrillic_upper));
         }
+    }
+
+    #[test]
+    fn foreign_letters_are_marked_inside_the_word_they_hide_in() {
+        let marked = |name: &str| -> String {
+            foreign_letters(name)
+                .into_iter()
+                .map(|(text, foreign)| if foreign { format!("[{text}]") } else { text })
+                .collect()
+        };
+        assert_eq!(marked("Ивaнов Иван"), "Ив[a]нов Иван", "a Latin a in a Cyrillic name");
+        assert_eq!(marked("Ivаn Petrov"), "Iv[а]n Petrov", "a Cyrillic а in a Latin name");
+        assert_eq!(marked("Иван Petrov"), "Иван Petrov", "whole words in two scripts are honest");
+        assert_eq!(marked("O'Brien-Смит"), "O'Brien-Смит");
     }
 }

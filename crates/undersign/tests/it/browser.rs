@@ -277,6 +277,7 @@ async fn an_organiser_runs_a_letter_from_the_browser_and_a_moderator_strikes_a_f
         assert!(queue.contains("the same name signed before"), "the reason is shown");
         let reason = browser.find(Locator::Css("ul.queue input[name=reason]")).await?;
         reason.send_keys("The same person signed twice").await?;
+        browser.find(Locator::Css("ul.queue input[name=sure]")).await?.click().await?;
         browser
             .execute("document.querySelector('ul.queue input[name=reason]').form.submit()", Vec::new())
             .await?;

@@ -67,8 +67,18 @@ async fn a_moderator_strikes_a_duplicate_with_a_public_reason_and_the_log_and_co
     assert_eq!(app.count(SLUG).await, 2, "nothing was struck");
 
     let reason = "Not signed by the person named";
-    let struck = moderator
+    let unsure = moderator
         .post(&format!("{queue_path}/strike"), &[("csrf", &csrf), ("signature", &id), ("reason", reason)])
+        .await;
+    assert_eq!(unsure.status, 400, "a strike needs the 'I am sure' box");
+    assert!(unsure.body.contains("Nothing was struck"));
+    assert!(queue.body.contains("class=\"danger\""), "strike looks destructive");
+    assert!(queue.body.contains("class=\"secondary\""), "keep does not");
+    let struck = moderator
+        .post(
+            &format!("{queue_path}/strike"),
+            &[("csrf", &csrf), ("signature", &id), ("reason", reason), ("sure", "yes")],
+        )
         .await;
     assert_eq!(struck.status, 303);
     count_becomes(&app, 1).await;
@@ -170,6 +180,7 @@ async fn a_readers_report_reaches_the_queue_with_its_note() {
     assert!(list.contains(&format!("/letters/{SLUG}/signatures/1/report")));
     let form = app.get_text(&format!("/letters/{SLUG}/signatures/1/report")).await;
     assert!(form.contains("method=\"post\""));
+    assert!(form.contains("#1 Anna Ivanova"), "the page names whom the reader reports");
     let sent = app
         .client
         .post(app.url(&format!("/letters/{SLUG}/signatures/1/report")))
@@ -197,6 +208,9 @@ async fn a_readers_report_reaches_the_queue_with_its_note() {
         .await;
     assert!(moderator.get(&queue_path).await.body.contains("Nothing is waiting."));
     assert_eq!(app.count(SLUG).await, 1, "kept");
+    app.sign_and_confirm(SLUG, "Hidden Signer", "hidden@example.org", false).await;
+    let withheld = app.get(&format!("/letters/{SLUG}/signatures/2/report")).await;
+    assert_eq!(withheld.status(), 404, "a withheld name is neither reportable nor learnt this way");
 }
 
 #[tokio::test]
@@ -328,4 +342,16 @@ async fn an_unconfirmed_removal_request_is_deleted_with_its_address_when_its_lin
     undersign::maintenance::run_once(app.state()).await.unwrap();
     let left: i64 = db.query_row("SELECT count(*) FROM removal_requests", [], |r| r.get(0)).unwrap();
     assert_eq!(left, 0, "nothing of the requester is kept");
+}
+
+#[tokio::test]
+async fn the_queue_marks_letters_of_another_alphabet_hidden_in_a_name() {
+    let app = TestApp::spawn().await;
+    let (_, mut moderator, queue_path) = letter_with_moderator(&app).await;
+    // "Иван" with a Latin "a": looks the same, is not.
+    app.sign_and_confirm(SLUG, "Ивaн Петров", "ivan@example.org", true).await;
+    let queue = moderator.get(&queue_path).await;
+    assert!(queue.body.contains("the name mixes alphabets"), "{}", queue.body);
+    assert!(queue.body.contains("Ив<mark class=\"foreign\""), "{}", queue.body);
+    assert!(queue.body.contains(">a</mark>н Петров"));
 }

@@ -35,7 +35,8 @@ fn flag_label_id(kind: FlagKind) -> String {
 struct QueueRow {
     id: i64,
     seq: String,
-    name: String,
+    /// The name in runs, `true` where letters of another alphabet hide in a word.
+    name: Vec<(String, bool)>,
     details: String,
     held: bool,
     /// Each flag, in words.
@@ -61,7 +62,7 @@ impl QueueRow {
         Self {
             id: item.signature.get(),
             seq: item.seq.map(|s| format!("#{s}")).unwrap_or_default(),
-            name: item.name.clone(),
+            name: crate::abuse::names::foreign_letters(&item.name),
             details: [&item.affiliation, &item.city]
                 .into_iter()
                 .flatten()
@@ -216,6 +217,9 @@ pub struct DecisionForm {
     signature: String,
     #[serde(default)]
     reason: String,
+    /// The strike's "I am sure" box (a strike is public and cannot be undone).
+    #[serde(default)]
+    sure: Option<String>,
 }
 
 fn signature_id(organiser: &Organiser, raw: &str) -> Result<SignatureId, PageError> {
@@ -271,6 +275,11 @@ pub async fn strike(
         Ok(reason) => reason,
         Err(kind) => return reason_problem(&state, &organiser, &letter, kind, None).await,
     };
+    if form.sure.as_deref() != Some("yes") {
+        let message = Translator::new(lang).t("moderation-strike-not-sure");
+        let view = moderation_view(&state, &organiser, &letter, None, Some(message), None).await?;
+        return Ok((StatusCode::BAD_REQUEST, render(lang, &view)?).into_response());
+    }
     let what = format!("signature {}", signature.get());
     moderation::strike(&state, &organiser.account, &letter, vec![signature], &reason, &what)
         .await
@@ -331,6 +340,8 @@ struct ReportView {
     slug: String,
     title: String,
     seq: u64,
+    /// The reported signature as the list shows it: the reader sees whom they report.
+    signer: String,
     note: String,
     error: Option<String>,
     done: bool,
@@ -342,6 +353,7 @@ fn report_view(
     lang: crate::i18n::Language,
     letter: &Letter,
     seq: u64,
+    signer: &str,
     note: String,
     error: Option<String>,
     done: bool,
@@ -356,6 +368,7 @@ fn report_view(
         slug: letter.slug.to_string(),
         title: letter.title.clone(),
         seq,
+        signer: signer.to_owned(),
         note,
         error,
         done,
@@ -374,7 +387,31 @@ pub async fn show_report(
 ) -> Result<Response, PageError> {
     let letter = find_letter(&state, lang, &slug).await?;
     let seq = parse_seq(lang, &seq)?;
-    render(lang, &report_view(lang, &letter, seq, String::new(), None, false))
+    let signer = reported_signer(&state, lang, &letter, seq).await?;
+    render(lang, &report_view(lang, &letter, seq, &signer, String::new(), None, false))
+}
+
+/// The shown signature numbered `seq`, in one line as the signer list shows it;
+/// 404 for one that is not listed (withheld names cannot be reported, or learnt).
+async fn reported_signer(
+    state: &AppState,
+    lang: crate::i18n::Language,
+    letter: &Letter,
+    seq: u64,
+) -> Result<String, PageError> {
+    let rows = state
+        .store
+        .public_signatures(letter.id, seq.checked_add(1), 1)
+        .await
+        .map_err(|e| PageError::store(lang, e))?;
+    let row = rows.into_iter().find(|r| r.seq == seq).ok_or_else(|| PageError::not_found(lang))?;
+    let details: Vec<&str> =
+        [&row.title, &row.affiliation, &row.city].into_iter().flatten().map(String::as_str).collect();
+    Ok(if details.is_empty() {
+        row.name.as_str().to_owned()
+    } else {
+        format!("{}, {}", row.name.as_str(), details.join(", "))
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -395,6 +432,7 @@ pub async fn send_report(
 ) -> Result<Response, PageError> {
     let letter = find_letter(&state, lang, &slug).await?;
     let seq = parse_seq(lang, &seq)?;
+    let signer = reported_signer(&state, lang, &letter, seq).await?;
     let Form(form) = form.map_err(|r| PageError::unreadable_form(lang, &r))?;
     state
         .sign_limiter
@@ -407,14 +445,15 @@ pub async fn send_report(
             Ok(email) => Some(email),
             Err(kind) => {
                 let message = field_error_message(&tr, &FieldError { field: Field::Email, kind });
-                let page = render(lang, &report_view(lang, &letter, seq, form.note, Some(message), false))?;
+                let page =
+                    render(lang, &report_view(lang, &letter, seq, &signer, form.note, Some(message), false))?;
                 return Ok((StatusCode::BAD_REQUEST, page).into_response());
             }
         },
     };
     match moderation::report(&state, &letter, seq, &form.note).await.map_err(|e| PageError::store(lang, e))? {
         Ok(true) => {
-            let mut view = report_view(lang, &letter, seq, String::new(), None, true);
+            let mut view = report_view(lang, &letter, seq, &signer, String::new(), None, true);
             if let Some(email) = removal_email {
                 moderation::request_removal(&state, &letter, seq, &email, &form.note, lang)
                     .await
@@ -426,7 +465,8 @@ pub async fn send_report(
         Ok(false) => Err(PageError::not_found(lang)),
         Err(kind) => {
             let message = field_error_message(&tr, &FieldError { field: Field::Pledge, kind });
-            let page = render(lang, &report_view(lang, &letter, seq, form.note, Some(message), false))?;
+            let page =
+                render(lang, &report_view(lang, &letter, seq, &signer, form.note, Some(message), false))?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
     }
