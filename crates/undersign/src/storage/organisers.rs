@@ -281,8 +281,8 @@ pub trait OrganiserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Result<i64, DraftRefusal>, StoreError>;
     async fn draft(&self, id: i64) -> Result<Option<StoredDraft>, StoreError>;
-    /// Drafts owned by `owner`, or every draft for `None` (admins).
-    async fn drafts(&self, owner: Option<AccountId>) -> Result<Vec<StoredDraft>, StoreError>;
+    /// The drafts `owner` wrote, newest first.
+    async fn drafts(&self, owner: AccountId) -> Result<Vec<StoredDraft>, StoreError>;
     /// Changes a letter's signature form, with its audit entry.
     async fn set_form_settings(
         &self,

@@ -698,3 +698,23 @@ async fn every_organiser_form_is_refused_without_the_sessions_csrf_token() {
     assert_eq!(app.letter_json("teachers-ask").await["status"], "published");
     assert_eq!(admin.get(&draft).await.status, 200);
 }
+
+#[tokio::test]
+async fn a_draft_is_its_authors_alone_even_for_another_admin() {
+    let app = TestApp::spawn().await;
+    let (mut first, _) = signed_in_admin(&app, "first@example.org").await;
+    let csrf = first.csrf().await;
+    let draft = first.post("/organise/drafts", &draft_form(&csrf, "private-words", "Not ready")).await;
+    assert_eq!(draft.status, 303);
+    let draft = draft.location.unwrap();
+    assert!(first.get("/organise").await.body.contains("Not ready"), "the author sees it");
+
+    let (mut second, _) = signed_in_admin(&app, "second@example.org").await;
+    let overview = second.get("/organise").await.body;
+    assert!(!overview.contains("Not ready"), "another admin does not list it");
+    assert_eq!(second.get(&draft).await.status, 404, "nor open it");
+    let csrf = second.csrf().await;
+    assert_eq!(second.post(&draft, &draft_form(&csrf, "private-words", "Changed")).await.status, 404);
+    assert_eq!(second.post(&format!("{draft}/publish"), &[("csrf", &csrf)]).await.status, 404);
+    assert_eq!(app.get("/letters/private-words").await.status(), 404, "nothing was published");
+}

@@ -651,12 +651,12 @@ impl OrganiserStore for SqliteStore {
         .await
     }
 
-    async fn drafts(&self, owner: Option<AccountId>) -> Result<Vec<StoredDraft>, StoreError> {
+    async fn drafts(&self, owner: AccountId) -> Result<Vec<StoredDraft>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {DRAFT_COLUMNS} FROM drafts WHERE ?1 IS NULL OR owner_id = ?1 ORDER BY updated_at DESC, id DESC"
+                "SELECT {DRAFT_COLUMNS} FROM drafts WHERE owner_id = ?1 ORDER BY updated_at DESC, id DESC"
             ))?;
-            let rows = stmt.query_map([owner.map(|o| o.0)], |r| Ok(draft_from_row(r)))?;
+            let rows = stmt.query_map([owner.0], |r| Ok(draft_from_row(r)))?;
             rows.map(|r| r?).collect()
         })
         .await

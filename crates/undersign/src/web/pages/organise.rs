@@ -124,7 +124,8 @@ async fn overview(
     let account = &organiser.account;
     let roles = state.store.roles_of(account.id).await.map_err(|e| PageError::store(lang, e))?;
     let owner = (!account.is_admin).then_some(account.id);
-    let drafts = state.store.drafts(owner).await.map_err(|e| PageError::store(lang, e))?;
+    // Drafts are their author's alone (admins see their own only).
+    let drafts = state.store.drafts(account.id).await.map_err(|e| PageError::store(lang, e))?;
     let campaigns = state.store.campaigns_organised(owner).await.map_err(|e| PageError::store(lang, e))?;
     let email = match state.store.account_email(account.id).await.map_err(|e| PageError::store(lang, e))? {
         Some((lookup, sealed)) => state

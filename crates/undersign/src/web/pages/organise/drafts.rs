@@ -68,14 +68,14 @@ fn draft_view(
     }
 }
 
-/// The draft if this organiser may edit it (its owner, or an admin); 404 otherwise,
-/// so ids of other people's drafts say nothing.
+/// The draft if this organiser wrote it; 404 otherwise, so ids of other people's
+/// drafts say nothing. A draft is its author's alone, admins included: a text
+/// that is not ready may name people or say things its author would not yet
+/// share, and nothing an admin does needs it before it is published.
 async fn editable_draft(state: &AppState, organiser: &Organiser, id: i64) -> Result<StoredDraft, PageError> {
     let lang = organiser.lang;
     let draft = state.store.draft(id).await.map_err(|e| PageError::store(lang, e))?;
-    draft
-        .filter(|d| d.owner == organiser.account.id || organiser.account.is_admin)
-        .ok_or_else(|| PageError::not_found(lang))
+    draft.filter(|d| d.owner == organiser.account.id).ok_or_else(|| PageError::not_found(lang))
 }
 
 /// A draft id from the path; anything else is a page that does not exist.
