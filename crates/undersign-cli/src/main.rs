@@ -99,6 +99,13 @@ enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// Print a sign-in link (15 minutes, once) for an organiser who gets none by
+    /// mail: their address used up its hourly links, or mail is down. Hand it over
+    /// by a channel you trust; it is written to the audit log.
+    SignInLink {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -200,8 +207,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "{} is an instance admin{}; sign in at {}",
                 email.as_str(),
                 if created { " (new account)" } else { "" },
-                state.config.public_link("sign-in")
+                state.config.served_link("sign-in")
             );
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::SignInLink { email } } => {
+            let email = undersign::domain::EmailAddress::parse(&email)
+                .map_err(|_| anyhow::anyhow!("{email:?} is not an e-mail address"))?;
+            let state = AppState::open_with_system_clock(config)?;
+            let Some(link) = undersign::organisers::operator_sign_in_link(&state, &email).await? else {
+                anyhow::bail!("{} has no organiser account on this instance", email.as_str());
+            };
+            println!("{}", state.config.served_link(&format!("sign-in/{}", link.expose())));
+            eprintln!("The link works once, for 15 minutes, in the browser that opens it first.");
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { name } } => {

@@ -46,3 +46,31 @@ fn admin_create_and_letter_commands_are_audited_as_the_command_line() {
         db.query_row("SELECT count(*) FROM accounts WHERE is_admin = 1", [], |r| r.get(0)).unwrap();
     assert_eq!(accounts, 1);
 }
+
+#[test]
+fn an_organiser_locked_out_of_mail_gets_a_link_from_the_operator_on_the_served_address() {
+    let data = tempfile::tempdir().unwrap();
+    assert!(run(data.path(), &["admin", "create", "--email", "olga@example.org"]).status.success());
+    // The server on this data folder served elsewhere than this command's defaults.
+    std::fs::write(data.path().join("served-url"), "https://letters.example.net/").unwrap();
+    let made = run(data.path(), &["admin", "create", "--email", "olga@example.org"]);
+    let said = String::from_utf8(made.stdout).unwrap();
+    assert!(said.contains("sign in at https://letters.example.net/sign-in"), "{said}");
+
+    let link = run(data.path(), &["admin", "sign-in-link", "--email", "olga@example.org"]);
+    assert!(link.status.success(), "{}", String::from_utf8_lossy(&link.stderr));
+    let link = String::from_utf8(link.stdout).unwrap();
+    let token = link.trim().strip_prefix("https://letters.example.net/sign-in/").expect("a link on the served address");
+    assert_eq!(token.len(), 43, "a fresh token: {link}");
+    let unknown = run(data.path(), &["admin", "sign-in-link", "--email", "nobody@example.org"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("has no organiser account"));
+
+    let db = rusqlite::Connection::open(data.path().join("undersign.sqlite3")).unwrap();
+    let links: i64 = db.query_row("SELECT count(*) FROM sign_in_links", [], |r| r.get(0)).unwrap();
+    assert_eq!(links, 1, "one link, stored as its hash");
+    let made: i64 = db
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'sign_in_link_made'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(made, 1, "and audited");
+}

@@ -140,6 +140,13 @@ impl Application {
                 })
                 .await
         });
+        // Command-line tools on this data folder print links to where we serve.
+        if let Err(error) = crate::private_files::write_private_file(
+            &state.config.served_url_file(),
+            state.config.public_url.as_str().as_bytes(),
+        ) {
+            tracing::warn!(%error, "could not note the public address in the data folder");
+        }
         tracing::info!(address = %local_addr, public_url = %state.config.public_url, "undersign is serving");
         Ok(Self { state, local_addr, shutdown, server, mailer, integrator, maintenance })
     }

@@ -300,6 +300,24 @@ impl Config {
     pub fn public_link(&self, path: &str) -> String {
         format!("{}/{}", self.public_url.as_str().trim_end_matches('/'), path.trim_start_matches('/'))
     }
+
+    /// Where `serve` notes the public address it serves at, for the command-line
+    /// tools that run beside it on the same data folder.
+    pub fn served_url_file(&self) -> PathBuf {
+        self.data_dir.join("served-url")
+    }
+
+    /// A link for a person to open, printed by a command-line tool: on the
+    /// address the server on this data folder last served at (its `--listen` or
+    /// `--public-url` may differ from this command's defaults), else ours.
+    pub fn served_link(&self, path: &str) -> String {
+        let served = std::fs::read_to_string(self.served_url_file())
+            .ok()
+            .and_then(|text| Url::parse(text.trim()).ok())
+            .filter(|url| matches!(url.scheme(), "http" | "https"));
+        let base = served.as_ref().unwrap_or(&self.public_url);
+        format!("{}/{}", base.as_str().trim_end_matches('/'), path.trim_start_matches('/'))
+    }
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {

@@ -60,6 +60,7 @@ pub struct SignRateLimiter {
     network_without_proof: DefaultKeyedRateLimiter<[u8; 16]>,
     domain: DefaultKeyedRateLimiter<[u8; 16]>,
     challenges: DefaultKeyedRateLimiter<[u8; 16]>,
+    sign_ins: DefaultKeyedRateLimiter<[u8; 16]>,
     /// The UTC day and its key.
     key: Mutex<(i64, [u8; 32])>,
     /// Signatures per network key in the current ten-minute window, for burst
@@ -123,6 +124,10 @@ impl SignRateLimiter {
                 limits.challenges_per_hour_per_network,
                 limits.challenge_burst_per_network,
             )),
+            sign_ins: RateLimiter::keyed(quota(
+                crate::organisers::SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK,
+                crate::organisers::SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK,
+            )),
             key: Mutex::new((i64::MIN, [0; 32])),
             bursts: Mutex::new(HashMap::new()),
             burst_flag_at: limits.burst_flag_per_10_minutes,
@@ -180,6 +185,12 @@ impl SignRateLimiter {
     ) -> Result<NetworkKey, Duration> {
         let key = self.key_for(b"challenge", letter, &network_prefix(client), now);
         check(&self.challenges, key).map(|()| NetworkKey(key))
+    }
+
+    /// Counts one request for an organiser's sign-in link from `client`, whatever
+    /// the address asked for (so the answer says nothing about the address).
+    pub fn check_sign_in(&self, client: IpAddr, now: OffsetDateTime) -> Result<(), Duration> {
+        check(&self.sign_ins, self.key_for(b"sign-in", "", &network_prefix(client), now))
     }
 
     /// Counts one signature from an address at `domain` on `letter`; `true` when

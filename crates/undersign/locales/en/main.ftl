@@ -609,3 +609,6 @@ moderation-strike-sure = I am sure: the strike and its reason go into the public
 moderation-strike-not-sure = Please tick "I am sure" to strike: a strike is public and cannot be undone. Nothing was struck.
 moderation-foreign-letters = letters of another alphabet hidden in this word
 report-signature = You are reporting the signature
+sign-in-cap = At most 5 links an hour are sent to one address. If you asked more often, the next link comes when the hour is over; if you still get none, the operator of this site can make you a link (undersign admin sign-in-link).
+sign-in-sent-cap = At most 5 links an hour go to one address: if you already asked that often, wait until the hour is over, then ask again.
+audit-sign-in-link-made = sign-in link made on the command line

@@ -184,6 +184,8 @@ pub trait OrganiserStore: Send + Sync {
         language: Language,
         now: OffsetDateTime,
     ) -> Result<(AccountId, bool), StoreError>;
+    /// The account of an address, if it has one (nothing is made).
+    async fn account_by_lookup(&self, lookup: &EmailLookup) -> Result<Option<AccountId>, StoreError>;
     /// Records a sign-in request and, if the address has an account and asked
     /// fewer than `per_hour` times in the last hour, queues a sign-in mail. The
     /// same write happens either way.

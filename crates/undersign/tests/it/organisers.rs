@@ -718,3 +718,29 @@ async fn a_draft_is_its_authors_alone_even_for_another_admin() {
     assert_eq!(second.post(&format!("{draft}/publish"), &[("csrf", &csrf)]).await.status, 404);
     assert_eq!(app.get("/letters/private-words").await.status(), 404, "nothing was published");
 }
+
+#[tokio::test]
+async fn sign_in_requests_are_limited_per_network_and_the_page_says_how_many_links_come() {
+    let app = TestApp::spawn().await;
+    make_admin(&app, "olga@example.org").await;
+    let page = app.get_text("/sign-in").await;
+    assert!(page.contains("At most 5 links an hour"), "the page says the cap");
+    assert!(page.contains("undersign admin sign-in-link"), "and the way back");
+    let ask = |email: &'static str| {
+        let request = app.client.post(app.url("/sign-in")).form(&[("email", email)]);
+        async move { request.send().await.unwrap() }
+    };
+    let known = ask("olga@example.org").await;
+    let unknown = ask("nobody@example.org").await;
+    assert_eq!((known.status(), unknown.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+    let (known, unknown) = (known.text().await.unwrap(), unknown.text().await.unwrap());
+    assert_eq!(known, unknown, "the same answer for an account and a stranger");
+    assert!(known.contains("wait until the hour is over"));
+    for _ in 2..undersign::organisers::SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK {
+        assert_eq!(ask("olga@example.org").await.status(), 200);
+    }
+    let refused = ask("olga@example.org").await;
+    assert_eq!(refused.status(), 429, "the network asked too often, whatever the address");
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(ask("somebody-else@example.org").await.status(), 429);
+}

@@ -91,6 +91,18 @@ fn audit_from_row(row: &Row<'_>) -> Result<AuditEntry, StoreError> {
 
 #[async_trait]
 impl OrganiserStore for SqliteStore {
+    async fn account_by_lookup(&self, lookup: &EmailLookup) -> Result<Option<AccountId>, StoreError> {
+        let lookup = lookup.0;
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT id FROM accounts WHERE email_lookup = ?1")?
+                .query_row([&lookup[..]], |r| r.get(0))
+                .optional()?
+                .map(AccountId))
+        })
+        .await
+    }
+
     async fn ensure_account(
         &self,
         lookup: &EmailLookup,

@@ -71,9 +71,14 @@ pub struct SignInForm {
 pub async fn request_sign_in(
     State(state): State<Arc<AppState>>,
     Lang(lang): Lang,
+    crate::web::client_ip::ClientIp(client): crate::web::client_ip::ClientIp,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Form(form) = form.map_err(|r| PageError::unreadable_form(lang, &r))?;
+    state
+        .sign_limiter
+        .check_sign_in(client, state.clock.now())
+        .map_err(|wait| PageError { lang, kind: PageErrorKind::TooManyRequests(wait) })?;
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
         Err(kind) => {
