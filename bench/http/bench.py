@@ -81,7 +81,8 @@ def main():
            "UNDERSIGN_SIGNATURE_BURST_PER_DOMAIN": "1000000000", "UNDERSIGN_SIGNATURES_PER_HOUR_PER_DOMAIN": "1000000000",
            # One loopback address stands for many networks: no burst flags.
            "UNDERSIGN_BURST_FLAG_PER_10_MINUTES": "1000000000",
-           "UNDERSIGN_POW_BURST_PER_MINUTE": "100000000"}
+           "UNDERSIGN_POW_BURST_PER_MINUTE": "100000000",
+           "UNDERSIGN_CHALLENGE_BURST_PER_NETWORK": "1000000000", "UNDERSIGN_CHALLENGES_PER_HOUR_PER_NETWORK": "1000000000"}
     letter = os.path.join(data, "letter.md")
     with open(letter, "w") as f:
         f.write(f"---\ntitle: Benchmark\nslug: {SLUG}\naddressee: To the benchmark\ncommunity: scientists\nlanguage: en\n---\nWe measure.\n")

@@ -33,6 +33,8 @@ async fn start(data: &Path, port: u16) -> Server {
         .env("UNDERSIGN_SIGNATURE_BURST_PER_NETWORK", "10000")
         .env("UNDERSIGN_POW_MAXNUMBER", "1000")
         .env("UNDERSIGN_SIGNATURE_BURST_PER_DOMAIN", "10000")
+        // Every client here is one loopback address fetching a challenge per signature.
+        .env("UNDERSIGN_CHALLENGE_BURST_PER_NETWORK", "1000000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -60,7 +60,10 @@ fn an_organiser_locked_out_of_mail_gets_a_link_from_the_operator_on_the_served_a
     let link = run(data.path(), &["admin", "sign-in-link", "--email", "olga@example.org"]);
     assert!(link.status.success(), "{}", String::from_utf8_lossy(&link.stderr));
     let link = String::from_utf8(link.stdout).unwrap();
-    let token = link.trim().strip_prefix("https://letters.example.net/sign-in/").expect("a link on the served address");
+    let token = link
+        .trim()
+        .strip_prefix("https://letters.example.net/sign-in/")
+        .expect("a link on the served address");
     assert_eq!(token.len(), 43, "a fresh token: {link}");
     let unknown = run(data.path(), &["admin", "sign-in-link", "--email", "nobody@example.org"]);
     assert!(!unknown.status.success());

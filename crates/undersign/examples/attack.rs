@@ -80,7 +80,9 @@ async fn main() -> anyhow::Result<()> {
             let mut accepted = 0;
             for i in 0..REAL_SIGNERS {
                 let network = format!("10.{}.{}.7", i / 200, i % 200);
-                let solved = solve(&fetch_challenge(&client, &base, &network).await?).expect("solvable");
+                let challenge =
+                    fetch_challenge(&client, &base, &network).await?.expect("one challenge per network");
+                let solved = solve(&challenge).expect("solvable");
                 let body = json!({"name": format!("Real Person {i}"), "email": format!("real{i}@uni{i}.example"),
                                   "consent": true, "show_name": true, "altcha": solved});
                 let started = Instant::now();
@@ -95,7 +97,8 @@ async fn main() -> anyhow::Result<()> {
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(2016);
     let mut tallies: HashMap<&str, Tally> = HashMap::new();
-    let replayed = solve(&fetch_challenge(&client, &base, "203.0.113.9").await?).expect("solvable");
+    let replayed = solve(&fetch_challenge(&client, &base, "203.0.113.9").await?.expect("a first challenge"))
+        .expect("solvable");
     let started = Instant::now();
     for attempt in 0..10_000u32 {
         let network = format!("{}{}", ATTACKER_NETWORKS[attempt as usize % 4], rng.gen_range(1..255));
@@ -127,7 +130,12 @@ async fn main() -> anyhow::Result<()> {
                     .json(&json!({"name": name, "email": email, "consent": true, "altcha": replayed})),
             ),
             15..=17 => {
-                let solved = solve(&fetch_challenge(&client, &base, &network).await?).expect("solvable");
+                // Past its network's allowance of challenges the attacker gets none,
+                // and sends the signature without a proof (refused).
+                let solved = match fetch_challenge(&client, &base, &network).await? {
+                    Some(challenge) => solve(&challenge).expect("solvable"),
+                    None => String::new(),
+                };
                 (
                     "fresh valid proof",
                     client
@@ -224,12 +232,19 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn fetch_challenge(client: &reqwest::Client, base: &str, network: &str) -> anyhow::Result<Challenge> {
-    Ok(client
+/// A challenge for `network`; `None` once the network asked for too many (429).
+async fn fetch_challenge(
+    client: &reqwest::Client,
+    base: &str,
+    network: &str,
+) -> anyhow::Result<Option<Challenge>> {
+    let response = client
         .get(format!("{base}/api/v1/letters/{SLUG}/challenge"))
         .header("x-real-ip", network)
         .send()
-        .await?
-        .json()
-        .await?)
+        .await?;
+    if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Ok(None);
+    }
+    Ok(Some(response.json().await?))
 }

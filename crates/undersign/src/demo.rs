@@ -18,6 +18,10 @@ use crate::publishing::{create_campaign, publish_letter};
 use crate::storage::{ImportedSignature, SealedSignature};
 
 pub const CAMPAIGN_SLUG: &str = "set-case-2020-demo";
+/// The demo's organiser: organiser of every demo letter, so a newcomer can try
+/// moderation, corrections and the form. Signs in at `/sign-in`; the link lands
+/// in the outbox folder like every demo mail. Not an admin (no second factor).
+pub const ORGANISER_EMAIL: &str = "organiser@demo.example.org";
 
 /// One demo letter and how many generated signers it gets.
 struct DemoLetter {
@@ -412,6 +416,16 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
             };
             // Spread over three days, denser at the start, as real letters go.
             let offset = Duration::seconds((rng.gen_range(0.0f64..1.0).powi(3) * 3.0 * 86_400.0) as i64);
+            // A few look-alike names (a Latin "a" inside a Cyrillic word) for the
+            // moderation queue to show.
+            let (name, flags) = match name.find('а') {
+                Some(at) if i % 97 == 41 => {
+                    let mut trick = name.clone();
+                    trick.replace_range(at..at + 'а'.len_utf8(), "a");
+                    (trick, vec![(crate::abuse::FlagKind::MixedScript, None)])
+                }
+                _ => (name, Vec::new()),
+            };
             let name_key = crate::abuse::names::name_key(&name);
             let canonical = crate::abuse::emails::canonical_address(&email);
             signatures.push(ImportedSignature {
@@ -421,7 +435,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
                     email_sealed,
                     email_canonical_lookup: state.keys.canonical_lookup(stored.id, &canonical),
                     name_key,
-                    flags: Vec::new(),
+                    flags,
                     verified_domain: None,
                     name,
                     title,
@@ -439,12 +453,33 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
         }
         signatures.sort_by_key(|s| s.confirmed_at);
         state.store.import_confirmed(signatures).await?;
+        make_demo_organiser(state, id).await?;
         added += 1;
     }
     if added > 0 {
         tracing::info!(letters = added, campaign = CAMPAIGN_SLUG, "demo campaign loaded");
     }
     Ok(added)
+}
+
+/// Makes the demo organiser an organiser of a demo letter (no mail: it is told
+/// in the README and on the sign-in page of the demo).
+async fn make_demo_organiser(state: &AppState, letter: crate::domain::LetterId) -> anyhow::Result<()> {
+    let email =
+        EmailAddress::parse(ORGANISER_EMAIL).map_err(|_| anyhow::anyhow!("demo organiser address"))?;
+    let (account, _) = crate::organisers::account_for(state, &email, false, Language::En).await?;
+    let entry = crate::organisers::audit(
+        None,
+        Some(letter),
+        crate::organisers::actions::ROLE_GRANTED,
+        format!("account {} organiser (demo)", account.get()),
+        state.clock.now(),
+    );
+    state
+        .store
+        .grant_role(letter, account, crate::storage::organisers::Role::Organiser, false, entry)
+        .await?;
+    Ok(())
 }
 
 /// Whether a demo text is written in Cyrillic.

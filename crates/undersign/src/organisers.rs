@@ -115,7 +115,10 @@ pub async fn request_sign_in(state: &AppState, email: &EmailAddress) -> Result<(
 /// cannot get one by mail (their address hit its hourly cap because someone kept
 /// asking for links, or mail is down). `None` if the address has no account.
 /// The operator hands it over by a channel they trust; it is in the audit log.
-pub async fn operator_sign_in_link(state: &AppState, email: &EmailAddress) -> anyhow::Result<Option<PlainToken>> {
+pub async fn operator_sign_in_link(
+    state: &AppState,
+    email: &EmailAddress,
+) -> anyhow::Result<Option<PlainToken>> {
     let lookup = state.keys.account_lookup(email);
     let Some(account) = state.store.account_by_lookup(&lookup).await? else { return Ok(None) };
     let token = PlainToken::generate();
@@ -123,7 +126,13 @@ pub async fn operator_sign_in_link(state: &AppState, email: &EmailAddress) -> an
     state.store.store_sign_in_links(vec![(account, token.hash(), now + SIGN_IN_LINK_VALIDITY)]).await?;
     state
         .store
-        .append_audit(audit(None, None, actions::SIGN_IN_LINK_MADE, format!("account {}", account.get()), now))
+        .append_audit(audit(
+            None,
+            None,
+            actions::SIGN_IN_LINK_MADE,
+            format!("account {}", account.get()),
+            now,
+        ))
         .await?;
     tracing::info!(account = account.get(), "sign-in link made from the command line");
     Ok(Some(token))

@@ -612,3 +612,4 @@ report-signature = You are reporting the signature
 sign-in-cap = At most 5 links an hour are sent to one address. If you asked more often, the next link comes when the hour is over; if you still get none, the operator of this site can make you a link (undersign admin sign-in-link).
 sign-in-sent-cap = At most 5 links an hour go to one address: if you already asked that often, wait until the hour is over, then ask again.
 audit-sign-in-link-made = sign-in link made on the command line
+sign-in-demo = This is a demo: sign in as { $email } to organise the demo letters (moderation, corrections, the signature form). The link arrives as an .eml file in the outbox folder of the data folder.

@@ -1039,6 +1039,13 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             for imported in &signatures {
                 let (id, held) = insert_signature_row(tx, &imported.signature, imported.confirmed_at)?;
+                // The flags the importer found; no duplicate search (imports are bulk).
+                for (flag, detail) in &imported.signature.flags {
+                    tx.prepare_cached(
+                        "INSERT INTO signature_flags (signature_id, kind, detail) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![id, flag.as_str(), detail])?;
+                }
                 confirm_row(tx, id, imported.signature.letter.0, held, imported.confirmed_at)?;
             }
             Ok(())

@@ -744,3 +744,23 @@ async fn sign_in_requests_are_limited_per_network_and_the_page_says_how_many_lin
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(ask("somebody-else@example.org").await.status(), 429);
 }
+
+#[tokio::test]
+async fn a_newcomer_organises_the_demo_letters_through_the_outbox() {
+    let app = TestApp::spawn_empty().await;
+    undersign::demo::load(app.state()).await.unwrap();
+    let page = app.get_text("/sign-in").await;
+    assert!(page.contains(undersign::demo::ORGANISER_EMAIL), "the demo says whom to sign in as");
+    let mut organiser = Browser::new(&app);
+    sign_in(&mut organiser, undersign::demo::ORGANISER_EMAIL).await;
+    let landed = organiser.get("/organise").await.body;
+    assert!(landed.contains("demo-teachers") && landed.contains("demo-scientists"), "{landed}");
+    let queue = organiser.get("/organise/letters/demo-teachers/moderation").await;
+    assert_eq!(queue.status, 200);
+    assert!(queue.body.contains("the name mixes alphabets"), "something to moderate");
+    let manage = organiser.get("/organise/letters/demo-teachers").await;
+    assert!(
+        manage.body.contains("action=\"/organise/letters/demo-teachers/form\""),
+        "the form can be shaped"
+    );
+}

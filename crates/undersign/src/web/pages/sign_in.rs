@@ -35,6 +35,8 @@ struct SignInView {
     error: Option<String>,
     /// The link is on its way (or would be, for an account).
     sent: bool,
+    /// On a demo instance: the demo organiser's address, to try organising.
+    demo_organiser: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -55,11 +57,27 @@ struct SecondFactorView {
 
 fn sign_in_view(lang: Language, email: String, error: Option<String>, sent: bool) -> SignInView {
     let tr = Translator::new(lang);
-    SignInView { page: PageMeta::new(tr, "/sign-in", tr.t("sign-in-title")), email, error, sent }
+    SignInView {
+        page: PageMeta::new(tr, "/sign-in", tr.t("sign-in-title")),
+        email,
+        error,
+        sent,
+        demo_organiser: None,
+    }
 }
 
-pub async fn show_sign_in(Lang(lang): Lang) -> Result<Response, PageError> {
-    render(lang, &sign_in_view(lang, String::new(), None, false))
+pub async fn show_sign_in(
+    State(state): State<Arc<AppState>>,
+    Lang(lang): Lang,
+) -> Result<Response, PageError> {
+    let mut view = sign_in_view(lang, String::new(), None, false);
+    // The demo's organiser account exists only where the demo was loaded.
+    let demo = EmailAddress::parse(crate::demo::ORGANISER_EMAIL).map_err(|_| PageError::not_found(lang))?;
+    let demo = state.store.account_by_lookup(&state.keys.account_lookup(&demo)).await;
+    if demo.map_err(|e| PageError::store(lang, e))?.is_some() {
+        view.demo_organiser = Some(crate::demo::ORGANISER_EMAIL);
+    }
+    render(lang, &view)
 }
 
 #[derive(Debug, Deserialize)]
