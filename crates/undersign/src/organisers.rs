@@ -209,26 +209,78 @@ pub async fn pass_second_factor(
     Ok(if passed { SecondFactor::Passed } else { SecondFactor::Refused })
 }
 
-/// Enrols a TOTP secret once the organiser typed a code from it; returns the
-/// recovery codes to show (once), or `None` if the code was wrong.
-pub async fn enrol_second_factor(
+/// Starts setting up a second factor: a fresh secret, kept sealed with this
+/// session only (never handed to the browser to send back, so no client can
+/// choose its own secret). Starting again replaces it.
+pub async fn begin_second_factor(
     state: &AppState,
     session_token: &PlainToken,
     account: &Account,
-    secret: &totp::TotpSecret,
+) -> anyhow::Result<()> {
+    let secret = totp::TotpSecret::generate();
+    let sealed = state.keys.seal_totp(account.id.get(), secret.as_bytes())?;
+    state.store.set_pending_totp(&session_token.hash(), sealed).await?;
+    Ok(())
+}
+
+/// The second factor this session is setting up, if it started one.
+pub fn pending_second_factor(
+    state: &AppState,
+    session: &Session,
+) -> anyhow::Result<Option<totp::TotpSecret>> {
+    session
+        .pending_totp_sealed
+        .as_deref()
+        .map(|sealed| {
+            Ok(totp::TotpSecret::from_bytes(state.keys.open_totp(session.account.id.get(), sealed)?))
+        })
+        .transpose()
+}
+
+/// How setting up a second factor ended.
+pub enum Enrolment {
+    /// Done: the recovery codes, to show this once.
+    Enrolled(Vec<String>),
+    /// The session has no secret being set up (start again).
+    NotStarted,
+    /// An account that has a second factor must prove it (a current code or a
+    /// recovery code) before replacing it.
+    CurrentRefused,
+    /// The code from the new secret was wrong.
+    WrongCode,
+}
+
+/// Makes the session's pending secret the account's second factor once the
+/// organiser typed a code from it; replacing an enrolled one needs `current`,
+/// a code from it (or a recovery code), which is spent.
+pub async fn enrol_second_factor(
+    state: &AppState,
+    session_token: &PlainToken,
+    session: &Session,
     typed: &str,
-) -> anyhow::Result<Option<Vec<String>>> {
+    current: &str,
+) -> anyhow::Result<Enrolment> {
+    let account = &session.account;
+    let Some(secret) = pending_second_factor(state, session)? else { return Ok(Enrolment::NotStarted) };
     let now = state.clock.now();
-    let Some(step) = secret.verify(typed, now.unix_timestamp().max(0) as u64) else { return Ok(None) };
+    let Some(step) = secret.verify(typed, now.unix_timestamp().max(0) as u64) else {
+        return Ok(Enrolment::WrongCode);
+    };
+    if account.has_second_factor()
+        && matches!(pass_second_factor(state, session_token, account, current).await?, SecondFactor::Refused)
+    {
+        return Ok(Enrolment::CurrentRefused);
+    }
     let codes = totp::new_recovery_codes();
     let sealed = state.keys.seal_totp(account.id.get(), secret.as_bytes())?;
     let hashes = codes.iter().map(|c| totp::hash_recovery_code(c)).collect();
     state.store.enrol_totp(&session_token.hash(), sealed, step, hashes).await?;
+    let detail = if account.has_second_factor() { "TOTP replaced" } else { "TOTP" };
     state
         .store
-        .append_audit(audit(Some(account.id), None, actions::SECOND_FACTOR_ENROLLED, "TOTP", now))
+        .append_audit(audit(Some(account.id), None, actions::SECOND_FACTOR_ENROLLED, detail, now))
         .await?;
-    Ok(Some(codes))
+    Ok(Enrolment::Enrolled(codes))
 }
 
 /// What an account may do on one letter.

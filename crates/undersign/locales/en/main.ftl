@@ -613,3 +613,19 @@ sign-in-cap = At most 5 links an hour are sent to one address. If you asked more
 sign-in-sent-cap = At most 5 links an hour go to one address: if you already asked that often, wait until the hour is over, then ask again.
 audit-sign-in-link-made = sign-in link made on the command line
 sign-in-demo = This is a demo: sign in as { $email } to organise the demo letters (moderation, corrections, the signature form). The link arrives as an .eml file in the outbox folder of the data folder.
+
+## The second factor: setting it up
+two-factor-intro = A second factor asks for a code from an app on your phone each time you sign in, so that a stolen e-mail account is not enough to sign in as you.
+two-factor-start = Show me a key
+two-factor-qr-alt = QR code of the key, for an authenticator app
+two-factor-new-code = The code the app shows for this key
+two-factor-replacing = You already have a second factor. To replace it, enter a code from your current app (or one of your recovery codes) as well; the old one stops working.
+two-factor-current = A code from your current app, or a recovery code
+two-factor-current-hint = This proves that the person replacing the second factor is you.
+two-factor-current-wrong = The code from your current second factor (or the recovery code) is not right, so nothing was changed.
+two-factor-not-started = Ask for a key first, then enter the code your app shows for it.
+two-factor-recovery-download = Download the codes as a text file
+two-factor-recovery-file = undersign recovery codes. Each works once, to sign in if you lose your authenticator app. Keep them away from your phone.
+two-factor-kept = I have kept these codes somewhere safe.
+two-factor-not-kept = Please tick the box once you have kept the codes. They cannot be shown again: if you did not keep them, set up the second factor again to get new ones.
+two-factor-set-up-again = Set up the second factor again

@@ -85,6 +85,8 @@ pub struct Session {
     pub second_factor_done: bool,
     pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
+    /// A second factor being set up in this session: its sealed secret.
+    pub pending_totp_sealed: Option<Vec<u8>>,
 }
 
 /// The kinds of mail organisers get.
@@ -238,6 +240,11 @@ pub trait OrganiserStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Enrols TOTP: stores the secret and the recovery codes' hashes, replacing
     /// any earlier ones, and marks the current session's second factor done.
+    /// Keeps a second factor's secret, sealed, with this session while it is set up.
+    async fn set_pending_totp(&self, session: &HashedToken, sealed_secret: Vec<u8>)
+    -> Result<(), StoreError>;
+    /// Makes the session's pending secret the account's second factor (and
+    /// forgets it as pending), with fresh recovery codes.
     async fn enrol_totp(
         &self,
         session: &HashedToken,

@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0014_confirmation_links.sql"),
     include_str!("../../migrations/sqlite/0015_log_entry_kinds.sql"),
     include_str!("../../migrations/sqlite/0016_letter_closing_and_withheld.sql"),
+    include_str!("../../migrations/sqlite/0017_pending_second_factor.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.

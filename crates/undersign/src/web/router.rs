@@ -69,6 +69,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/organise", get(organise::show_overview))
         .route("/organise/second-factor", get(pages::show_second_factor).post(pages::pass_second_factor))
         .route("/organise/two-factor", get(organise::show_two_factor).post(organise::enrol_two_factor))
+        .route("/organise/two-factor/start", post(organise::begin_two_factor))
+        .route("/organise/two-factor/kept", post(organise::confirm_recovery_codes_kept))
         .route("/organise/drafts", post(organise::create_draft))
         .route("/organise/drafts/new", get(organise::show_new_draft))
         .route("/organise/drafts/{id}", get(organise::show_draft).post(organise::update_draft))

@@ -177,6 +177,12 @@ async fn an_organiser_runs_a_letter_from_the_browser_and_a_moderator_strikes_a_f
     let result = async {
         sign_in_by_mail(&browser, &app, "admin@example.org").await?;
         // An admin sets up the second factor first.
+        browser
+            .wait()
+            .for_element(Locator::Css("form[action='/organise/two-factor/start'] button"))
+            .await?
+            .click()
+            .await?;
         browser.wait().for_element(Locator::Id("totp-secret")).await?;
         let secret = browser.find(Locator::Id("totp-secret")).await?.text().await?;
         let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
@@ -185,7 +191,8 @@ async fn an_organiser_runs_a_letter_from_the_browser_and_a_moderator_strikes_a_f
         browser.find(Locator::Id("f-code")).await?.send_keys(&code).await?;
         submit_form_of(&browser, "f-code").await?;
         browser.wait().for_element(Locator::Css(".codes")).await?;
-        browser.find(Locator::LinkText("Continue")).await?.click().await?;
+        browser.find(Locator::Id("f-kept")).await?.click().await?;
+        submit_form_of(&browser, "f-kept").await?;
 
         // Write, preview, publish.
         browser.wait().for_element(Locator::LinkText("Write a new letter")).await?.click().await?;

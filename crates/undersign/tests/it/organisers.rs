@@ -27,6 +27,15 @@ pub(crate) struct Page {
 
 impl Page {
     /// The value of the first hidden field `name` on the page.
+    /// The text of the element with this id (one without children).
+    pub(crate) fn text_of(&self, id: &str) -> String {
+        let marker = format!("id=\"{id}\">");
+        let start =
+            self.body.find(&marker).unwrap_or_else(|| panic!("no #{id} in {}", self.body)) + marker.len();
+        let end = self.body[start..].find('<').unwrap() + start;
+        self.body[start..end].to_owned()
+    }
+
     pub(crate) fn field(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self.body.find(&marker).unwrap_or_else(|| panic!("no field {name} in {}", self.body))
@@ -157,16 +166,35 @@ pub(crate) async fn signed_in_admin<'a>(app: &'a TestApp, email: &str) -> (Brows
         "admins set up a second factor first"
     );
     assert_eq!(browser.get("/organise").await.location.as_deref(), Some("/organise/two-factor"));
-    let page = browser.get("/organise/two-factor").await;
-    let (csrf, secret) = (page.field("csrf"), page.field("secret"));
-    let bytes = totp_rs::Secret::Encoded(secret.clone()).to_bytes().unwrap();
-    let totp = TotpSecret::from_bytes(bytes);
-    let code = totp.code_at(app.clock.now().unix_timestamp() as u64);
-    let enrolled =
-        browser.post("/organise/two-factor", &[("csrf", &csrf), ("secret", &secret), ("code", &code)]).await;
+    let (totp, enrolled) = enrol_second_factor(&mut browser, None).await;
     assert_eq!(enrolled.status, 200, "{}", enrolled.body);
     assert!(enrolled.body.contains("<code>"), "recovery codes are shown once");
+    let csrf = enrolled.field("csrf");
+    let kept = browser.post("/organise/two-factor/kept", &[("csrf", &csrf), ("kept", "yes")]).await;
+    assert_eq!(kept.location.as_deref(), Some("/organise"));
     (browser, totp)
+}
+
+/// Asks for a key, reads it off the page and answers with a code from it (and,
+/// when replacing, `current`); the key and the page that answered.
+pub(crate) async fn enrol_second_factor(
+    browser: &mut Browser<'_>,
+    current: Option<&str>,
+) -> (TotpSecret, Page) {
+    let csrf = browser.get("/organise/two-factor").await.field("csrf");
+    assert_eq!(browser.post("/organise/two-factor/start", &[("csrf", &csrf)]).await.status, 303);
+    let page = browser.get("/organise/two-factor").await;
+    assert!(page.body.contains("src=\"data:image/svg+xml;base64,"), "a QR code drawn here");
+    let secret = page.text_of("totp-secret");
+    assert!(!page.body.contains("name=\"secret\""), "the secret is never posted back");
+    let totp = TotpSecret::from_bytes(totp_rs::Secret::Encoded(secret).to_bytes().unwrap());
+    let code = totp.code_at(browser.app.clock.now().unix_timestamp() as u64);
+    let mut form = vec![("csrf", csrf.as_str()), ("code", code.as_str())];
+    if let Some(current) = current {
+        form.push(("current", current));
+    }
+    let enrolled = browser.post("/organise/two-factor", &form).await;
+    (totp, enrolled)
 }
 
 /// An organiser invited by an admin to publish, signed in.
@@ -435,12 +463,7 @@ async fn a_recovery_code_passes_the_second_factor_once() {
     make_admin(&app, "admin@example.org").await;
     let mut browser = Browser::new(&app);
     sign_in(&mut browser, "admin@example.org").await;
-    let page = browser.get("/organise/two-factor").await;
-    let (csrf, secret) = (page.field("csrf"), page.field("secret"));
-    let totp = TotpSecret::from_bytes(totp_rs::Secret::Encoded(secret.clone()).to_bytes().unwrap());
-    let code = totp.code_at(app.clock.now().unix_timestamp() as u64);
-    let enrolled =
-        browser.post("/organise/two-factor", &[("csrf", &csrf), ("secret", &secret), ("code", &code)]).await;
+    let (_, enrolled) = enrol_second_factor(&mut browser, None).await;
     let start = enrolled.body.find("<code>").unwrap() + "<code>".len();
     let recovery = enrolled.body[start..start + 11].to_owned();
 
@@ -677,6 +700,8 @@ async fn every_organiser_form_is_refused_without_the_sessions_csrf_token() {
         format!("{manage}/moderation/bulk-strike"),
         "/organise/organisers".to_owned(),
         "/organise/two-factor".to_owned(),
+        "/organise/two-factor/start".to_owned(),
+        "/organise/two-factor/kept".to_owned(),
         "/organise/campaigns".to_owned(),
         campaign.clone(),
         format!("{campaign}/letters"),
@@ -763,4 +788,46 @@ async fn a_newcomer_organises_the_demo_letters_through_the_outbox() {
         manage.body.contains("action=\"/organise/letters/demo-teachers/form\""),
         "the form can be shaped"
     );
+}
+
+#[tokio::test]
+async fn a_second_factor_is_replaced_only_with_a_current_code_and_the_client_cannot_choose_its_secret() {
+    let app = TestApp::spawn().await;
+    let (mut admin, old) = signed_in_admin(&app, "admin@example.org").await;
+    // A client that posts a secret of its own choosing gets nowhere.
+    let chosen = TotpSecret::from_bytes(vec![7; 20]);
+    let csrf = admin.csrf().await;
+    let code = chosen.code_at(app.clock.now().unix_timestamp() as u64);
+    let forced = admin
+        .post("/organise/two-factor", &[("csrf", &csrf), ("secret", &chosen.base32()), ("code", &code)])
+        .await;
+    assert_eq!(forced.status, 400, "no key was asked for in this session");
+
+    // Replacing without proving the current factor changes nothing.
+    app.clock.advance(time::Duration::seconds(31));
+    let (_, refused) = enrol_second_factor(&mut admin, Some("000000")).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("nothing was changed"), "{}", refused.body);
+    app.clock.advance(time::Duration::seconds(31));
+    let current = old.code_at(app.clock.now().unix_timestamp() as u64);
+    let (new, replaced) = enrol_second_factor(&mut admin, Some(&current)).await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert!(replaced.body.contains("download=\"undersign-recovery-codes.txt\""), "codes to download");
+    assert!(replaced.body.contains("I have kept these codes"));
+    let csrf = replaced.field("csrf");
+    let not_kept = admin.post("/organise/two-factor/kept", &[("csrf", &csrf)]).await;
+    assert_eq!(not_kept.status, 400, "asked to confirm they kept them");
+
+    // The next sign-in wants a code from the new key, not the old one.
+    let mut again = Browser::new(&app);
+    sign_in(&mut again, "admin@example.org").await;
+    let csrf = again.get("/organise/second-factor").await.field("csrf");
+    app.clock.advance(time::Duration::seconds(31));
+    let now = app.clock.now().unix_timestamp() as u64;
+    let old_code =
+        again.post("/organise/second-factor", &[("csrf", &csrf), ("code", &old.code_at(now))]).await;
+    assert_eq!(old_code.status, 400, "the replaced key no longer works");
+    let new_code =
+        again.post("/organise/second-factor", &[("csrf", &csrf), ("code", &new.code_at(now))]).await;
+    assert_eq!(new_code.status, 303);
 }

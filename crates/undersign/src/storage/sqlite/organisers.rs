@@ -326,7 +326,7 @@ impl OrganiserStore for SqliteStore {
         self.read(move |conn| {
             let found = conn
                 .prepare_cached(&format!(
-                    "SELECT {ACCOUNT_COLUMNS}, s.second_factor_done, s.created_at, s.last_seen_at
+                    "SELECT {ACCOUNT_COLUMNS}, s.second_factor_done, s.created_at, s.last_seen_at, s.pending_totp_sealed
                      FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?1"
                 ))?
                 .query_row([&session[..]], |r| {
@@ -337,16 +337,18 @@ impl OrganiserStore for SqliteStore {
                         r.get::<_, bool>(at)?,
                         r.get::<_, i64>(at + 1)?,
                         r.get::<_, i64>(at + 2)?,
+                        r.get::<_, Option<Vec<u8>>>(at + 3)?,
                     ))
                 })
                 .optional()?;
             found
-                .map(|(account, done, created, seen)| {
+                .map(|(account, done, created, seen, pending)| {
                     Ok(Session {
                         account: account?,
                         second_factor_done: done,
                         created_at: from_unix(created)?,
                         last_seen_at: from_unix(seen)?,
+                        pending_totp_sealed: pending,
                     })
                 })
                 .transpose()
@@ -417,6 +419,22 @@ impl OrganiserStore for SqliteStore {
         .await
     }
 
+    async fn set_pending_totp(
+        &self,
+        session: &HashedToken,
+        sealed_secret: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let session = session.0;
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE sessions SET pending_totp_sealed = ?2 WHERE token_hash = ?1",
+                params![&session[..], sealed_secret],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn enrol_totp(
         &self,
         session: &HashedToken,
@@ -447,7 +465,8 @@ impl OrganiserStore for SqliteStore {
             // Other browsers signed in before the second factor existed must
             // prove it too.
             tx.execute(
-                "UPDATE sessions SET second_factor_done = (token_hash = ?2) WHERE account_id = ?1",
+                "UPDATE sessions SET second_factor_done = (token_hash = ?2), pending_totp_sealed = NULL
+                 WHERE account_id = ?1",
                 params![account, &session[..]],
             )?;
             Ok(())

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::render;
@@ -18,10 +18,9 @@ use crate::app::AppState;
 use crate::domain::{EmailAddress, Field, FieldError};
 use crate::i18n::Translator;
 use crate::organisers;
-use crate::organisers::totp::TotpSecret;
 use crate::storage::organisers::{AuditEntry, Role};
-use crate::web::errors::{PageError, PageErrorKind};
-use crate::web::session::{Checked, Organiser, SignedIn};
+use crate::web::errors::PageError;
+use crate::web::session::{Button, Checked, Organiser, SignedIn};
 use crate::web::views::{PageMeta, field_error_message, format_date};
 
 /// Audit entries shown.
@@ -198,36 +197,68 @@ pub async fn invite_organiser(
 
 // The second factor's enrolment.
 
+/// The key being set up, three ways: a QR code for a phone, the key to type,
+/// and a link for an authenticator on this device.
+struct Setup {
+    key: String,
+    otpauth_url: String,
+    /// A `data:` URL of the QR code as SVG, drawn here (no third-party service).
+    qr_data_url: String,
+}
+
 #[derive(Template)]
 #[template(path = "two_factor.html")]
 struct TwoFactorView {
     page: PageMeta,
     csrf: String,
-    secret: String,
-    otpauth_url: String,
-    error: bool,
+    /// `None` until the organiser asks for a key.
+    setup: Option<Setup>,
+    /// The account has a second factor: replacing it needs a current code.
+    replacing: bool,
+    error: Option<String>,
     required: bool,
-    /// After enrolment: the recovery codes, shown this once.
+    /// After enrolment: the recovery codes, shown this once, and as a file.
     recovery_codes: Vec<String>,
+    recovery_download: String,
 }
 
 fn two_factor_page(
+    state: &AppState,
     signed_in: &SignedIn,
-    secret: &TotpSecret,
-    error: bool,
-    recovery_codes: Vec<String>,
-) -> TwoFactorView {
-    let tr = Translator::new(signed_in.lang);
-    let label = format!("account-{}", signed_in.session.account.id.get());
-    TwoFactorView {
+    error: Option<String>,
+) -> Result<TwoFactorView, PageError> {
+    let lang = signed_in.lang;
+    let tr = Translator::new(lang);
+    let account = &signed_in.session.account;
+    let pending = organisers::pending_second_factor(state, &signed_in.session)
+        .map_err(|e| PageError::internal(lang, e))?;
+    let setup = pending
+        .map(|secret| {
+            let otpauth_url = secret.otpauth_url("undersign", &format!("account-{}", account.id.get()));
+            let svg = qrcode::QrCode::new(otpauth_url.as_bytes())
+                .map_err(|e| PageError::internal(lang, anyhow::anyhow!("QR code: {e}")))?
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(220, 220)
+                .quiet_zone(true)
+                .build();
+            use base64::Engine;
+            let qr_data_url = format!(
+                "data:image/svg+xml;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(svg)
+            );
+            Ok::<_, PageError>(Setup { key: secret.base32(), otpauth_url, qr_data_url })
+        })
+        .transpose()?;
+    Ok(TwoFactorView {
         page: PageMeta::new(tr, "/organise/two-factor", tr.t("two-factor-title")),
         csrf: signed_in.csrf.clone(),
-        secret: secret.base32(),
-        otpauth_url: secret.otpauth_url("undersign", &label),
+        setup,
+        replacing: account.has_second_factor(),
         error,
-        required: signed_in.session.account.is_admin && !signed_in.session.account.has_second_factor(),
-        recovery_codes,
-    }
+        required: account.is_admin && !account.has_second_factor(),
+        recovery_codes: Vec::new(),
+        recovery_download: String::new(),
+    })
 }
 
 /// Enrolment is open to a session whose second factor is settled (an account
@@ -236,18 +267,34 @@ fn may_enrol(signed_in: &SignedIn) -> Result<(), PageError> {
     if signed_in.session.second_factor_done { Ok(()) } else { Err(PageError::forbidden(signed_in.lang)) }
 }
 
-pub async fn show_two_factor(signed_in: SignedIn) -> Result<Response, PageError> {
+pub async fn show_two_factor(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+) -> Result<Response, PageError> {
     may_enrol(&signed_in)?;
-    render(signed_in.lang, &two_factor_page(&signed_in, &TotpSecret::generate(), false, Vec::new()))
+    render(signed_in.lang, &two_factor_page(&state, &signed_in, None)?)
+}
+
+/// "Show me a key": a fresh secret for this session, then the page shows it.
+pub async fn begin_two_factor(
+    State(state): State<Arc<AppState>>,
+    Checked { session: signed_in, .. }: Checked<SignedIn, Button>,
+) -> Result<Response, PageError> {
+    may_enrol(&signed_in)?;
+    organisers::begin_second_factor(&state, &signed_in.token, &signed_in.session.account)
+        .await
+        .map_err(|e| PageError::internal(signed_in.lang, e))?;
+    Ok(Redirect::to("/organise/two-factor").into_response())
 }
 
 #[derive(Debug, Deserialize)]
 pub struct EnrolForm {
-    /// The secret shown on the page, sent back with the first code from it.
-    #[serde(default)]
-    secret: String,
+    /// A code from the new key.
     #[serde(default)]
     code: String,
+    /// When replacing: a code from the current key, or a recovery code.
+    #[serde(default)]
+    current: String,
 }
 
 pub async fn enrol_two_factor(
@@ -256,28 +303,59 @@ pub async fn enrol_two_factor(
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
     may_enrol(&signed_in)?;
-    let secret = totp_rs::Secret::Encoded(form.secret.trim().to_owned())
-        .to_bytes()
-        .ok()
-        .filter(|b| b.len() == 20)
-        .map(TotpSecret::from_bytes)
-        .ok_or(PageError { lang, kind: PageErrorKind::BadRequest })?;
-    let codes = organisers::enrol_second_factor(
+    let tr = Translator::new(lang);
+    let outcome = organisers::enrol_second_factor(
         &state,
         &signed_in.token,
-        &signed_in.session.account,
-        &secret,
+        &signed_in.session,
         &form.code,
+        &form.current,
     )
     .await
     .map_err(|e| PageError::internal(lang, e))?;
-    match codes {
-        Some(codes) => render(lang, &two_factor_page(&signed_in, &secret, false, codes)),
-        None => {
-            let page = render(lang, &two_factor_page(&signed_in, &secret, true, Vec::new()))?;
-            Ok((StatusCode::BAD_REQUEST, page).into_response())
+    let error_id = match outcome {
+        organisers::Enrolment::Enrolled(codes) => {
+            let mut view = two_factor_page(&state, &signed_in, None)?;
+            use base64::Engine;
+            let file = format!("{}\n\n{}\n", tr.t("two-factor-recovery-file"), codes.join("\n"));
+            view.recovery_download =
+                format!("data:text/plain;base64,{}", base64::engine::general_purpose::STANDARD.encode(file));
+            view.recovery_codes = codes;
+            view.setup = None;
+            return render(lang, &view);
         }
+        organisers::Enrolment::NotStarted => "two-factor-not-started",
+        organisers::Enrolment::CurrentRefused => "two-factor-current-wrong",
+        organisers::Enrolment::WrongCode => "second-factor-wrong",
+    };
+    let page = render(lang, &two_factor_page(&state, &signed_in, Some(tr.t(error_id)))?)?;
+    Ok((StatusCode::BAD_REQUEST, page).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeptForm {
+    #[serde(default)]
+    kept: Option<String>,
+}
+
+/// "I have kept my recovery codes": then on to the overview.
+pub async fn confirm_recovery_codes_kept(
+    Checked { session: signed_in, form }: Checked<SignedIn, KeptForm>,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    if form.kept.as_deref() == Some("yes") {
+        return Ok(Redirect::to("/organise").into_response());
     }
+    let tr = Translator::new(lang);
+    let view = KeptView { page: PageMeta::new(tr, "/organise/two-factor", tr.t("two-factor-title")) };
+    Ok((StatusCode::BAD_REQUEST, render(lang, &view)?).into_response())
+}
+
+/// The codes cannot be shown again: what to do if they were not kept.
+#[derive(Template)]
+#[template(path = "recovery_not_kept.html")]
+struct KeptView {
+    page: PageMeta,
 }
 
 // The whole audit log, for admins.
