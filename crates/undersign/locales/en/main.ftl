@@ -629,3 +629,7 @@ two-factor-recovery-file = undersign recovery codes. Each works once, to sign in
 two-factor-kept = I have kept these codes somewhere safe.
 two-factor-not-kept = Please tick the box once you have kept the codes. They cannot be shown again: if you did not keep them, set up the second factor again to get new ones.
 two-factor-set-up-again = Set up the second factor again
+letter-translation-outdated = This is the translation of version { $version }. The letter has since been corrected (it is now at version { $current }), and this translation is being updated; until then the current text is the { $language } one.
+letter-translation-of-version = translation of version { $version }, being updated
+letter-original-link = Read the current text
+letter-versions-link = What changed

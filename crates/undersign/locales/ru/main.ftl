@@ -646,3 +646,7 @@ two-factor-recovery-file = Коды восстановления undersign. Ка
 two-factor-kept = Я сохранил эти коды в надёжном месте.
 two-factor-not-kept = Отметьте поле, когда сохраните коды. Показать их снова нельзя: если вы их не сохранили, настройте второй фактор заново, чтобы получить новые.
 two-factor-set-up-again = Настроить второй фактор заново
+letter-translation-outdated = Это перевод версии { $version }. С тех пор письмо исправлено (сейчас версия { $current }), и перевод обновляется; до тех пор действующий текст — на языке оригинала ({ $language }).
+letter-translation-of-version = перевод версии { $version }, обновляется
+letter-original-link = Читать действующий текст
+letter-versions-link = Что изменилось

@@ -33,9 +33,37 @@ pub fn to_safe_html(markdown: &str) -> String {
     out
 }
 
+/// The words a reader sees, without the markup: paragraphs and list items
+/// separated by blank lines, links as their text. For diffs that show what
+/// changed in the letter, not in its Markdown.
+pub fn to_plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(text) | Event::Code(text) | Event::Html(text) | Event::InlineHtml(text) => {
+                out.push_str(&text)
+            }
+            Event::SoftBreak => out.push(' '),
+            Event::HardBreak => out.push('\n'),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::BlockQuote(_)) => {
+                out.push_str("\n\n")
+            }
+            _ => {}
+        }
+    }
+    out.trim_end().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_keeps_the_words_and_drops_the_markup() {
+        let text =
+            to_plain_text("We, *teachers*, ask\nfor a [fair](https://example.org) trial.\n\n- one\n- two");
+        assert_eq!(text, "We, teachers, ask for a fair trial.\n\none\n\ntwo");
+    }
 
     #[test]
     fn paragraphs_and_emphasis_render() {

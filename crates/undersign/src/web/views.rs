@@ -391,6 +391,8 @@ pub struct LetterView {
     pub translation_note: Option<String>,
     /// "Version 2", once the letter was corrected.
     pub version_text: Option<String>,
+    /// The letter's current version (a translation's note links the diffs).
+    pub letter_version: u32,
     /// HTML that another site pastes to show the live counter.
     pub badge_snippet: String,
 }
@@ -398,8 +400,12 @@ pub struct LetterView {
 /// A link to one language of a letter.
 pub struct TextLink {
     pub language: String,
+    /// The language's name in itself ("Русский").
+    pub name: String,
     pub href: String,
     pub current: bool,
+    /// "translation of version 1", for a translation not yet updated.
+    pub outdated: Option<String>,
 }
 
 #[derive(Template)]

@@ -156,3 +156,52 @@ async fn a_correction_is_a_new_version_its_signers_are_told_and_may_reconfirm() 
     let record = app.get_text(&format!("/letters/{SLUG}/log/records/3")).await;
     assert!(record.contains(r#"\"version\":2"#), "{record}");
 }
+
+#[tokio::test]
+async fn a_correction_keeps_each_translation_marked_as_being_updated_and_diffs_the_words() {
+    let app = TestApp::spawn_empty().await;
+    let (mut admin, _) = signed_in_admin(&app, "admin@example.org").await;
+    let mut olga = signed_in_organiser(&app, &mut admin, "olga@example.org").await;
+    let manage = publish_letter(&mut olga, SLUG).await;
+    let csrf = olga.csrf().await;
+    let translation = [
+        ("csrf", csrf.as_str()),
+        ("language", "ru"),
+        ("title", "Учителя просят"),
+        ("addressee", "Министру"),
+        ("body", "Мы, учителя, *просим*."),
+    ];
+    assert_eq!(olga.post(&format!("{manage}/translations"), &translation).await.status, 303);
+    let correction = [
+        ("csrf", csrf.as_str()),
+        ("title", "Teachers ask"),
+        ("addressee", "To the Minister"),
+        ("body", "We, *doctors*, ask for a [fair](https://example.org/fair) trial."),
+    ];
+    let corrected = olga.post(&format!("{manage}/versions"), &correction).await;
+    assert_eq!(corrected.status, 303, "{}", corrected.body);
+    log_size_becomes(&app, 3).await;
+
+    // The Russian page still shows Russian, and says whose version it is.
+    let russian = app.get_text(&format!("/letters/{SLUG}?text=ru")).await;
+    assert!(
+        russian.contains("Учителя просят") && russian.contains("<em>просим</em>"),
+        "never another language"
+    );
+    assert!(russian.contains("This is the translation of version 1") && russian.contains("being updated"));
+    assert!(russian.contains(&format!("href=\"/letters/{SLUG}/versions\"")), "with what changed");
+    let page = app.get_text(&format!("/letters/{SLUG}")).await;
+    assert!(
+        page.contains("Русский</a> <span class=\"hint\">(translation of version 1, being updated)"),
+        "{page}"
+    );
+
+    // The versions page names the language and diffs the words a reader sees.
+    let versions = app.get_text(&format!("/letters/{SLUG}/versions")).await;
+    assert!(versions.contains("Русский"), "a language's name, not a bare code");
+    assert!(
+        versions.contains("doctors") && !versions.contains("*doctors*"),
+        "the rendered words, not Markdown"
+    );
+    assert!(!versions.contains("](https://example.org/fair)"));
+}

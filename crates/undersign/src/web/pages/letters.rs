@@ -55,6 +55,23 @@ async fn letter_page(
     let path = format!("/letters/{}", letter.slug);
     let mut card = LetterCard::new(&tr, letter);
     card.title = title.clone();
+    // Every language the letter can be read in, its latest text each; a
+    // translation of an earlier version says so, never passes for the current one.
+    let all_texts = state.store.letter_texts(letter.id).await.map_err(|e| PageError::store(lang, e))?;
+    let translation_note = text.map(|t| {
+        if t.version < letter.version {
+            tr.lookup(
+                "letter-translation-outdated",
+                [
+                    ("version", FluentValue::from(t.version.to_string())),
+                    ("current", FluentValue::from(letter.version.to_string())),
+                    ("language", FluentValue::from(language_name(letter.language.as_str()))),
+                ],
+            )
+        } else {
+            tr.t1("letter-translation-note", "language", &language_name(letter.language.as_str()))
+        }
+    });
     Ok(LetterView {
         page: PageMeta::new(
             tr,
@@ -74,11 +91,11 @@ async fn letter_page(
             .closes_on
             .filter(|_| letter.accepts_signatures())
             .map(|day| tr.t1("letter-closes-on", "date", &format_date(&tr, day))),
-        texts: text_links(letter, text.map(|t| t.language.as_str())),
-        translation_note: text
-            .map(|_| tr.t1("letter-translation-note", "language", letter.language.as_str())),
+        texts: text_links(&tr, letter, &all_texts, text.map(|t| t.language.as_str())),
+        translation_note,
         version_text: (letter.version > 1)
             .then(|| tr.t1("letter-version", "version", &letter.version.to_string())),
+        letter_version: letter.version,
         badge_snippet: format!(
             "<a href=\"{page}\"><img src=\"{page}/badge.svg\" alt=\"{title}\"></a>",
             page = state.config.public_link(&format!("letters/{}", letter.slug)),
@@ -87,38 +104,80 @@ async fn letter_page(
     })
 }
 
-/// "This letter in: en · ru": the letter's own language, then its translations;
-/// the shown one is marked.
-fn text_links(letter: &Letter, shown: Option<&str>) -> Vec<TextLink> {
-    if letter.translations.is_empty() {
+/// "This letter in: English · Русский": the letter's own language, then every
+/// translation (its latest version; one of an earlier version is marked); the
+/// shown one is marked.
+fn text_links(tr: &Translator, letter: &Letter, texts: &[LetterText], shown: Option<&str>) -> Vec<TextLink> {
+    let mut translations: Vec<&LetterText> = Vec::new();
+    for text in texts.iter().filter(|t| t.language != letter.language) {
+        match translations.iter_mut().find(|t| t.language == text.language) {
+            Some(kept) if kept.version < text.version => *kept = text,
+            Some(_) => {}
+            None => translations.push(text),
+        }
+    }
+    if translations.is_empty() {
         return Vec::new();
     }
     let own = TextLink {
         language: letter.language.as_str().to_owned(),
+        name: language_name(letter.language.as_str()),
         href: format!("/letters/{}", letter.slug),
         current: shown.is_none(),
+        outdated: None,
     };
     std::iter::once(own)
-        .chain(letter.translations.iter().map(|l| TextLink {
-            language: l.as_str().to_owned(),
-            href: format!("/letters/{}?text={}", letter.slug, l.as_str()),
-            current: shown == Some(l.as_str()),
+        .chain(translations.into_iter().map(|t| {
+            TextLink {
+                language: t.language.as_str().to_owned(),
+                name: language_name(t.language.as_str()),
+                href: format!("/letters/{}?text={}", letter.slug, t.language.as_str()),
+                current: shown == Some(t.language.as_str()),
+                outdated: (t.version < letter.version)
+                    .then(|| tr.t1("letter-translation-of-version", "version", &t.version.to_string())),
+            }
         }))
         .collect()
 }
 
-/// The translation `?text=` asks for, if the current version has one.
+/// A language's own name for itself, for the languages letters are usually
+/// written in here; the tag itself for others.
+pub fn language_name(tag: &str) -> String {
+    let primary = tag.split('-').next().unwrap_or(tag);
+    match primary {
+        "en" => "English",
+        "ru" => "Русский",
+        "uk" => "Українська",
+        "be" => "Беларуская",
+        "kk" => "Қазақ тілі",
+        "de" => "Deutsch",
+        "fr" => "Français",
+        "es" => "Español",
+        "it" => "Italiano",
+        "pl" => "Polski",
+        "ka" => "ქართული",
+        "hy" => "Հայերեն",
+        "he" => "עברית",
+        "tt" => "Татар теле",
+        _ => return tag.to_owned(),
+    }
+    .to_owned()
+}
+
+/// The text `?text=` asks for: that language's latest version (which may be of
+/// an earlier version of the letter: the page then says so).
 async fn chosen_text(
     state: &AppState,
     lang: Language,
     letter: &Letter,
     asked: Option<&str>,
 ) -> Result<Option<LetterText>, PageError> {
-    let Some(asked) = asked.filter(|a| letter.translations.iter().any(|t| t.as_str() == *a)) else {
-        return Ok(None);
-    };
+    let Some(asked) = asked.filter(|a| *a != letter.language.as_str()) else { return Ok(None) };
     let texts = state.store.letter_texts(letter.id).await.map_err(|e| PageError::store(lang, e))?;
-    Ok(texts.into_iter().find(|t| t.version == letter.version && t.language.as_str() == asked))
+    Ok(texts
+        .into_iter()
+        .filter(|t| t.language.as_str() == asked && t.version <= letter.version)
+        .max_by_key(|t| t.version))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -53,9 +53,10 @@ struct VersionsView {
     rows: Vec<VersionRow>,
 }
 
-/// The whole text of a version as compared: title, addressee, body.
+/// The whole text of a version as a reader sees it, and as compared: title,
+/// addressee and the body's words (the diff is of the text, not its Markdown).
 fn whole(text: &LetterText) -> String {
-    format!("{}\n{}\n\n{}", text.title, text.addressee, text.body)
+    format!("{}\n{}\n\n{}", text.title, text.addressee, crate::web::markdown::to_plain_text(&text.body))
 }
 
 pub async fn show_versions(
@@ -79,7 +80,7 @@ pub async fn show_versions(
             translations: all
                 .iter()
                 .filter(|t| t.version == text.version && t.language != letter.language)
-                .map(|t| t.language.as_str().to_owned())
+                .map(|t| super::letters::language_name(t.language.as_str()))
                 .collect(),
         })
         .collect();
