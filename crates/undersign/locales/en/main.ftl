@@ -633,3 +633,7 @@ letter-translation-outdated = This is the translation of version { $version }. T
 letter-translation-of-version = translation of version { $version }, being updated
 letter-original-link = Read the current text
 letter-versions-link = What changed
+campaign-translations = Translations
+campaign-translations-explain = Readers see the campaign in their interface language where you translated it, and in the original elsewhere. Leave a quote or a timeline entry empty to show the original.
+campaign-translation-save = Save this translation
+campaign-error-quote-no-translation = the letter has no text in this language yet: publish its translation first, then quote it

@@ -650,3 +650,7 @@ letter-translation-outdated = Это перевод версии { $version }. �
 letter-translation-of-version = перевод версии { $version }, обновляется
 letter-original-link = Читать действующий текст
 letter-versions-link = Что изменилось
+campaign-translations = Переводы
+campaign-translations-explain = Читатели видят кампанию на языке интерфейса там, где вы её перевели, и в оригинале в остальном. Оставьте цитату или запись хроники пустой, чтобы показывать оригинал.
+campaign-translation-save = Сохранить перевод
+campaign-error-quote-no-translation = у письма ещё нет текста на этом языке: сначала опубликуйте перевод письма, затем цитируйте его

@@ -109,6 +109,41 @@ pub fn parse_pull_quote(letter: &Letter, quote: &str) -> Result<String, Problem>
     }
 }
 
+/// A timeline entry's place and note in another language.
+pub fn parse_translated_entry(place: &str, note: &str) -> Result<(String, String), Vec<Problem>> {
+    let mut problems = Vec::new();
+    let place = text("place", place, MAX_PLACE, &mut problems);
+    let note = text("note", note, MAX_NOTE, &mut problems);
+    match (place, note) {
+        (Some(place), Some(note)) => Ok((place, note)),
+        _ => Err(problems),
+    }
+}
+
+/// A pull quote in another language: words of the letter's own text in that
+/// language (its original, or its latest translation into it).
+pub fn parse_translated_quote(
+    letter: &Letter,
+    texts: &[crate::storage::texts::LetterText],
+    language: &str,
+    quote: &str,
+) -> Result<String, Problem> {
+    let primary = |tag: &str| tag.split('-').next().unwrap_or(tag).to_owned();
+    let body = if primary(letter.language.as_str()) == language {
+        Some(letter.body.clone())
+    } else {
+        texts
+            .iter()
+            .filter(|t| primary(t.language.as_str()) == language)
+            .max_by_key(|t| t.version)
+            .map(|t| t.body.clone())
+    };
+    let Some(body) = body else {
+        return Err(Problem { field: "pull_quote", message_id: "campaign-error-quote-no-translation" });
+    };
+    parse_pull_quote(&Letter { body, ..letter.clone() }, quote)
+}
+
 /// Whether an account may edit a campaign: admins, and its organisers.
 pub async fn may_edit(state: &AppState, account: &Account, slug: &Slug) -> Result<bool, StoreError> {
     Ok(account.is_admin || state.store.is_campaign_organiser(account.id, slug).await?)

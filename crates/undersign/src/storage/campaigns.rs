@@ -16,6 +16,20 @@ pub struct StoredTimelineEntry {
     pub entry: TimelineEntry,
 }
 
+/// A campaign in one more language: its title and summary, and the place and
+/// note of timeline entries and the pull quotes of letters that have one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignTranslation {
+    /// An interface language's code (`en`, `ru`).
+    pub language: String,
+    pub title: String,
+    pub summary: String,
+    /// `(timeline entry id, place, note)`.
+    pub entries: Vec<(i64, String, String)>,
+    /// `(letter, quote)`.
+    pub quotes: Vec<(crate::domain::LetterId, String)>,
+}
+
 /// Why a campaign change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CampaignRefusal {
@@ -48,6 +62,16 @@ pub trait CampaignStore: Send + Sync {
         &self,
         account: Option<AccountId>,
     ) -> Result<Vec<(Slug, String)>, StoreError>;
+    /// Replaces the campaign's translation into one language (everything in it
+    /// at once), with its audit entry; `false` if the campaign is unknown.
+    async fn save_campaign_translation(
+        &self,
+        slug: &Slug,
+        translation: CampaignTranslation,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Every translation of the campaign.
+    async fn campaign_translations(&self, slug: &Slug) -> Result<Vec<CampaignTranslation>, StoreError>;
     /// Every entry, hidden ones too, by date.
     async fn timeline_entries(&self, slug: &Slug) -> Result<Vec<StoredTimelineEntry>, StoreError>;
     /// Adds (`id` None) or changes an entry; `false` if the campaign or entry is unknown.

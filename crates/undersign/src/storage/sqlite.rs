@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0015_log_entry_kinds.sql"),
     include_str!("../../migrations/sqlite/0016_letter_closing_and_withheld.sql"),
     include_str!("../../migrations/sqlite/0017_pending_second_factor.sql"),
+    include_str!("../../migrations/sqlite/0018_campaign_translations.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.

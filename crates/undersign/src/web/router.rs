@@ -97,6 +97,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/organise/campaigns/{slug}/timeline/{id}/hidden", post(campaign_editor::hide_entry))
         .route("/organise/campaigns/{slug}/related", post(campaign_editor::link_related))
         .route("/organise/campaigns/{slug}/organisers", post(campaign_editor::invite_organiser))
+        .route("/organise/campaigns/{slug}/translations", post(campaign_editor::save_translation))
         .route("/organise/audit", get(organise::show_audit))
         .route("/organise/organisers", post(organise::invite_organiser))
         .layer(DefaultBodyLimit::max(ORGANISER_BODY_LIMIT))

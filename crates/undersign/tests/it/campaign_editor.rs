@@ -127,3 +127,96 @@ async fn a_campaign_organiser_invites_a_co_organiser_by_email() {
         olga.post(&format!("{editor}/organisers"), &[("csrf", &csrf), ("email", "ivan@example.org")]).await;
     assert!(again.body.contains("They have this role already."));
 }
+
+#[tokio::test]
+async fn a_campaign_reads_in_the_readers_language_with_the_original_as_fallback() {
+    let app = TestApp::spawn_empty().await;
+    let (mut admin, _) = signed_in_admin(&app, "admin@example.org").await;
+    let mut olga = signed_in_organiser(&app, &mut admin, "olga@example.org").await;
+    let manage = publish_letter(&mut olga, "teachers-ask").await;
+    let editor = create_campaign(&mut olga, "case-2020", "The 2020 case").await;
+    let csrf = olga.csrf().await;
+    let quoted = olga
+        .post(
+            &format!("{editor}/letters"),
+            &[("csrf", &csrf), ("letter", "teachers-ask"), ("pull_quote", "We, teachers, ask.")],
+        )
+        .await;
+    assert_eq!(quoted.status, 200, "{}", quoted.body);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("date", "2020-02-10"),
+        ("kind", "picket"),
+        ("place", "Moscow"),
+        ("note", "Single pickets at the court."),
+        ("source_url", ""),
+    ];
+    assert_eq!(olga.post(&format!("{editor}/timeline"), &form).await.status, 200);
+    let page = olga.get(&editor).await.body;
+    let marker = "name=\"place-";
+    let at = page.find(marker).unwrap() + marker.len();
+    let entry = page[at..at + page[at..].find('"').unwrap()].to_owned();
+
+    let (place_field, note_field) = (format!("place-{entry}"), format!("note-{entry}"));
+    let translate = |quote: &'static str| -> Vec<(String, String)> {
+        [
+            ("csrf", csrf.as_str()),
+            ("language", "ru"),
+            ("title", "Дело 2020 года"),
+            ("summary", "Суд и письма."),
+            ("quote-teachers-ask", quote),
+            (place_field.as_str(), "Москва"),
+            (note_field.as_str(), "Одиночные пикеты у суда."),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    };
+    // A quote needs the letter's own text in that language first.
+    let early =
+        olga.post(&format!("{editor}/translations"), &as_refs(&translate("Мы, учителя, просим."))).await;
+    assert_eq!(early.status, 400);
+    assert!(early.body.contains("publish its translation first"), "{}", early.body);
+    let letter_ru = [
+        ("csrf", csrf.as_str()),
+        ("language", "ru"),
+        ("title", "Учителя просят"),
+        ("addressee", "Министру"),
+        ("body", "Мы, учителя, просим."),
+    ];
+    assert_eq!(olga.post(&format!("{manage}/translations"), &letter_ru).await.status, 303);
+    let made_up =
+        olga.post(&format!("{editor}/translations"), &as_refs(&translate("Мы требуем революции"))).await;
+    assert_eq!(made_up.status, 400, "a quote must be the letter's own words");
+    let saved =
+        olga.post(&format!("{editor}/translations"), &as_refs(&translate("Мы, учителя, просим."))).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+
+    let russian = app
+        .client
+        .get(app.url("/campaigns/case-2020"))
+        .header("cookie", "lang=ru")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for text in
+        ["Дело 2020 года", "Суд и письма.", "Мы, учителя, просим.", "Москва", "Одиночные пикеты у суда."]
+    {
+        assert!(russian.contains(text), "the Russian page has {text}");
+    }
+    assert!(!russian.contains("The 2020 case") && !russian.contains("Single pickets"));
+    let english = app.get_text("/campaigns/case-2020").await;
+    assert!(
+        english.contains("The 2020 case") && english.contains("Single pickets at the court."),
+        "the original"
+    );
+    let home = app.client.get(app.url("/?lang=ru")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Дело 2020 года"), "the home page too");
+}
+
+fn as_refs(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}

@@ -9,7 +9,7 @@ use super::{SqliteStore, corrupt, insert_campaign_row, lookup_from, parse_stored
 use crate::crypto::SealedEmail;
 use crate::domain::{Campaign, LetterId, Slug, TimelineEntry};
 use crate::storage::StoreError;
-use crate::storage::campaigns::{CampaignRefusal, CampaignStore, StoredTimelineEntry};
+use crate::storage::campaigns::{CampaignRefusal, CampaignStore, CampaignTranslation, StoredTimelineEntry};
 use crate::storage::organisers::{AccountId, AuditEntry, LetterMember, Role};
 
 fn campaign_id(conn: &Connection, slug: &str) -> Result<Option<i64>, StoreError> {
@@ -90,6 +90,101 @@ impl CampaignStore for SqliteStore {
                 Ok((Slug::parse(&slug).map_err(|_| corrupt("campaign slug", &slug))?, title))
             })
             .collect()
+        })
+        .await
+    }
+
+    async fn save_campaign_translation(
+        &self,
+        slug: &Slug,
+        translation: CampaignTranslation,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let slug = slug.to_string();
+        self.write(move |tx| {
+            let Some(campaign): Option<i64> =
+                tx.query_row("SELECT id FROM campaigns WHERE slug = ?1", [&slug], |r| r.get(0)).optional()?
+            else {
+                return Ok(false);
+            };
+            let language = translation.language.as_str();
+            tx.execute(
+                "INSERT INTO campaign_translations (campaign_id, language, title, summary) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (campaign_id, language) DO UPDATE SET title = excluded.title, summary = excluded.summary",
+                params![campaign, language, translation.title, translation.summary],
+            )?;
+            // The whole language at once: what the form leaves empty goes.
+            tx.execute(
+                "DELETE FROM timeline_translations WHERE language = ?2
+                   AND entry_id IN (SELECT id FROM timeline_entries WHERE campaign_id = ?1)",
+                params![campaign, language],
+            )?;
+            tx.execute(
+                "DELETE FROM pull_quote_translations WHERE language = ?2
+                   AND letter_id IN (SELECT id FROM letters WHERE campaign_id = ?1)",
+                params![campaign, language],
+            )?;
+            for (entry, place, note) in &translation.entries {
+                tx.execute(
+                    "INSERT INTO timeline_translations (entry_id, language, place, note)
+                     SELECT id, ?2, ?3, ?4 FROM timeline_entries WHERE id = ?1 AND campaign_id = ?5",
+                    params![entry, language, place, note, campaign],
+                )?;
+            }
+            for (letter, quote) in &translation.quotes {
+                tx.execute(
+                    "INSERT INTO pull_quote_translations (letter_id, language, quote)
+                     SELECT id, ?2, ?3 FROM letters WHERE id = ?1 AND campaign_id = ?4",
+                    params![letter.0, language, quote, campaign],
+                )?;
+            }
+            insert_audit(tx, &audit)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn campaign_translations(&self, slug: &Slug) -> Result<Vec<CampaignTranslation>, StoreError> {
+        let slug = slug.to_string();
+        self.read(move |conn| {
+            let mut translations: Vec<CampaignTranslation> = conn
+                .prepare_cached(
+                    "SELECT t.language, t.title, t.summary FROM campaign_translations t
+                     JOIN campaigns c ON c.id = t.campaign_id WHERE c.slug = ?1 ORDER BY t.language",
+                )?
+                .query_map([&slug], |r| {
+                    Ok(CampaignTranslation {
+                        language: r.get(0)?,
+                        title: r.get(1)?,
+                        summary: r.get(2)?,
+                        entries: Vec::new(),
+                        quotes: Vec::new(),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            for translation in &mut translations {
+                translation.entries = conn
+                    .prepare_cached(
+                        "SELECT t.entry_id, t.place, t.note FROM timeline_translations t
+                         JOIN timeline_entries e ON e.id = t.entry_id JOIN campaigns c ON c.id = e.campaign_id
+                         WHERE c.slug = ?1 AND t.language = ?2",
+                    )?
+                    .query_map(params![&slug, translation.language], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?
+                    .collect::<Result<_, _>>()?;
+                translation.quotes = conn
+                    .prepare_cached(
+                        "SELECT q.letter_id, q.quote FROM pull_quote_translations q
+                         JOIN letters l ON l.id = q.letter_id JOIN campaigns c ON c.id = l.campaign_id
+                         WHERE c.slug = ?1 AND q.language = ?2",
+                    )?
+                    .query_map(params![&slug, translation.language], |r| {
+                        Ok((LetterId(r.get(0)?), r.get(1)?))
+                    })?
+                    .collect::<Result<_, _>>()?;
+            }
+            Ok(translations)
         })
         .await
     }

@@ -143,6 +143,20 @@ struct EditView {
     organisers: Vec<(i64, String)>,
     errors: Vec<String>,
     notice: Option<String>,
+    /// One form per interface language, filled with what is translated.
+    translations: Vec<TranslationRows>,
+}
+
+/// The campaign's translation into one language, as the editor shows it.
+struct TranslationRows {
+    language: &'static str,
+    language_name: &'static str,
+    title: String,
+    summary: String,
+    /// `(id, original place, original note, place, note)`.
+    entries: Vec<(i64, String, String, String, String)>,
+    /// `(letter slug, letter title, original quote, quote)`.
+    quotes: Vec<(String, String, String, String)>,
 }
 
 async fn editable(state: &AppState, organiser: &Organiser, raw: &str) -> Result<Slug, PageError> {
@@ -207,7 +221,48 @@ async fn edit_view(
             Ok((m.account.get(), email.as_str().to_owned()))
         })
         .collect::<Result<Vec<_>, PageError>>()?;
+    let stored = state.store.campaign_translations(slug).await.map_err(store)?;
+    let translations = crate::i18n::Language::ALL
+        .iter()
+        .map(|l| {
+            let found = stored.iter().find(|t| t.language == l.code());
+            TranslationRows {
+                language: l.code(),
+                language_name: l.native_name(),
+                title: found.map(|t| t.title.clone()).unwrap_or_default(),
+                summary: found.map(|t| t.summary.clone()).unwrap_or_default(),
+                entries: entries
+                    .iter()
+                    .filter(|e| !e.hidden)
+                    .map(|e| {
+                        let t = found.and_then(|t| t.entries.iter().find(|(id, _, _)| *id == e.id));
+                        (
+                            e.id,
+                            e.entry.place.clone(),
+                            e.entry.note.clone(),
+                            t.map(|(_, p, _)| p.clone()).unwrap_or_default(),
+                            t.map(|(_, _, n)| n.clone()).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+                quotes: campaign
+                    .letters
+                    .iter()
+                    .map(|letter| {
+                        let q = found.and_then(|t| t.quotes.iter().find(|(id, _)| *id == letter.id));
+                        (
+                            letter.slug.to_string(),
+                            letter.title.clone(),
+                            letter.pull_quote.clone().unwrap_or_default(),
+                            q.map(|(_, q)| q.clone()).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     Ok(EditView {
+        translations,
         page: PageMeta::new(tr, &format!("/organise/campaigns/{slug}"), campaign.campaign.title.clone()),
         csrf: organiser.csrf.clone(),
         slug: slug.to_string(),
@@ -500,6 +555,80 @@ pub async fn invite_organiser(
             &tr,
             &crate::domain::FieldError { field: crate::domain::Field::Email, kind },
         )]),
+    };
+    answer(&state, &organiser, &slug, outcome).await
+}
+
+/// A campaign's translation into one interface language, all at once: title and
+/// summary (required), each timeline entry's place and note and each letter's
+/// pull quote (left empty: shown in the original). A translated quote must be
+/// words of the letter's own text in that language.
+pub async fn save_translation(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Checked { session: organiser, form }: Checked<Organiser, std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let lang = organiser.lang;
+    let slug = editable(&state, &organiser, &slug).await?;
+    let tr = Translator::new(lang);
+    let store = |e| PageError::store(lang, e);
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    let language = crate::i18n::Language::from_code(field("language"))
+        .ok_or(PageError { lang, kind: crate::web::errors::PageErrorKind::BadRequest })?;
+    let campaign =
+        state.store.campaign(&slug).await.map_err(store)?.ok_or_else(|| PageError::not_found(lang))?;
+    let entries = state.store.timeline_entries(&slug).await.map_err(store)?;
+    let mut problems = Vec::new();
+    let parsed = campaigns::parse_campaign(slug.as_str(), field("title"), field("summary"));
+    let (title, summary) = match parsed {
+        Ok(c) => (c.title, c.summary),
+        Err(found) => {
+            problems.extend(found);
+            (String::new(), String::new())
+        }
+    };
+    let mut translated_entries = Vec::new();
+    for entry in entries.iter().filter(|e| !e.hidden) {
+        let (place, note) = (field(&format!("place-{}", entry.id)), field(&format!("note-{}", entry.id)));
+        if place.trim().is_empty() && note.trim().is_empty() {
+            continue;
+        }
+        match campaigns::parse_translated_entry(place, note) {
+            Ok((place, note)) => translated_entries.push((entry.id, place, note)),
+            Err(found) => problems.extend(found),
+        }
+    }
+    let mut quotes = Vec::new();
+    for letter in &campaign.letters {
+        let quote = field(&format!("quote-{}", letter.slug));
+        if quote.trim().is_empty() {
+            continue;
+        }
+        let texts = state.store.letter_texts(letter.id).await.map_err(store)?;
+        match campaigns::parse_translated_quote(letter, &texts, language.code(), quote) {
+            Ok(quote) => quotes.push((letter.id, quote)),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let outcome = if problems.is_empty() {
+        let translation = crate::storage::campaigns::CampaignTranslation {
+            language: language.code().to_owned(),
+            title,
+            summary,
+            entries: translated_entries,
+            quotes,
+        };
+        let entry = audit(
+            Some(organiser.account.id),
+            None,
+            actions::CAMPAIGN_EDITED,
+            format!("{slug}: translation ({})", language.code()),
+            state.clock.now(),
+        );
+        state.store.save_campaign_translation(&slug, translation, entry).await.map_err(store)?;
+        Ok("campaign-saved")
+    } else {
+        Err(messages(&tr, &problems))
     };
     answer(&state, &organiser, &slug, outcome).await
 }

@@ -13,6 +13,8 @@ use crate::cache::PageKey;
 use crate::domain::Slug;
 use crate::i18n::Language;
 use crate::i18n::Translator;
+use crate::storage::CampaignWithLetters;
+use crate::storage::campaigns::CampaignTranslation;
 use crate::web::errors::PageError;
 use crate::web::lang::Lang;
 use crate::web::views::{
@@ -27,7 +29,10 @@ pub async fn show_home(
 ) -> Result<Response, PageError> {
     cached_page(&state, &headers, PageKey::Home, lang, async || {
         let tr = Translator::new(lang);
-        let campaigns = state.store.campaigns().await.map_err(|e| PageError::internal(lang, e))?;
+        let mut campaigns = state.store.campaigns().await.map_err(|e| PageError::internal(lang, e))?;
+        for campaign in &mut campaigns {
+            in_language(&state, lang, campaign).await?;
+        }
         let letters = state.store.letters().await.map_err(|e| PageError::internal(lang, e))?;
         let view = HomeView {
             page: PageMeta::new(tr, "/", tr.t("site-name")),
@@ -61,18 +66,24 @@ pub async fn show_campaign(
 async fn render_campaign(state: &AppState, lang: Language, slug: &Slug) -> Result<String, PageError> {
     let tr = Translator::new(lang);
     let found = state.store.campaign(slug).await.map_err(|e| PageError::internal(lang, e))?;
-    let campaign = found.ok_or_else(|| PageError::not_found(lang))?;
-    let timeline = campaign
-        .campaign
-        .timeline
+    let mut campaign = found.ok_or_else(|| PageError::not_found(lang))?;
+    let translation = in_language(state, lang, &mut campaign).await?;
+    let entries = state.store.timeline_entries(slug).await.map_err(|e| PageError::internal(lang, e))?;
+    let timeline = entries
         .iter()
-        .map(|entry| TimelineItem {
-            date: format_date(&tr, entry.date),
-            iso_date: entry.date.to_string(),
-            kind: tr.t(&format!("action-{}", entry.kind)),
-            place: entry.place.clone(),
-            note: entry.note.clone(),
-            source_url: entry.source_url.clone(),
+        .filter(|stored| !stored.hidden)
+        .map(|stored| {
+            let entry = &stored.entry;
+            let translated =
+                translation.as_ref().and_then(|t| t.entries.iter().find(|(id, _, _)| *id == stored.id));
+            TimelineItem {
+                date: format_date(&tr, entry.date),
+                iso_date: entry.date.to_string(),
+                kind: tr.t(&format!("action-{}", entry.kind)),
+                place: translated.map_or_else(|| entry.place.clone(), |(_, place, _)| place.clone()),
+                note: translated.map_or_else(|| entry.note.clone(), |(_, _, note)| note.clone()),
+                source_url: entry.source_url.clone(),
+            }
         })
         .collect();
     let view = CampaignView {
@@ -82,4 +93,30 @@ async fn render_campaign(state: &AppState, lang: Language, slug: &Slug) -> Resul
         related: campaign.related.iter().map(|(s, t)| (s.to_string(), t.clone())).collect(),
     };
     view.render().map_err(|e| PageError::internal(lang, e))
+}
+
+/// Puts the campaign into the reader's language where it was translated (title,
+/// summary, the letters' pull quotes), the original elsewhere; returns the
+/// translation for the timeline.
+async fn in_language(
+    state: &AppState,
+    lang: Language,
+    campaign: &mut CampaignWithLetters,
+) -> Result<Option<CampaignTranslation>, PageError> {
+    let translations = state
+        .store
+        .campaign_translations(&campaign.campaign.slug)
+        .await
+        .map_err(|e| PageError::internal(lang, e))?;
+    let Some(translation) = translations.into_iter().find(|t| t.language == lang.code()) else {
+        return Ok(None);
+    };
+    campaign.campaign.title = translation.title.clone();
+    campaign.campaign.summary = translation.summary.clone();
+    for letter in &mut campaign.letters {
+        if let Some((_, quote)) = translation.quotes.iter().find(|(id, _)| *id == letter.id) {
+            letter.pull_quote = Some(quote.clone());
+        }
+    }
+    Ok(Some(translation))
 }
