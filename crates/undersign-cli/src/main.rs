@@ -161,7 +161,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 &state,
                 Some(id),
                 undersign::organisers::actions::LETTER_PUBLISHED,
-                &format!("{} from {}", draft.slug, file.display()),
+                &undersign::organisers::detail(
+                    "from-file",
+                    &[draft.slug.as_str(), &file.display().to_string()],
+                ),
             )
             .await?;
             println!("published /letters/{}", draft.slug);
@@ -191,7 +194,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     &state,
                     letter.map(|l| l.id),
                     undersign::organisers::actions::WATCH_LIST_CHANGED,
-                    "a name was added",
+                    &undersign::organisers::detail("name-watched", &[]),
                 )
                 .await?;
             }

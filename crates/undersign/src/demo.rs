@@ -472,7 +472,7 @@ async fn make_demo_organiser(state: &AppState, letter: crate::domain::LetterId) 
         None,
         Some(letter),
         crate::organisers::actions::ROLE_GRANTED,
-        format!("account {} organiser (demo)", account.get()),
+        crate::organisers::detail("role", &["organiser", &account.get().to_string()]),
         state.clock.now(),
     );
     state

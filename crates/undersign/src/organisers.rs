@@ -56,6 +56,35 @@ pub mod actions {
     pub const SIGNATURES_STRUCK: &str = "signatures_struck";
 }
 
+/// An audit entry's detail, kept as a message id and its values (never an
+/// English sentence), so that every organiser reads it in their own language:
+/// `audit-detail-<key>` in the Fluent files, with the values as `$a`, `$b`, ….
+/// The values are identifiers (slugs, numbers, languages) or words people wrote
+/// (a strike's reason), shown as they are.
+pub fn detail(key: &str, values: &[&str]) -> String {
+    let mut stored = format!("{DETAIL_MARK}{key}");
+    for value in values {
+        stored.push(DETAIL_SEPARATOR);
+        // A separator typed into a reason must not shift the values after it.
+        stored.push_str(&value.replace(DETAIL_SEPARATOR, " "));
+    }
+    stored
+}
+
+const DETAIL_MARK: char = '@';
+/// The ASCII unit separator: never typed, so it can divide the values.
+const DETAIL_SEPARATOR: char = '\u{1f}';
+
+/// A stored detail's message id and values, if it was written by [`detail`]
+/// (entries from before are plain text, shown as they are).
+pub fn parse_detail(stored: &str) -> Option<(String, Vec<&str>)> {
+    let rest = stored.strip_prefix(DETAIL_MARK)?;
+    let mut parts = rest.split(DETAIL_SEPARATOR);
+    let key =
+        parts.next().filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))?;
+    Some((format!("audit-detail-{key}"), parts.collect()))
+}
+
 pub fn audit(
     account: Option<AccountId>,
     letter: Option<LetterId>,
@@ -96,7 +125,13 @@ pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Res
     let now = state.clock.now();
     state
         .store
-        .append_audit(audit(None, None, actions::ADMIN_CREATED, format!("account {}", account.get()), now))
+        .append_audit(audit(
+            None,
+            None,
+            actions::ADMIN_CREATED,
+            detail("account", &[&account.get().to_string()]),
+            now,
+        ))
         .await?;
     tracing::info!(account = account.get(), created, "instance admin made from the command line");
     Ok(created)
@@ -332,7 +367,7 @@ pub async fn invite(
         Some(by.id),
         Some(letter.id),
         actions::ROLE_GRANTED,
-        format!("{} to account {}", role.as_str(), account.get()),
+        detail("role", &[role.as_str(), &account.get().to_string()]),
         now,
     );
     let granted = state.store.grant_role(letter.id, account, role, true, entry).await?;
@@ -346,8 +381,13 @@ pub async fn invite_organiser(state: &AppState, by: &Account, email: &EmailAddre
     anyhow::ensure!(by.is_admin, "only admins invite organisers");
     let (account, _) = account_for(state, email, false, by.language).await?;
     let now = state.clock.now();
-    let entry =
-        audit(Some(by.id), None, actions::PUBLISHING_ALLOWED, format!("account {}", account.get()), now);
+    let entry = audit(
+        Some(by.id),
+        None,
+        actions::PUBLISHING_ALLOWED,
+        detail("account", &[&account.get().to_string()]),
+        now,
+    );
     let invited = state.store.allow_publishing(account, entry).await?;
     state.mail_wake.notify_one();
     Ok(invited)
@@ -371,14 +411,14 @@ pub async fn read_signer_addresses(
     limit: u32,
 ) -> anyhow::Result<Vec<SignerAddress>> {
     let contacts = state.store.signer_contacts(letter.id, after_seq, limit).await?;
-    let detail = format!("{} addresses after #{after_seq}", contacts.len());
+    let read = detail("addresses", &[&contacts.len().to_string(), &after_seq.to_string()]);
     state
         .store
         .append_audit(audit(
             Some(by.id),
             Some(letter.id),
             actions::SIGNER_ADDRESSES_READ,
-            detail,
+            read,
             state.clock.now(),
         ))
         .await?;
@@ -408,4 +448,19 @@ pub async fn close_letter(state: &AppState, by: &Account, letter: &Letter) -> an
             .await?;
     }
     Ok(closed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_audit_detail_keeps_its_values_apart_whatever_was_typed() {
+        let stored = detail("struck", &["#12", "fake\u{1f}name"]);
+        let (id, values) = parse_detail(&stored).unwrap();
+        assert_eq!(id, "audit-detail-struck");
+        assert_eq!(values, ["#12", "fake name"], "a typed separator cannot shift the values");
+        assert_eq!(parse_detail("account 3"), None, "older plain details are shown as they are");
+        assert_eq!(parse_detail("@Not a key"), None);
+    }
 }

@@ -637,3 +637,31 @@ campaign-translations = Translations
 campaign-translations-explain = Readers see the campaign in their interface language where you translated it, and in the original elsewhere. Leave a quote or a timeline entry empty to show the original.
 campaign-translation-save = Save this translation
 campaign-error-quote-no-translation = the letter has no text in this language yet: publish its translation first, then quote it
+
+## Audit log details (values: $a, $b, …)
+audit-detail-account = account #{ $a }
+audit-detail-role = { $a ->
+    [organiser] organiser
+   *[other] moderator
+} — account #{ $b }
+audit-detail-campaign-organiser = organiser of campaign { $a } — account #{ $b }
+audit-detail-from-draft = { $a }, from draft #{ $b }
+audit-detail-from-file = { $a }, from the file { $b }
+audit-detail-addresses = { $a } addresses, after signature #{ $b }
+audit-detail-signature = signature { $a }
+audit-detail-struck = { $a }: “{ $b }”
+audit-detail-totp = authenticator app
+audit-detail-totp-replaced = authenticator app replaced
+audit-detail-closing-day-passed = its closing day passed
+audit-detail-name-watched = a name was added (the name is not logged)
+audit-detail-campaign-text = { $a }: title and summary
+audit-detail-campaign-letter = { $a }: letter { $b } with its pull quote
+audit-detail-campaign-timeline = { $a }: timeline { $b }, { $c }, { $d }
+audit-detail-campaign-entry-hidden = { $a }: timeline entry #{ $b } hidden
+audit-detail-campaign-entry-shown = { $a }: timeline entry #{ $b } shown again
+audit-detail-campaign-related = { $a }: related to { $b }
+audit-detail-campaign-translation = { $a }: translation ({ $b })
+audit-detail-form = fields { $a }; organisations { $b ->
+    [true] allowed
+   *[other] not allowed
+}; verified domains: { $c }

@@ -654,3 +654,31 @@ campaign-translations = Переводы
 campaign-translations-explain = Читатели видят кампанию на языке интерфейса там, где вы её перевели, и в оригинале в остальном. Оставьте цитату или запись хроники пустой, чтобы показывать оригинал.
 campaign-translation-save = Сохранить перевод
 campaign-error-quote-no-translation = у письма ещё нет текста на этом языке: сначала опубликуйте перевод письма, затем цитируйте его
+
+## Подробности журнала действий (значения: $a, $b, …)
+audit-detail-account = учётная запись №{ $a }
+audit-detail-role = { $a ->
+    [organiser] организатор
+   *[other] модератор
+} — учётная запись №{ $b }
+audit-detail-campaign-organiser = организатор кампании { $a } — учётная запись №{ $b }
+audit-detail-from-draft = { $a }, из черновика №{ $b }
+audit-detail-from-file = { $a }, из файла { $b }
+audit-detail-addresses = адресов: { $a }, после подписи №{ $b }
+audit-detail-signature = подпись { $a }
+audit-detail-struck = { $a }: «{ $b }»
+audit-detail-totp = приложение-аутентификатор
+audit-detail-totp-replaced = приложение-аутентификатор заменено
+audit-detail-closing-day-passed = прошёл день закрытия
+audit-detail-name-watched = добавлено имя (само имя не записывается)
+audit-detail-campaign-text = { $a }: название и описание
+audit-detail-campaign-letter = { $a }: письмо { $b } с цитатой
+audit-detail-campaign-timeline = { $a }: хроника { $b }, { $c }, { $d }
+audit-detail-campaign-entry-hidden = { $a }: запись хроники №{ $b } скрыта
+audit-detail-campaign-entry-shown = { $a }: запись хроники №{ $b } снова показана
+audit-detail-campaign-related = { $a }: связана с { $b }
+audit-detail-campaign-translation = { $a }: перевод ({ $b })
+audit-detail-form = поля { $a }; организации { $b ->
+    [true] могут подписывать
+   *[other] не могут подписывать
+}; проверенные домены: { $c }

@@ -172,7 +172,7 @@ pub async fn invite(
         Some(by.id),
         None,
         crate::organisers::actions::ROLE_GRANTED,
-        format!("organiser of campaign {slug} to account {}", account.get()),
+        crate::organisers::detail("campaign-organiser", &[slug.as_str(), &account.get().to_string()]),
         now,
     );
     let granted = state.store.grant_campaign_role(slug, account, entry).await?;

@@ -184,7 +184,7 @@ pub async fn publish_draft(
         Some(by.id),
         None,
         actions::LETTER_PUBLISHED,
-        format!("{} from draft {}", stored.draft.slug, stored.id),
+        crate::organisers::detail("from-draft", &[stored.draft.slug.as_str(), &stored.id.to_string()]),
         state.clock.now(),
     );
     let from = crate::storage::FromDraft { draft: stored.id, owner: stored.owner, audit: entry };

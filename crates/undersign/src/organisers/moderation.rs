@@ -44,7 +44,7 @@ pub async fn approve(
         Some(by.id),
         Some(letter.id),
         actions::SIGNATURE_APPROVED,
-        format!("signature {}", signature.get()),
+        crate::organisers::detail("signature", &[&signature.get().to_string()]),
         now,
     );
     let kept = state.store.approve_signature(letter.id, signature, entry, now).await?;
@@ -65,8 +65,13 @@ pub async fn strike(
     what: &str,
 ) -> Result<StrikeTally, StoreError> {
     let now = state.clock.now();
-    let entry =
-        audit(Some(by.id), Some(letter.id), actions::SIGNATURES_STRUCK, format!("{what}: {reason}"), now);
+    let entry = audit(
+        Some(by.id),
+        Some(letter.id),
+        actions::SIGNATURES_STRUCK,
+        crate::organisers::detail("struck", &[what, reason]),
+        now,
+    );
     let tally = state.store.strike_signatures(letter.id, signatures, reason.to_owned(), entry, now).await?;
     if tally.in_log + tally.held > 0 {
         tracing::info!(letter.slug = %letter.slug, struck = tally.in_log + tally.held, "signatures struck");

@@ -802,7 +802,7 @@ impl Store for SqliteStore {
                         account: None,
                         letter: Some(LetterId(id)),
                         action: crate::organisers::actions::LETTER_CLOSED.to_owned(),
-                        detail: "its closing day passed".to_owned(),
+                        detail: crate::organisers::detail("closing-day-passed", &[]),
                     };
                     organisers::insert_audit(tx, &entry)?;
                     Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))

@@ -612,6 +612,15 @@ async fn a_moderator_who_is_not_an_organiser_cannot_read_addresses_and_reading_i
     let audit = olga.get(&manage).await.body;
     assert!(audit.contains("addresses read"), "{audit}");
     assert!(audit.contains("role given"));
+    assert!(
+        audit.contains("1 addresses, after signature #0") && audit.contains("moderator — account #"),
+        "{audit}"
+    );
+    // The details are messages, not English sentences: in Russian they read Russian.
+    let russian = olga.get(&format!("{manage}?lang=ru")).await.body;
+    assert!(russian.contains("адресов: 1, после подписи №0"), "{russian}");
+    assert!(russian.contains("модератор — учётная запись №"));
+    assert!(!russian.contains("addresses after"));
 }
 
 #[tokio::test]

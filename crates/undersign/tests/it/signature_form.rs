@@ -175,5 +175,5 @@ async fn a_letter_closes_by_itself_once_its_closing_day_is_over() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(detail, "its closing day passed");
+    assert_eq!(detail, undersign::organisers::detail("closing-day-passed", &[]), "a message, for every language");
 }

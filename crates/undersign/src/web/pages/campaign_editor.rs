@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::domain::Slug;
 use crate::i18n::Translator;
 use crate::organisers::campaigns::{self, Problem, TIMELINE_KINDS};
-use crate::organisers::{actions, audit};
+use crate::organisers::{self, actions, audit};
 use crate::storage::campaigns::CampaignRefusal;
 use crate::web::errors::PageError;
 use crate::web::session::{Checked, Organiser};
@@ -349,7 +349,7 @@ pub async fn update(
                 Some(organiser.account.id),
                 None,
                 actions::CAMPAIGN_EDITED,
-                format!("{slug}: title and summary"),
+                organisers::detail("campaign-text", &[slug.as_str()]),
                 state.clock.now(),
             );
             state
@@ -399,7 +399,7 @@ pub async fn put_letter(
                 Some(organiser.account.id),
                 Some(letter.id),
                 actions::CAMPAIGN_EDITED,
-                format!("{slug}: letter {} with its pull quote", letter.slug),
+                organisers::detail("campaign-letter", &[slug.as_str(), letter.slug.as_str()]),
                 state.clock.now(),
             );
             state
@@ -451,7 +451,10 @@ pub async fn save_entry(
         &form.source_url,
     ) {
         Ok(entry) => {
-            let detail = format!("{slug}: timeline {} {} {}", entry.date, entry.kind, entry.place);
+            let detail = organisers::detail(
+                "campaign-timeline",
+                &[slug.as_str(), &entry.date.to_string(), &entry.kind, &entry.place],
+            );
             let record =
                 audit(Some(organiser.account.id), None, actions::CAMPAIGN_EDITED, detail, state.clock.now());
             let saved = state
@@ -484,7 +487,10 @@ pub async fn hide_entry(
     let slug = editable(&state, &organiser, &slug).await?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found(lang))?;
     let hidden = form.hidden == "true";
-    let detail = format!("{slug}: timeline entry {id} {}", if hidden { "hidden" } else { "shown" });
+    let detail = organisers::detail(
+        if hidden { "campaign-entry-hidden" } else { "campaign-entry-shown" },
+        &[slug.as_str(), &id.to_string()],
+    );
     let record = audit(Some(organiser.account.id), None, actions::CAMPAIGN_EDITED, detail, state.clock.now());
     state
         .store
@@ -511,7 +517,7 @@ pub async fn link_related(
     let tr = Translator::new(lang);
     let outcome = match Slug::parse(form.related.trim()) {
         Ok(related) => {
-            let detail = format!("{slug}: related to {related}");
+            let detail = organisers::detail("campaign-related", &[slug.as_str(), related.as_str()]);
             let record =
                 audit(Some(organiser.account.id), None, actions::CAMPAIGN_EDITED, detail, state.clock.now());
             if state
@@ -622,7 +628,7 @@ pub async fn save_translation(
             Some(organiser.account.id),
             None,
             actions::CAMPAIGN_EDITED,
-            format!("{slug}: translation ({})", language.code()),
+            organisers::detail("campaign-translation", &[slug.as_str(), language.code()]),
             state.clock.now(),
         );
         state.store.save_campaign_translation(&slug, translation, entry).await.map_err(store)?;

@@ -280,7 +280,7 @@ pub async fn strike(
         let view = moderation_view(&state, &organiser, &letter, None, Some(message), None).await?;
         return Ok((StatusCode::BAD_REQUEST, render(lang, &view)?).into_response());
     }
-    let what = format!("signature {}", signature.get());
+    let what = format!("#{}", signature.get());
     moderation::strike(&state, &organiser.account, &letter, vec![signature], &reason, &what)
         .await
         .map_err(|e| PageError::store(lang, e))?;

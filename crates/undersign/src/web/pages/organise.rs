@@ -22,6 +22,7 @@ use crate::storage::organisers::{AuditEntry, Role};
 use crate::web::errors::PageError;
 use crate::web::session::{Button, Checked, Organiser, SignedIn};
 use crate::web::views::{PageMeta, field_error_message, format_date};
+use fluent_templates::fluent_bundle::FluentValue;
 
 /// Audit entries shown.
 const AUDIT_SHOWN: u32 = 200;
@@ -54,7 +55,14 @@ impl AuditRow {
             ),
             who: entry.account.map_or_else(|| tr.t("audit-command-line"), |a| format!("#{}", a.get())),
             action: tr.t(&format!("audit-{}", entry.action.replace('_', "-"))),
-            detail: entry.detail.clone(),
+            detail: match organisers::parse_detail(&entry.detail) {
+                Some((id, values)) => {
+                    const NAMES: [&str; 6] = ["a", "b", "c", "d", "e", "f"];
+                    tr.lookup(&id, NAMES.into_iter().zip(values.into_iter().map(FluentValue::from)))
+                }
+                // Written before details were stored as messages: as it was.
+                None => entry.detail.clone(),
+            },
         }
     }
 }

@@ -481,7 +481,14 @@ pub async fn save_form_settings(
         Some(organiser.account.id),
         Some(letter.id),
         organisers::actions::FORM_CHANGED,
-        settings.to_string(),
+        organisers::detail(
+            "form",
+            &[
+                &settings.fields_text(),
+                &settings.organisations_allowed.to_string(),
+                &settings.verified_domains().join(" "),
+            ],
+        ),
         state.clock.now(),
     );
     state
