@@ -550,7 +550,7 @@ verify-withdrawals-pending = { $count ->
 }
 verify-no-personal-data = The log holds no personal data: each entry is a salted fingerprint of a public record. Records of signers who asked not to be named are withheld, and erased records are gone, without changing the log.
 verify-checkpoint-heading = The latest checkpoint
-verify-checkpoint-explain = Its first line names the log, the second is the number of entries, the third the root hash of all of them; the last line is the server's signature. Keep a copy: a later checkpoint must contain exactly these entries.
+verify-checkpoint-explain = Its first line names the log, the second is the number of entries, the third the root hash of all of them; the last line is the server's signature. Keep a copy: every later checkpoint must begin with exactly these entries, and `verify --previous` proves it.
 verify-checkpoint-raw = The checkpoint as a file
 verify-no-checkpoint = The log has no checkpoint yet; it gets one within seconds of publication.
 verify-key-heading = The letter's key
@@ -586,7 +586,6 @@ letter-withheld = { $count ->
 }
 letter-links = About this letter
 letter-campaign-link = The campaign this letter is part of
-letter-verify-link = How to check the count yourself
 letter-badge-snippet = Paste this into your web page (an image and a link; no script):
 api-error-too-many-challenges = { $count ->
     [one] This network asked for too many proof-of-work challenges for this letter. Please try again in a minute.

@@ -574,14 +574,9 @@ struct SignatureRow {
     verified_domain: Option<String>,
 }
 
-/// Queues the log entry of a just-confirmed signature, with its salted record.
-fn insert_signature_entry(
-    tx: &Connection,
-    signature: i64,
-    letter: i64,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let row = tx
+/// A signature's public fields.
+fn signature_row(conn: &Connection, signature: i64) -> Result<SignatureRow, StoreError> {
+    Ok(conn
         .prepare_cached(
             "SELECT name, title, affiliation, city, country, orcid, organisation, pledge, show_name, verified_domain
              FROM signatures WHERE id = ?1",
@@ -599,7 +594,33 @@ fn insert_signature_entry(
                 show_name: r.get(8)?,
                 verified_domain: r.get(9)?,
             })
-        })?;
+        })?)
+}
+
+impl SignatureRow {
+    /// What the letter will show of it once confirmed.
+    fn preview(self) -> PublicPreview {
+        PublicPreview {
+            name: self.show_name.then_some(self.name),
+            title: self.title,
+            affiliation: self.affiliation,
+            city: self.city,
+            country: self.country,
+            orcid: self.orcid,
+            pledge: self.pledge,
+            organisation: self.organisation,
+        }
+    }
+}
+
+/// Queues the log entry of a just-confirmed signature, with its salted record.
+fn insert_signature_entry(
+    tx: &Connection,
+    signature: i64,
+    letter: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let row = signature_row(tx, signature)?;
     let SignatureRow {
         name,
         title,
@@ -910,36 +931,25 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let Some(link) = find_link(conn, &hash)? else { return Ok(TokenState::Unknown) };
             let letter = letter_of_signature(conn, link.signature)?;
-            let row = conn
+            let (seq, withdrawn_at, erased, held, leaf, withdrawal_leaf, withdrawal_due): (
+                Option<i64>,
+                Option<i64>,
+                bool,
+                bool,
+                Option<i64>,
+                Option<i64>,
+                Option<i64>,
+            ) = conn
                 .prepare_cached(
-                    "SELECT s.seq, s.withdrawn_at, s.name = '', s.held, s.show_name, s.name, s.title, s.affiliation,
-                            s.city, s.country, s.orcid, s.pledge, s.organisation,
+                    "SELECT s.seq, s.withdrawn_at, s.name = '', s.held,
                             (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'signature'),
                             (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal'),
                             (SELECT e.due_at FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal')
                      FROM signatures s WHERE s.id = ?1",
                 )?
                 .query_row([link.signature], |r| {
-                    let seq: Option<i64> = r.get(0)?;
-                    let withdrawn_at: Option<i64> = r.get(1)?;
-                    let erased: bool = r.get(2)?;
-                    let held: bool = r.get(3)?;
-                    let preview = PublicPreview {
-                        name: if r.get::<_, bool>(4)? { Some(r.get(5)?) } else { None },
-                        title: r.get(6)?,
-                        affiliation: r.get(7)?,
-                        city: r.get(8)?,
-                        country: r.get(9)?,
-                        orcid: r.get(10)?,
-                        pledge: r.get(11)?,
-                        organisation: r.get(12)?,
-                    };
-                    let leaf: Option<i64> = r.get(13)?;
-                    let withdrawal_leaf: Option<i64> = r.get(14)?;
-                    let withdrawal_due: Option<i64> = r.get(15)?;
-                    Ok((seq, withdrawn_at, erased, held, preview, leaf, withdrawal_leaf, withdrawal_due))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
                 })?;
-            let (seq, withdrawn_at, erased, held, preview, leaf, withdrawal_leaf, withdrawal_due) = row;
             let index = |i: Option<i64>| i.and_then(|i| u64::try_from(i).ok());
             Ok(match seq {
                 Some(seq) => TokenState::Confirmed {
@@ -957,7 +967,7 @@ impl Store for SqliteStore {
                 },
                 None if withdrawn_at.is_some() => TokenState::DroppedUnconfirmed { letter },
                 None if link.expires_at < unix(now) => TokenState::Expired { letter },
-                None => TokenState::Pending { letter, preview },
+                None => TokenState::Pending { letter, preview: signature_row(conn, link.signature)?.preview() },
             })
         })
         .await
