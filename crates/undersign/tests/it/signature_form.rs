@@ -175,5 +175,9 @@ async fn a_letter_closes_by_itself_once_its_closing_day_is_over() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(detail, undersign::organisers::detail("closing-day-passed", &[]), "a message, for every language");
+    assert_eq!(
+        detail,
+        undersign::organisers::detail("closing-day-passed", &[]),
+        "a message, for every language"
+    );
 }
