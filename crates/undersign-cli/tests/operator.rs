@@ -77,3 +77,13 @@ fn an_organiser_locked_out_of_mail_gets_a_link_from_the_operator_on_the_served_a
         .unwrap();
     assert_eq!(made, 1, "and audited");
 }
+
+#[test]
+fn command_line_logs_carry_no_colour_codes_when_not_on_a_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let made = run(data.path(), &["admin", "create", "--email", "admin@example.org"]);
+    assert!(made.status.success());
+    let stderr = String::from_utf8_lossy(&made.stderr);
+    assert!(stderr.contains("instance admin made"), "the log was written: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no ANSI escape codes in a pipe: {stderr:?}");
+}

@@ -120,11 +120,20 @@ pub struct PublicPreview {
 }
 
 /// One page of a search in a letter's signer list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SearchPage {
     pub rows: Vec<PublicSignature>,
     /// Every match of the search, on this page and all the others.
-    pub matches: u64,
+    pub matches: MatchCount,
+}
+
+/// How many signatures a search matches: counted exactly up to a bound (a
+/// common word on a letter of a million signers would cost a scan of all its
+/// matches on every page), and said plainly above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchCount {
+    Exactly(u64),
+    MoreThan(u64),
 }
 
 /// Where a confirmed signature stands in its letter's log.
@@ -381,13 +390,14 @@ pub trait Store:
     /// Shown signatures whose name, affiliation or city contain each of `words`
     /// (the last one as a prefix only when nobody matches them whole), newest
     /// confirmation first, numbered below `before_seq` if given; with the number
-    /// of all matches.
+    /// of all matches, counted exactly up to `count_up_to`.
     async fn search_signatures(
         &self,
         letter: LetterId,
         words: &[String],
         before_seq: Option<u64>,
         limit: u32,
+        count_up_to: u64,
     ) -> Result<SearchPage, StoreError>;
 
     // The mail outbox.

@@ -664,3 +664,4 @@ audit-detail-form = fields { $a }; organisations { $b ->
     [true] allowed
    *[other] not allowed
 }; verified domains: { $c }
+signatures-search-results-more = More than { $formatted } signatures match “{ $query }” (they are not counted further); page through them below, or download them all as CSV.

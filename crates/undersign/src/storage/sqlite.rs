@@ -24,9 +24,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::organisers::AuditEntry;
 use super::{
     CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature, IntegratedEntry,
-    IntegrationConflict, LogTarget, MailJob, MailKind, PublicPreview, PublishRefusal, Receipt, RecordState,
-    SealedSignature, SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions,
-    SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
+    IntegrationConflict, LogTarget, MailJob, MailKind, MatchCount, PublicPreview, PublishRefusal, Receipt,
+    RecordState, SealedSignature, SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint,
+    SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
@@ -1475,6 +1475,7 @@ impl Store for SqliteStore {
         words: &[String],
         before_seq: Option<u64>,
         limit: u32,
+        count_up_to: u64,
     ) -> Result<SearchPage, StoreError> {
         // Every word quoted and required, so no FTS syntax from the reader reaches
         // the query. Whole words when any signer matches them; only when none does
@@ -1483,8 +1484,10 @@ impl Store for SqliteStore {
         let phrase = |w: &String| format!("\"{}\"", w.replace('"', ""));
         let whole = words.iter().map(phrase).collect::<Vec<_>>().join(" ");
         if whole.is_empty() {
-            return Ok(SearchPage::default());
+            return Ok(SearchPage { rows: Vec::new(), matches: MatchCount::Exactly(0) });
         }
+        // One more than the bound tells "more than" from "exactly".
+        let counted = sql_index(count_up_to.max(1).saturating_add(1));
         let prefix = format!("{whole}*");
         let (first, last) = search_range(letter, None);
         let (_, page_last) = search_range(letter, before_seq);
@@ -1492,14 +1495,21 @@ impl Store for SqliteStore {
             // The index holds exactly the shown signatures, so a match counts
             // without reading a single signature row.
             let mut count = conn.prepare_cached(
-                "SELECT count(*) FROM signature_search WHERE signature_search MATCH ?1 AND rowid BETWEEN ?2 AND ?3",
+                "SELECT count(*) FROM (SELECT 1 FROM signature_search
+                   WHERE signature_search MATCH ?1 AND rowid BETWEEN ?2 AND ?3 LIMIT ?4)",
             )?;
             let mut query = whole;
-            let mut matches: i64 = count.query_row(params![query, first, last], |r| r.get(0))?;
+            let mut matches: i64 = count.query_row(params![query, first, last, counted], |r| r.get(0))?;
             if matches == 0 {
                 query = prefix;
-                matches = count.query_row(params![query, first, last], |r| r.get(0))?;
+                matches = count.query_row(params![query, first, last, counted], |r| r.get(0))?;
             }
+            let matches = u64::try_from(matches).unwrap_or(0);
+            let matches = if matches > count_up_to {
+                MatchCount::MoreThan(count_up_to)
+            } else {
+                MatchCount::Exactly(matches)
+            };
             // CROSS JOIN: the index goes first, newest first, and stops after `limit`.
             let mut stmt = conn.prepare_cached(
                 "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge,
@@ -1515,7 +1525,7 @@ impl Store for SqliteStore {
             while let Some(row) = rows.next()? {
                 out.push(public_signature(row)?);
             }
-            Ok(SearchPage { rows: out, matches: u64::try_from(matches).unwrap_or(0) })
+            Ok(SearchPage { rows: out, matches })
         })
         .await
     }

@@ -318,11 +318,9 @@ pub async fn list_signatures(
     let (rows, matches) = if search.is_empty() {
         (state.store.public_signatures(letter.id, query.before, limit).await, None)
     } else {
-        match state
-            .store
-            .search_signatures(letter.id, &crate::web::pages::search_words(search), query.before, limit)
-            .await
-        {
+        let words = crate::web::pages::search_words(search);
+        let counted = crate::web::pages::MATCHES_COUNTED;
+        match state.store.search_signatures(letter.id, &words, query.before, limit, counted).await {
             Ok(page) => (Ok(page.rows), Some(page.matches)),
             Err(error) => (Err(error), None),
         }
@@ -340,8 +338,16 @@ pub async fn list_signatures(
         })
         .collect();
     let mut body = serde_json::json!({ "signatures": signatures, "next_before": next_before });
-    if let Some(matches) = matches {
-        body["matches"] = matches.into();
+    match matches {
+        Some(crate::storage::MatchCount::Exactly(n)) => {
+            body["matches"] = n.into();
+            body["matches_exact"] = true.into();
+        }
+        Some(crate::storage::MatchCount::MoreThan(n)) => {
+            body["matches"] = n.into();
+            body["matches_exact"] = false.into();
+        }
+        None => {}
     }
     Ok(Json(body).into_response())
 }

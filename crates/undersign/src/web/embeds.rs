@@ -126,7 +126,12 @@ pub async fn export_signatures_csv(
             let rows = if words.is_empty() {
                 state.store.public_signatures(letter.id, Some(before), CSV_PAGE).await
             } else {
-                state.store.search_signatures(letter.id, &words, Some(before), CSV_PAGE).await.map(|p| p.rows)
+                // No count needed (1: just enough to choose whole words or a prefix).
+                state
+                    .store
+                    .search_signatures(letter.id, &words, Some(before), CSV_PAGE, 1)
+                    .await
+                    .map(|p| p.rows)
             };
             match rows {
                 Ok(rows) if rows.is_empty() => None,

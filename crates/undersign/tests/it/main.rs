@@ -13,6 +13,7 @@ mod browser;
 mod campaign_editor;
 mod confirmation;
 mod demo;
+mod docs;
 mod pages;
 mod persistence;
 mod privacy;

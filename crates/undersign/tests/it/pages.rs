@@ -360,6 +360,7 @@ async fn a_search_tells_the_true_number_of_matches_and_pages_through_every_one()
             .await
             .unwrap();
         assert_eq!(json["matches"], 251);
+        assert_eq!(json["matches_exact"], true);
         names.extend(
             json["signatures"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()),
         );
@@ -414,4 +415,21 @@ async fn a_letter_page_links_its_campaign_list_csv_badge_and_proof_and_counts_hi
     assert!(campaign.contains("Closed on "), "the campaign page shows it closed too");
     let russian = app.get_text("/?lang=ru").await;
     assert!(russian.contains("Закрыто "));
+}
+
+#[tokio::test]
+async fn a_search_counts_exactly_up_to_a_bound_and_says_more_than_above_it() {
+    use undersign::storage::MatchCount;
+    let app = TestApp::spawn().await;
+    seed_confirmed_in(&app, 1..=150, Some("Penza")).await;
+    let store = &app.state().store;
+    let letter = store.letter(&undersign::domain::Slug::parse(LETTER).unwrap()).await.unwrap().unwrap();
+    let words = ["penza".to_owned()];
+    let bounded = store.search_signatures(letter.id, &words, None, 10, 100).await.unwrap();
+    assert_eq!(bounded.matches, MatchCount::MoreThan(100));
+    assert_eq!(bounded.rows.len(), 10, "the page itself is whole");
+    let exact = store.search_signatures(letter.id, &words, None, 10, 150).await.unwrap();
+    assert_eq!(exact.matches, MatchCount::Exactly(150), "at the bound it is still exact");
+    let page = app.get_text(&format!("/letters/{LETTER}/signatures?q=penza")).await;
+    assert!(page.contains("150 signatures match"), "under the page's bound the count is exact");
 }

@@ -18,6 +18,8 @@ async fn signing_then_confirming_through_the_emailed_link_counts_once() {
     let link = mail.confirmation_link();
     assert!(link.starts_with(&format!("{}/confirm/", app.address)), "{link}");
     assert!(mail.html.contains(&link), "the HTML part carries the same link");
+    assert!(!mail.text.contains("works once"), "the link is also the receipt: it does not work once");
+    assert!(mail.text.contains("receipt"), "the mail says the link stays the receipt");
 
     let page = app.get_text(link.trim_start_matches(&app.address)).await;
     assert!(page.contains("Confirm my signature"), "the link opens a page with a button");

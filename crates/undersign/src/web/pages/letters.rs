@@ -19,6 +19,7 @@ use crate::cache::PageKey;
 use crate::domain::{FieldErrors, Letter, LetterLanguage, SignatureSubmission, Slug, signature_limits};
 use crate::i18n::{Language, Translator};
 use crate::signing::{self, Proof, SignError};
+use crate::storage::MatchCount;
 use crate::storage::texts::LetterText;
 use crate::web::client_ip::ClientIp;
 use crate::web::errors::{PageError, PageErrorKind};
@@ -307,6 +308,11 @@ pub struct ListQuery {
     q: Option<String>,
 }
 
+/// Matches of a search are counted exactly up to this many; above it, pages and
+/// the API say "more than" (counting every match of a common word on a huge
+/// letter, on every page, would cost more than the page itself).
+pub const MATCHES_COUNTED: u64 = 10_000;
+
 /// The words of a reader's search: at most six, each at most 40 characters.
 pub fn search_words(query: &str) -> Vec<String> {
     query
@@ -338,7 +344,13 @@ pub async fn list_signatures(
     } else {
         let page = state
             .store
-            .search_signatures(letter.id, &search_words(&search), query.before, PAGE_SIZE + 1)
+            .search_signatures(
+                letter.id,
+                &search_words(&search),
+                query.before,
+                PAGE_SIZE + 1,
+                MATCHES_COUNTED,
+            )
             .await
             .map_err(|e| PageError::store(lang, e))?;
         (page.rows, Some(page.matches))
@@ -349,9 +361,17 @@ pub async fn list_signatures(
         .flatten()
         .map(|last| signatures_path(&letter.slug, Some(last.seq), &search));
     let results = matches.map(|count| {
+        let (id, n) = match count {
+            MatchCount::Exactly(n) => ("signatures-search-results", n),
+            MatchCount::MoreThan(n) => ("signatures-search-results-more", n),
+        };
         tr.lookup(
-            "signatures-search-results",
-            [("count", FluentValue::from(count)), ("query", FluentValue::from(search.clone()))],
+            id,
+            [
+                ("count", FluentValue::from(n)),
+                ("formatted", FluentValue::from(tr.number(n))),
+                ("query", FluentValue::from(search.clone())),
+            ],
         )
     });
     let csv_link = match search.as_str() {
