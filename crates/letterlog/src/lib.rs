@@ -1,4 +1,4 @@
-//! The letter log of undersign, as specified in `shared/spec/letter-log.md`:
+//! The letter log of undersign, as specified in `docs/log.md` ("The format, byte for byte"):
 //! pure functions and types, no I/O, no async, no database.
 //!
 //! - [`hash`]: RFC 9162 §2.1.1 leaf and node hashing.
