@@ -38,11 +38,14 @@ async fn letter_page(
     state: &AppState,
     lang: Language,
     letter: &Letter,
-    text: Option<&LetterText>,
+    asked: Option<&str>,
     values: &SignatureSubmission,
     errors: &FieldErrors,
 ) -> Result<LetterView, PageError> {
     let tr = Translator::new(lang);
+    // Every text of the letter, read once: the one asked for and the language links.
+    let all_texts = state.store.letter_texts(letter.id).await.map_err(|e| PageError::store(lang, e))?;
+    let text = chosen_text(letter, &all_texts, asked);
     let recent = state
         .store
         .public_signatures(letter.id, None, RECENT)
@@ -58,7 +61,6 @@ async fn letter_page(
     card.title = title.clone();
     // Every language the letter can be read in, its latest text each; a
     // translation of an earlier version says so, never passes for the current one.
-    let all_texts = state.store.letter_texts(letter.id).await.map_err(|e| PageError::store(lang, e))?;
     let translation_note = text.map(|t| {
         if t.version < letter.version {
             tr.lookup(
@@ -167,18 +169,12 @@ pub fn language_name(tag: &str) -> String {
 
 /// The text `?text=` asks for: that language's latest version (which may be of
 /// an earlier version of the letter: the page then says so).
-async fn chosen_text(
-    state: &AppState,
-    lang: Language,
-    letter: &Letter,
-    asked: Option<&str>,
-) -> Result<Option<LetterText>, PageError> {
-    let Some(asked) = asked.filter(|a| *a != letter.language.as_str()) else { return Ok(None) };
-    let texts = state.store.letter_texts(letter.id).await.map_err(|e| PageError::store(lang, e))?;
-    Ok(texts
-        .into_iter()
+fn chosen_text<'a>(letter: &Letter, texts: &'a [LetterText], asked: Option<&str>) -> Option<&'a LetterText> {
+    let asked = asked.filter(|a| *a != letter.language.as_str())?;
+    texts
+        .iter()
         .filter(|t| t.language.as_str() == asked && t.version <= letter.version)
-        .max_by_key(|t| t.version))
+        .max_by_key(|t| t.version)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,10 +204,10 @@ pub async fn show_letter(
             .await
             .map_err(|e| PageError::store(lang, e))?
             .ok_or_else(|| PageError::not_found(lang))?;
-        let text = chosen_text(&state, lang, &letter, asked.as_deref()).await?;
         let blank =
             SignatureSubmission { show_name: true, organisation: letter.organisations, ..Default::default() };
-        let view = letter_page(&state, lang, &letter, text.as_ref(), &blank, &FieldErrors::default()).await?;
+        let view =
+            letter_page(&state, lang, &letter, asked.as_deref(), &blank, &FieldErrors::default()).await?;
         view.render().map_err(|e| PageError::internal(lang, e))
     })
     .await
