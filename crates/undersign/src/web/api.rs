@@ -315,17 +315,11 @@ pub async fn list_signatures(
         return Err(error);
     }
     let search = query.q.as_deref().map(str::trim).unwrap_or("");
-    let (rows, matches) = if search.is_empty() {
-        (state.store.public_signatures(letter.id, query.before, limit).await, None)
-    } else {
-        let words = crate::web::pages::search_words(search);
-        let counted = crate::web::pages::MATCHES_COUNTED;
-        match state.store.search_signatures(letter.id, &words, query.before, limit, counted).await {
-            Ok(page) => (Ok(page.rows), Some(page.matches)),
-            Err(error) => (Err(error), None),
-        }
-    };
-    let rows = rows.map_err(|e| ApiError::internal(lang, e))?;
+    let counted = crate::web::pages::MATCHES_COUNTED;
+    let (rows, matches) =
+        crate::web::pages::signer_page(&state, letter.id, search, query.before, limit, counted)
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?;
     let next_before = (rows.len() as u32 == limit).then(|| rows.last().map(|r| r.seq)).flatten();
     let signatures: Vec<_> = rows
         .iter()

@@ -113,26 +113,20 @@ pub async fn export_signatures_csv(
 ) -> Result<Response, PageError> {
     let Query(query) = query.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
     let letter = find_letter(&state, lang, &slug).await?;
-    let words = crate::web::pages::search_words(query.q.as_deref().unwrap_or(""));
+    let search = query.q.unwrap_or_default();
     let header =
         Bytes::from_static(b"number,name,title,affiliation,city,country,orcid,organisation,pledge\n");
     let first = stream::iter([Ok::<_, std::io::Error>(header)]);
     let pages = stream::unfold(Some(u64::MAX), move |before| {
         let state = state.clone();
         let letter = letter.clone();
-        let words = words.clone();
+        let search = search.clone();
         async move {
             let before = before?;
-            let rows = if words.is_empty() {
-                state.store.public_signatures(letter.id, Some(before), CSV_PAGE).await
-            } else {
-                // No count needed (1: just enough to choose whole words or a prefix).
-                state
-                    .store
-                    .search_signatures(letter.id, &words, Some(before), CSV_PAGE, 1)
-                    .await
-                    .map(|p| p.rows)
-            };
+            // No count needed (1: just enough to choose whole words or a prefix).
+            let rows = crate::web::pages::signer_page(&state, letter.id, &search, Some(before), CSV_PAGE, 1)
+                .await
+                .map(|(rows, _)| rows);
             match rows {
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {

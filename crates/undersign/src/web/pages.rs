@@ -13,8 +13,7 @@ pub mod versions;
 pub use campaigns::{show_campaign, show_home};
 pub use confirmations::{confirm_signature, show_confirmation, show_withdrawal, withdraw_signature};
 pub use letters::{
-    MATCHES_COUNTED, list_signatures, pow_message_id, search_words, show_check_email, show_letter,
-    sign_letter,
+    MATCHES_COUNTED, list_signatures, pow_message_id, show_check_email, show_letter, sign_letter, signer_page,
 };
 pub use sign_in::{
     pass_second_factor, request_sign_in, show_second_factor, show_sign_in, show_sign_in_link, sign_out,

@@ -247,30 +247,39 @@ pub async fn sign_letter(
         Err(SignError::UnknownLetter) => Err(PageError::not_found(lang)),
         Err(SignError::LetterClosed) => Err(PageError { lang, kind: PageErrorKind::LetterClosed }),
         Err(SignError::RateLimited(wait)) => {
-            // The letter again, with everything typed kept and the reason at the form.
             let tr = Translator::new(lang);
-            let mut view =
-                letter_page(&state, lang, &letter, None, &submission, &FieldErrors::default()).await?;
-            view.form.notice = Some(tr.lookup(
+            let notice = tr.lookup(
                 "form-rate-limited",
                 [
                     ("count", FluentValue::from(crate::web::errors::minutes_to_wait(wait))),
                     ("source", FluentValue::from(tr.t("form-limit-network"))),
                 ],
-            ));
-            let page = render(lang, &view)?;
+            );
+            let page = letter_with_notice(&state, lang, &letter, &submission, notice).await?;
             Ok((StatusCode::TOO_MANY_REQUESTS, crate::web::errors::retry_after(wait), page).into_response())
         }
         Err(SignError::Busy) => Err(PageError { lang, kind: PageErrorKind::Busy }),
         Err(SignError::ProofOfWork(problem)) => {
-            let mut view =
-                letter_page(&state, lang, &letter, None, &submission, &FieldErrors::default()).await?;
-            view.form.notice = Some(Translator::new(lang).t(pow_message_id(problem)));
-            let page = render(lang, &view)?;
+            let notice = Translator::new(lang).t(pow_message_id(problem));
+            let page = letter_with_notice(&state, lang, &letter, &submission, notice).await?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
         Err(SignError::Internal(error)) => Err(PageError::internal(lang, error)),
     }
+}
+
+/// The letter again with everything typed kept, and a problem with the whole
+/// form (not one field) said at the form.
+async fn letter_with_notice(
+    state: &AppState,
+    lang: Language,
+    letter: &Letter,
+    submission: &SignatureSubmission,
+    notice: String,
+) -> Result<Response, PageError> {
+    let mut view = letter_page(state, lang, letter, None, submission, &FieldErrors::default()).await?;
+    view.form.notice = Some(notice);
+    render(lang, &view)
 }
 
 /// The message for a proof-of-work problem, on the page and in the API.
@@ -309,8 +318,27 @@ pub struct ListQuery {
 /// letter, on every page, would cost more than the page itself).
 pub const MATCHES_COUNTED: u64 = 10_000;
 
+/// One keyset page of a letter's public signer list, newest first: all of it, or
+/// the matches of a reader's search with how many there are (exactly up to
+/// `count_up_to`). The page, the API and the CSV all list through here.
+pub async fn signer_page(
+    state: &AppState,
+    letter: crate::domain::LetterId,
+    search: &str,
+    before: Option<u64>,
+    limit: u32,
+    count_up_to: u64,
+) -> Result<(Vec<crate::domain::PublicSignature>, Option<MatchCount>), crate::storage::StoreError> {
+    let words = search_words(search);
+    if words.is_empty() {
+        return Ok((state.store.public_signatures(letter, before, limit).await?, None));
+    }
+    let page = state.store.search_signatures(letter, &words, before, limit, count_up_to).await?;
+    Ok((page.rows, Some(page.matches)))
+}
+
 /// The words of a reader's search: at most six, each at most 40 characters.
-pub fn search_words(query: &str) -> Vec<String> {
+fn search_words(query: &str) -> Vec<String> {
     query
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -330,27 +358,10 @@ pub async fn list_signatures(
     let Query(query) = query.map_err(|_| PageError { lang, kind: PageErrorKind::BadRequest })?;
     let letter = find_letter(&state, lang, &slug).await?;
     let search = query.q.as_deref().map(str::trim).unwrap_or("").to_owned();
-    let (rows, matches) = if search.is_empty() {
-        let rows = state
-            .store
-            .public_signatures(letter.id, query.before, PAGE_SIZE + 1)
+    let (rows, matches) =
+        signer_page(&state, letter.id, &search, query.before, PAGE_SIZE + 1, MATCHES_COUNTED)
             .await
             .map_err(|e| PageError::store(lang, e))?;
-        (rows, None)
-    } else {
-        let page = state
-            .store
-            .search_signatures(
-                letter.id,
-                &search_words(&search),
-                query.before,
-                PAGE_SIZE + 1,
-                MATCHES_COUNTED,
-            )
-            .await
-            .map_err(|e| PageError::store(lang, e))?;
-        (page.rows, Some(page.matches))
-    };
     // One row more than a page was asked for: it says whether an older page exists.
     let older_link = (rows.len() > PAGE_SIZE as usize)
         .then(|| rows.get(PAGE_SIZE as usize - 1))
