@@ -69,8 +69,9 @@ pub struct SignRateLimiter {
     burst_flag_at: u32,
 }
 
-/// A client network's key for one letter and one day (a hash under the day's
-/// key): what limits and bursts are counted by.
+/// A client network's key for one letter, one day and one purpose (a hash under
+/// the day's key): what limits, bursts and difficulty are counted by. Two letters
+/// never share a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NetworkKey([u8; 16]);
 

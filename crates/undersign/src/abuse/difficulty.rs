@@ -1,6 +1,7 @@
-//! Raising the proof-of-work difficulty for a letter under a burst: while a letter
-//! hands out more challenges per minute than a real spike of people would ask
-//! for, new challenges hide their number in a larger range.
+//! Raising the proof-of-work difficulty under a burst: a network that asks one
+//! letter for more challenges a minute than people behind one address would gets
+//! challenges that hide their number in a larger range; the whole letter does only
+//! while many networks burst at once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,8 +11,9 @@ use time::OffsetDateTime;
 use crate::config::PowSettings;
 use crate::rate_limit::NetworkKey;
 
-/// Challenges issued this minute: per letter and network, and how many networks
-/// of each letter went over their share. Forgotten when the minute changes.
+/// Challenges issued this minute per network key (which is already one letter's:
+/// see [`NetworkKey`]), and how many networks of each letter went over their
+/// share. Forgotten when the minute changes.
 #[derive(Default)]
 pub struct Difficulty {
     minute: Mutex<Minute>,
@@ -20,7 +22,7 @@ pub struct Difficulty {
 #[derive(Default)]
 struct Minute {
     at: i64,
-    per_network: HashMap<(String, [u8; 16]), u64>,
+    per_network: HashMap<[u8; 16], u64>,
     bursting: HashMap<String, u64>,
 }
 
@@ -29,7 +31,7 @@ struct Minute {
 const MAX_TRACKED: usize = 200_000;
 
 impl Difficulty {
-    /// Counts one more challenge for `letter` from `network` and returns its
+    /// Counts one more challenge from `network` (a key of `letter`'s) and returns its
     /// `maxnumber`: harder for a network over its share, and for everyone on the
     /// letter only while many networks are over theirs.
     pub fn next_maxnumber(
@@ -44,7 +46,7 @@ impl Difficulty {
         if minute.at != at || minute.per_network.len() > MAX_TRACKED {
             *minute = Minute { at, ..Minute::default() };
         }
-        let issued = minute.per_network.entry((letter.to_owned(), *network.as_bytes())).or_insert(0);
+        let issued = minute.per_network.entry(*network.as_bytes()).or_insert(0);
         *issued += 1;
         let issued = *issued;
         if issued == settings.burst_per_minute + 1 {
@@ -84,7 +86,7 @@ mod tests {
             (0..5).map(|_| difficulty.next_maxnumber(&settings, "a", &network(1), now)).collect();
         assert_eq!(greedy, [1000, 1000, 1000, 50_000, 50_000]);
         assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(2), now), 1000, "another network");
-        assert_eq!(difficulty.next_maxnumber(&settings, "b", &network(1), now), 1000, "another letter");
+        assert_eq!(difficulty.next_maxnumber(&settings, "b", &network(11), now), 1000, "another letter's key");
         assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(1), now + Duration::minutes(1)), 1000);
     }
 
@@ -109,6 +111,6 @@ mod tests {
             difficulty.next_maxnumber(&settings, "a", &network(3), now);
         }
         assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(9), now), 50_000, "three: everyone");
-        assert_eq!(difficulty.next_maxnumber(&settings, "b", &network(9), now), 1000, "on that letter only");
+        assert_eq!(difficulty.next_maxnumber(&settings, "b", &network(19), now), 1000, "on that letter only");
     }
 }
