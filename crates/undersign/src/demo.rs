@@ -356,6 +356,7 @@ fn draft(letter: &DemoLetter) -> LetterDraft {
 pub async fn load(state: &AppState) -> anyhow::Result<usize> {
     create_campaign(state, &campaign()).await?;
     let mut added = 0;
+    let mut organiser = None;
     for (index, letter) in LETTERS.iter().enumerate() {
         let draft = draft(letter);
         if state.store.letter(&draft.slug).await?.is_some() {
@@ -453,7 +454,22 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
         }
         signatures.sort_by_key(|s| s.confirmed_at);
         state.store.import_confirmed(signatures).await?;
-        make_demo_organiser(state, id).await?;
+        let account = match organiser {
+            Some(account) => account,
+            None => *organiser.insert(demo_organiser(state).await?),
+        };
+        let entry = crate::organisers::audit(
+            None,
+            Some(id),
+            crate::organisers::actions::ROLE_GRANTED,
+            crate::organisers::detail("role", &["organiser", &account.get().to_string()]),
+            state.clock.now(),
+        );
+        // No mail: the README and the demo's sign-in page tell whom to sign in as.
+        state
+            .store
+            .grant_role(id, account, crate::storage::organisers::Role::Organiser, false, entry)
+            .await?;
         added += 1;
     }
     if added > 0 {
@@ -462,24 +478,11 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
     Ok(added)
 }
 
-/// Makes the demo organiser an organiser of a demo letter (no mail: it is told
-/// in the README and on the sign-in page of the demo).
-async fn make_demo_organiser(state: &AppState, letter: crate::domain::LetterId) -> anyhow::Result<()> {
+/// The demo organiser's account (made on first load).
+async fn demo_organiser(state: &AppState) -> anyhow::Result<crate::storage::organisers::AccountId> {
     let email =
         EmailAddress::parse(ORGANISER_EMAIL).map_err(|_| anyhow::anyhow!("demo organiser address"))?;
-    let (account, _) = crate::organisers::account_for(state, &email, false, Language::En).await?;
-    let entry = crate::organisers::audit(
-        None,
-        Some(letter),
-        crate::organisers::actions::ROLE_GRANTED,
-        crate::organisers::detail("role", &["organiser", &account.get().to_string()]),
-        state.clock.now(),
-    );
-    state
-        .store
-        .grant_role(letter, account, crate::storage::organisers::Role::Organiser, false, entry)
-        .await?;
-    Ok(())
+    Ok(crate::organisers::account_for(state, &email, false, Language::En).await?.0)
 }
 
 /// Whether a demo text is written in Cyrillic.

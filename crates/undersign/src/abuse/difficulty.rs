@@ -86,7 +86,11 @@ mod tests {
             (0..5).map(|_| difficulty.next_maxnumber(&settings, "a", &network(1), now)).collect();
         assert_eq!(greedy, [1000, 1000, 1000, 50_000, 50_000]);
         assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(2), now), 1000, "another network");
-        assert_eq!(difficulty.next_maxnumber(&settings, "b", &network(11), now), 1000, "another letter's key");
+        assert_eq!(
+            difficulty.next_maxnumber(&settings, "b", &network(11), now),
+            1000,
+            "another letter's key"
+        );
         assert_eq!(difficulty.next_maxnumber(&settings, "a", &network(1), now + Duration::minutes(1)), 1000);
     }
 
