@@ -192,16 +192,7 @@ async fn a_campaign_reads_in_the_readers_language_with_the_original_as_fallback(
         olga.post(&format!("{editor}/translations"), &as_refs(&translate("Мы, учителя, просим."))).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
 
-    let russian = app
-        .client
-        .get(app.url("/campaigns/case-2020"))
-        .header("cookie", "lang=ru")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let russian = app.get_text_in("ru", "/campaigns/case-2020").await;
     for text in
         ["Дело 2020 года", "Суд и письма.", "Мы, учителя, просим.", "Москва", "Одиночные пикеты у суда."]
     {

@@ -156,6 +156,14 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
+    /// A page's text as a reader whose language cookie says `lang` gets it.
+    pub async fn get_text_in(&self, lang: &str, path: &str) -> String {
+        let response =
+            self.client.get(self.url(path)).header("cookie", format!("lang={lang}")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.text().await.unwrap()
+    }
+
     pub async fn get_text(&self, path: &str) -> String {
         let response = self.get(path).await;
         assert_eq!(response.status(), 200, "GET {path}");
