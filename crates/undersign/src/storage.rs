@@ -94,15 +94,28 @@ pub enum SubmitOutcome {
 #[derive(Debug, Clone)]
 pub enum TokenState {
     /// Not confirmed yet: the page shows what will be public, and the button.
-    Pending { letter: Letter, preview: PublicPreview },
+    Pending { letter: Slug, preview: PublicPreview },
     /// Confirmed: the page is the signer's receipt.
-    Confirmed { letter: Letter, seq: u64, receipt: Receipt },
+    Confirmed { letter: Slug, seq: u64, receipt: Receipt },
     /// Never confirmed, and this link's time ran out.
-    Expired { letter: Letter },
+    Expired { letter: Slug },
     /// Withdrawn before it was confirmed: nothing was counted or kept.
-    DroppedUnconfirmed { letter: Letter },
+    DroppedUnconfirmed { letter: Slug },
     /// No link like this was sent (or its signature is long deleted).
     Unknown,
+}
+
+impl TokenState {
+    /// The letter the link belongs to, if it names one.
+    pub fn letter(&self) -> Option<&Slug> {
+        match self {
+            TokenState::Pending { letter, .. }
+            | TokenState::Confirmed { letter, .. }
+            | TokenState::Expired { letter }
+            | TokenState::DroppedUnconfirmed { letter } => Some(letter),
+            TokenState::Unknown => None,
+        }
+    }
 }
 
 /// Exactly what a signature will show under the letter once confirmed.

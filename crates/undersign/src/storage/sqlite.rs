@@ -422,12 +422,6 @@ fn load_campaign(
     })
 }
 
-fn letter_of_signature(conn: &Connection, signature: i64) -> Result<Letter, StoreError> {
-    query_letters(conn, "WHERE l.id = (SELECT letter_id FROM signatures WHERE id = ?1)", [signature])?
-        .pop()
-        .ok_or_else(|| StoreError::Corrupt(format!("signature {signature} has no letter")))
-}
-
 /// Inserts a pending signature; returns its id and whether a watch list holds it.
 fn insert_signature_row(
     tx: &Connection,
@@ -930,8 +924,8 @@ impl Store for SqliteStore {
         let hash = token.0;
         self.read(move |conn| {
             let Some(link) = find_link(conn, &hash)? else { return Ok(TokenState::Unknown) };
-            let letter = letter_of_signature(conn, link.signature)?;
-            let (seq, withdrawn_at, erased, held, leaf, withdrawal_leaf, withdrawal_due): (
+            let (slug, seq, withdrawn_at, erased, held, leaf, withdrawal_leaf, withdrawal_due): (
+                String,
                 Option<i64>,
                 Option<i64>,
                 bool,
@@ -941,15 +935,18 @@ impl Store for SqliteStore {
                 Option<i64>,
             ) = conn
                 .prepare_cached(
-                    "SELECT s.seq, s.withdrawn_at, s.name = '', s.held,
+                    "SELECT l.slug, s.seq, s.withdrawn_at, s.name = '', s.held,
                             (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'signature'),
                             (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal'),
                             (SELECT e.due_at FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal')
-                     FROM signatures s WHERE s.id = ?1",
+                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = ?1",
                 )?
                 .query_row([link.signature], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
                 })?;
+            // The page takes the letter itself from the cache: a receipt reloads
+            // every two seconds while its entry is on its way.
+            let letter = Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?;
             let index = |i: Option<i64>| i.and_then(|i| u64::try_from(i).ok());
             Ok(match seq {
                 Some(seq) => TokenState::Confirmed {

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::render;
+use super::{find_letter, render};
 use crate::app::AppState;
 use crate::domain::Letter;
 use crate::i18n::Translator;
@@ -89,28 +89,33 @@ pub async fn show_confirmation(
     let tr = Translator::new(lang);
     let found = signing::inspect_token(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
     let stopped = |id: &str| ConfirmState::Stopped { reason: tr.t(id) };
-    let (letter, view_state, status) = match found {
-        TokenState::Pending { letter, preview } => {
+    // The letter from the cache, not the database: a receipt reloads itself every
+    // two seconds while its entry is on its way.
+    let letter = match found.letter() {
+        Some(slug) => Some(find_letter(&state, lang, slug.as_str()).await?),
+        None => None,
+    };
+    let (view_state, status) = match (found, &letter) {
+        (TokenState::Pending { preview, .. }, _) => {
             let state = ConfirmState::Ready {
                 action: format!("/confirm/{token}"),
                 preview: preview_rows(&tr, &preview),
                 name_hidden: preview.name.is_none(),
             };
-            (Some(letter), state, StatusCode::OK)
+            (state, StatusCode::OK)
         }
-        TokenState::Confirmed { letter, seq, receipt } => {
-            let receipt = receipt_view(&token, &letter, seq, receipt, &tr);
-            (Some(letter), ConfirmState::Receipt(receipt), StatusCode::OK)
+        (TokenState::Confirmed { seq, receipt, .. }, Some(letter)) => {
+            (ConfirmState::Receipt(receipt_view(&token, letter, seq, receipt, &tr)), StatusCode::OK)
         }
-        TokenState::Expired { letter } => (Some(letter), stopped("link-stopped-expired"), StatusCode::GONE),
-        TokenState::DroppedUnconfirmed { letter } => {
-            (Some(letter), stopped("link-stopped-withdrawn"), StatusCode::GONE)
+        (TokenState::Expired { .. }, _) => (stopped("link-stopped-expired"), StatusCode::GONE),
+        (TokenState::DroppedUnconfirmed { .. }, _) => (stopped("link-stopped-withdrawn"), StatusCode::GONE),
+        (TokenState::Unknown | TokenState::Confirmed { .. }, _) => {
+            (stopped("link-stopped-unknown"), StatusCode::NOT_FOUND)
         }
-        TokenState::Unknown => (None, stopped("link-stopped-unknown"), StatusCode::NOT_FOUND),
     };
     let view = ConfirmView {
         page: PageMeta::new(tr, &format!("/confirm/{token}"), tr.t(view_state.title_id())),
-        letter: letter.as_ref().map(|l| LetterCard::new(&tr, l)),
+        letter: letter.as_deref().map(|l| LetterCard::new(&tr, l)),
         state: view_state,
     };
     Ok((status, render(lang, &view)?).into_response())
@@ -139,12 +144,13 @@ pub async fn show_withdrawal(
 ) -> Result<Response, PageError> {
     let tr = Translator::new(lang);
     let found = signing::inspect_token(&state, &token).await.map_err(|e| PageError::internal(lang, e))?;
-    let letter = match found {
+    let slug = match found {
         TokenState::Pending { letter, .. } => letter,
         TokenState::Confirmed { letter, receipt, .. } if receipt.withdrawal.is_none() => letter,
         // Withdrawn already, expired or unknown: the link's page says so.
         _ => return Ok(Redirect::to(&format!("/confirm/{token}")).into_response()),
     };
+    let letter = find_letter(&state, lang, slug.as_str()).await?;
     let view = WithdrawView {
         page: PageMeta::new(tr, &format!("/confirm/{token}/withdraw"), tr.t("withdraw-title")),
         letter: LetterCard::new(&tr, &letter),
