@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use undersign::app::{AppState, Application};
+use undersign::app::Application;
 use undersign::config::{Config, Overrides};
+use undersign::state::AppState;
 
 #[derive(Parser)]
 #[command(name = "undersign", version, about = "Open letters with signatures anyone can verify")]

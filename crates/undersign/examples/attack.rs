@@ -14,9 +14,10 @@ use base64::engine::general_purpose::STANDARD;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use undersign::abuse::pow::{Challenge, solve};
-use undersign::app::{AppState, Application};
+use undersign::app::Application;
 use undersign::config::Config;
 use undersign::domain::{Community, LetterDraft, LetterLanguage, Slug};
+use undersign::state::AppState;
 
 const SLUG: &str = "attacked-letter";
 const ATTACKER_NETWORKS: [&str; 4] = ["203.0.113.", "198.18.0.", "198.18.7.", "100.64.3."];

@@ -6,9 +6,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use undersign::app::{AppState, Application};
+use undersign::app::Application;
 use undersign::config::Config;
 use undersign::domain::Slug;
+use undersign::state::AppState;
 use undersign::verify::{Source, verify};
 
 #[path = "support/mod.rs"]

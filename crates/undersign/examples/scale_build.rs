@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-use undersign::app::AppState;
 use undersign::config::Config;
+use undersign::state::AppState;
 
 #[path = "support/mod.rs"]
 mod support;

@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 
-use crate::domain::{Letter, Slug};
+use crate::crypto::{InstanceKeys, LetterKey};
+use crate::domain::{Letter, LetterId, Slug};
 use crate::i18n::Language;
 use crate::storage::{Store, StoreError};
 
@@ -228,5 +229,29 @@ mod tests {
         let other = CachedPage::new(Bytes::from_static(b"<p>2 signatures</p>"), Language::En);
         assert_eq!(one.etag, same.etag);
         assert_ne!(one.etag, other.etag);
+    }
+}
+
+/// Unwrapped letter keys, kept so a busy letter is not unwrapped per signature.
+#[derive(Default)]
+pub struct LetterKeyCache(Mutex<HashMap<LetterId, Arc<LetterKey>>>);
+
+impl LetterKeyCache {
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        keys: &InstanceKeys,
+        letter: &Letter,
+    ) -> anyhow::Result<Arc<LetterKey>> {
+        if let Some(key) = self.0.lock().map_err(|_| anyhow::anyhow!("key cache poisoned"))?.get(&letter.id) {
+            return Ok(key.clone());
+        }
+        let wrapped = store
+            .wrapped_letter_key(letter.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("letter {} has no key", letter.slug))?;
+        let key = Arc::new(keys.unwrap_letter_key(letter.slug.as_str(), &wrapped)?);
+        self.0.lock().map_err(|_| anyhow::anyhow!("key cache poisoned"))?.insert(letter.id, key.clone());
+        Ok(key)
     }
 }

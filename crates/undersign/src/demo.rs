@@ -9,12 +9,12 @@ use rand::{Rng, SeedableRng};
 use time::Duration;
 use time::macros::date;
 
-use crate::app::AppState;
 use crate::domain::{
     BoundedText, Campaign, Community, EmailAddress, LetterDraft, LetterLanguage, Signer, Slug, TimelineEntry,
 };
 use crate::i18n::Language;
 use crate::publishing::{create_campaign, publish_letter};
+use crate::state::AppState;
 use crate::storage::{ImportedSignature, SealedSignature};
 
 pub const CAMPAIGN_SLUG: &str = "set-case-2020-demo";

@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::Context;
 use letterlog::TreeSize;
 
-use crate::app::AppState;
 use crate::domain::Slug;
 use crate::log;
+use crate::state::AppState;
 
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]

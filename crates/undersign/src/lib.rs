@@ -43,6 +43,7 @@ pub mod private_files;
 pub mod publishing;
 pub mod rate_limit;
 pub mod signing;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod verify;

@@ -9,8 +9,9 @@
 //! impossible. The in-memory tree is rolled back if the commit fails.
 
 pub mod records;
+pub mod trees;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,15 +21,14 @@ use letterlog::hash::{Hash, leaf_hash};
 use letterlog::leaf::{EntryKind, Leaf};
 use letterlog::note::NoteVerifier;
 use letterlog::tiles::{Tile, TileKind, encode_entry_bundle, encode_hashes};
-use letterlog::tree::Tree;
 use letterlog::{LeafIndex, TreeSize};
 use rand::seq::SliceRandom;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
 
-use crate::app::AppState;
 use crate::config::Config;
 use crate::domain::{Letter, LetterId, Slug};
+use crate::state::AppState;
 use crate::storage::{IntegratedEntry, RecordState, StoredCheckpoint};
 
 /// Most entries one checkpoint integrates; the rest go into the next one.
@@ -75,37 +75,6 @@ pub fn next_batch(now: OffsetDateTime, period: time::Duration) -> OffsetDateTime
     OffsetDateTime::from_unix_timestamp(start + period).unwrap_or(now)
 }
 
-/// One letter's tree of committed leaves, loaded on first use.
-pub struct LoadedLog {
-    tree: Tree,
-}
-
-/// The trees of all letters, each behind its own lock: integration and reads of
-/// one letter take turns; letters do not wait for each other.
-#[derive(Default)]
-pub struct LetterLogs {
-    logs: std::sync::Mutex<HashMap<LetterId, Arc<Mutex<Option<LoadedLog>>>>>,
-}
-
-impl LetterLogs {
-    async fn lock(
-        &self,
-        state: &AppState,
-        letter: LetterId,
-    ) -> anyhow::Result<tokio::sync::OwnedMutexGuard<Option<LoadedLog>>> {
-        let slot = {
-            let mut logs = self.logs.lock().map_err(|_| anyhow::anyhow!("log registry poisoned"))?;
-            logs.entry(letter).or_default().clone()
-        };
-        let mut guard = slot.lock_owned().await;
-        if guard.is_none() {
-            let hashes = state.store.log_leaf_hashes(letter).await?;
-            *guard = Some(LoadedLog { tree: Tree::from_leaf_hashes(hashes.into_iter().map(Hash)) });
-        }
-        Ok(guard)
-    }
-}
-
 /// Integrates every letter's waiting entries; returns how many leaves were added.
 pub async fn integrate_all(state: &AppState) -> anyhow::Result<u64> {
     let mut added = 0;
@@ -120,7 +89,7 @@ pub async fn integrate_all(state: &AppState) -> anyhow::Result<u64> {
 
 /// Integrates one letter's due entries into one new signed checkpoint.
 pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: &str) -> anyhow::Result<u64> {
-    let mut guard = state.logs.lock(state, letter).await?;
+    let mut guard = state.logs.lock(state.store.as_ref(), letter).await?;
     let log = guard.as_mut().expect("loaded by lock");
     let now = state.clock.now();
     let due = state.store.due_entries(letter, now, MAX_BATCH).await?;
@@ -237,7 +206,7 @@ pub async fn inclusion_proof(
     if size > current || !size.contains(index) {
         return Err(ProofRequestError::OutOfRange { current: current.get() });
     }
-    let guard = state.logs.lock(state, letter.id).await?;
+    let guard = state.logs.lock(state.store.as_ref(), letter.id).await?;
     let tree = &guard.as_ref().expect("loaded by lock").tree;
     let proof = tree.inclusion_proof(index, size).map_err(anyhow::Error::from)?;
     let leaf = tree.leaf_hash(index).context("leaf present")?;
@@ -255,7 +224,7 @@ pub async fn consistency_proof(
     if from == 0 || from > to || to > current.get() {
         return Err(ProofRequestError::OutOfRange { current: current.get() });
     }
-    let guard = state.logs.lock(state, letter.id).await?;
+    let guard = state.logs.lock(state.store.as_ref(), letter.id).await?;
     let tree = &guard.as_ref().expect("loaded by lock").tree;
     Ok(tree.consistency_proof(TreeSize::new(from), TreeSize::new(to)).map_err(anyhow::Error::from)?)
 }
@@ -276,7 +245,7 @@ pub async fn tile_bytes(state: &AppState, letter: &Letter, tile: Tile) -> anyhow
             Ok(Some(encode_entry_bundle(leaves.iter().map(Vec::as_slice))))
         }
         TileKind::Hashes { .. } => {
-            let guard = state.logs.lock(state, letter.id).await?;
+            let guard = state.logs.lock(state.store.as_ref(), letter.id).await?;
             let tree = &guard.as_ref().expect("loaded by lock").tree;
             Ok(tile.hashes(tree).map(|hashes| encode_hashes(&hashes)))
         }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// How long an unconfirmed signature is kept (the link's validity).
 pub const PENDING_KEPT: time::Duration = time::Duration::days(7);

@@ -11,10 +11,10 @@ pub mod totp;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::app::AppState;
 use crate::crypto::PlainToken;
 use crate::domain::{EmailAddress, Letter, LetterId};
 use crate::i18n::Language;
+use crate::state::AppState;
 use crate::storage::StoreError;
 use crate::storage::organisers::{Account, AccountId, AuditEntry, Role, Session};
 
@@ -27,10 +27,7 @@ pub const SESSION_LONGEST: Duration = Duration::hours(24);
 /// Sign-in mails per address per hour; further requests are answered the same
 /// way and send nothing.
 pub const SIGN_IN_MAILS_PER_HOUR: u32 = 5;
-/// Sign-in requests one network may make in an hour, whatever the addresses
-/// (a burst of this many, then one every few minutes): someone who asks for an
-/// organiser's links to use up their allowance is stopped here first.
-pub const SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK: u32 = 20;
+pub use crate::rate_limit::SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK;
 /// A session's last-seen time is written at most this often.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 

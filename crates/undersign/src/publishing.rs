@@ -1,8 +1,8 @@
 //! Publishing letters and campaigns (for now from the CLI and the demo).
 
-use crate::app::AppState;
 use crate::domain::{Campaign, LetterDraft, LetterId};
 use crate::log::records::{SaltedRecord, text_record};
+use crate::state::AppState;
 use crate::storage::PublishRefusal;
 
 #[derive(Debug, thiserror::Error)]

@@ -18,6 +18,11 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+/// Sign-in requests one network may make in an hour, whatever the addresses
+/// (a burst of this many, then one every few minutes): someone who asks for an
+/// organiser's links to use up their allowance is stopped here first.
+pub const SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK: u32 = 20;
+
 use crate::config::SignLimits;
 
 /// Above this many tracked keys, idle entries are dropped.
@@ -126,8 +131,8 @@ impl SignRateLimiter {
                 limits.challenge_burst_per_network,
             )),
             sign_ins: RateLimiter::keyed(quota(
-                crate::organisers::SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK,
-                crate::organisers::SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK,
+                SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK,
+                SIGN_IN_REQUESTS_PER_HOUR_PER_NETWORK,
             )),
             key: Mutex::new((i64::MIN, [0; 32])),
             bursts: Mutex::new(HashMap::new()),

@@ -2,20 +2,16 @@
 //! Handlers for the HTML form and the JSON API both call these, so the rules and
 //! the messages are the same on both.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 
 use crate::abuse::pow::{self, PowError};
 use crate::abuse::{FlagKind, emails, names};
-use crate::app::AppState;
-use crate::crypto::{LetterKey, PlainToken};
-use crate::domain::{
-    ConfirmedSignature, FieldErrors, Letter, LetterId, NewSignature, SignatureSubmission, Slug,
-};
+use crate::crypto::PlainToken;
+use crate::domain::{ConfirmedSignature, FieldErrors, NewSignature, SignatureSubmission, Slug};
 use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, withdrawal_record};
 use crate::rate_limit::Channel;
+use crate::state::AppState;
 use crate::storage::{
     ConfirmRefusal, SealedSignature, StoreError, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
 };
@@ -48,26 +44,6 @@ impl From<StoreError> for SignError {
             StoreError::Busy => SignError::Busy,
             other => SignError::Internal(other.into()),
         }
-    }
-}
-
-/// Unwrapped letter keys, kept so a busy letter is not unwrapped per signature.
-#[derive(Default)]
-pub struct LetterKeyCache(Mutex<HashMap<LetterId, Arc<LetterKey>>>);
-
-impl LetterKeyCache {
-    async fn get(&self, state: &AppState, letter: &Letter) -> anyhow::Result<Arc<LetterKey>> {
-        if let Some(key) = self.0.lock().map_err(|_| anyhow::anyhow!("key cache poisoned"))?.get(&letter.id) {
-            return Ok(key.clone());
-        }
-        let wrapped = state
-            .store
-            .wrapped_letter_key(letter.id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("letter {} has no key", letter.slug))?;
-        let key = Arc::new(state.keys.unwrap_letter_key(letter.slug.as_str(), &wrapped)?);
-        self.0.lock().map_err(|_| anyhow::anyhow!("key cache poisoned"))?.insert(letter.id, key.clone());
-        Ok(key)
     }
 }
 
@@ -148,7 +124,7 @@ pub async fn submit_signature(
     }
     let canonical = emails::canonical_address(&signature.email);
     let send_mail = state.mail_quota.try_take(&canonical, now);
-    let key = state.letter_keys.get(state, &letter).await?;
+    let key = state.letter_keys.get(state.store.as_ref(), &state.keys, &letter).await?;
     let email_lookup = state.keys.email_lookup(letter.id, &signature.email);
     let email_sealed = key.seal_email(&signature.email, &email_lookup)?;
     let sealed = SealedSignature {

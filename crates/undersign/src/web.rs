@@ -57,7 +57,7 @@ impl Cached {
 /// and a 304 when the client has it already. The version is taken before
 /// `render` reads anything, so a body that raced a write is not kept.
 async fn cached_response<F, E>(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     headers: &axum::http::HeaderMap,
     key: crate::cache::PageKey,
     lang: crate::i18n::Language,

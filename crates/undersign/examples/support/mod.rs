@@ -1,8 +1,8 @@
 //! Shared by the benchmark examples: publish a letter and fill it with synthetic
 //! confirmed signatures through the bulk import path (as the demo does).
 
-use undersign::app::AppState;
 use undersign::domain::{Community, EmailAddress, LetterDraft, LetterId, LetterLanguage, Signer, Slug};
+use undersign::state::AppState;
 use undersign::storage::{ImportedSignature, SealedSignature};
 
 const CITIES: &[&str] = &["Moscow", "Saint Petersburg", "Penza", "Novosibirsk", "Kazan", "Perm", "Tomsk"];

@@ -1,8 +1,8 @@
 //! Campaigns from the browser: their rules (what a campaign, a timeline entry and
 //! a pull quote must be) and who may edit them.
 
-use crate::app::AppState;
 use crate::domain::{BoundedText, Campaign, Letter, Slug, TimelineEntry, parse_day};
+use crate::state::AppState;
 use crate::storage::StoreError;
 use crate::storage::organisers::{Account, Role};
 

@@ -2,13 +2,13 @@
 
 use time::Date;
 
-use crate::app::AppState;
 use crate::domain::{
     BoundedText, Community, FieldErrorKind, LetterDraft, LetterId, LetterLanguage, Slug, parse_day,
     parse_target,
 };
 use crate::organisers::{actions, audit};
 use crate::publishing::PublishError;
+use crate::state::AppState;
 use crate::storage::organisers::{Account, StoredDraft};
 
 pub const MAX_TITLE: usize = 200;

@@ -4,9 +4,9 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::domain::{BoundedText, FieldErrorKind, Letter, SignatureId};
 use crate::organisers::{actions, audit};
+use crate::state::AppState;
 use crate::storage::StoreError;
 use crate::storage::moderation::{FlagRule, QueueItem, StrikeTally};
 use crate::storage::organisers::Account;

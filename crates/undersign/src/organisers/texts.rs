@@ -5,11 +5,11 @@
 
 use similar::{ChangeTag, TextDiff};
 
-use crate::app::AppState;
 use crate::crypto::PlainToken;
 use crate::domain::{Letter, LetterLanguage};
 use crate::organisers::drafts::{MAX_ADDRESSEE, MAX_TITLE, letter_body, required_line};
 use crate::organisers::{actions, audit};
+use crate::state::AppState;
 use crate::storage::StoreError;
 use crate::storage::organisers::Account;
 use crate::storage::texts::{NewText, ReconfirmState, TextRefusal};

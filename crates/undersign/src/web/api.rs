@@ -13,10 +13,10 @@ use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::crypto::PlainToken;
 use crate::domain::{Letter, SignatureSubmission, Slug};
 use crate::signing::{self, Proof, SignError};
+use crate::state::AppState;
 use crate::web::client_ip::ClientIp;
 use crate::web::errors::{ApiError, ApiErrorItem, ApiQuery};
 use crate::web::lang::Lang;

@@ -13,11 +13,11 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
-use crate::app::AppState;
 use crate::cache::PageKey;
 use crate::domain::PublicSignature;
 use crate::domain::Slug;
 use crate::i18n::Translator;
+use crate::state::AppState;
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;
 use crate::web::pages::find_letter;

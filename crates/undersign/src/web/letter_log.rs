@@ -12,8 +12,8 @@ use letterlog::tiles::Tile;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::log::{self, ProofRequestError};
+use crate::state::AppState;
 use crate::web::api::find_letter;
 use crate::web::errors::{ApiError, ApiQuery};
 use crate::web::lang::Lang;

@@ -26,10 +26,10 @@ use axum::response::{Html, IntoResponse, Response};
 
 use std::sync::Arc;
 
-use crate::app::AppState;
 use crate::cache::PageKey;
 use crate::domain::{Letter, Slug};
 use crate::i18n::Language;
+use crate::state::AppState;
 use crate::web::errors::PageError;
 
 /// A page from memory (see `web::cached_response`).

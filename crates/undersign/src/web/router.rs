@@ -17,8 +17,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::app::AppState;
 use crate::i18n::Language;
+use crate::state::AppState;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
 use crate::web::pages::{campaign_editor, moderation, organise, verify, versions};

@@ -15,11 +15,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::app::AppState;
 use crate::config::Config;
 use crate::crypto::PlainToken;
 use crate::i18n::Language;
 use crate::organisers;
+use crate::state::AppState;
 use crate::storage::organisers::{Account, Session};
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::language_of;

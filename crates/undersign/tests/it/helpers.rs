@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tempfile::TempDir;
-use undersign::app::{AppState, Application};
+use undersign::app::Application;
 use undersign::clock::ManualClock;
 use undersign::config::{Config, LogFormat};
 use undersign::domain::{Community, LetterDraft, LetterLanguage, Slug};
+use undersign::state::AppState;
 
 pub const LETTER: &str = "test-letter";
 

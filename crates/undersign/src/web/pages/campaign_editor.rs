@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{parse_slug, render};
-use crate::app::AppState;
 use crate::domain::Slug;
 use crate::i18n::Translator;
 use crate::organisers::campaigns::{self, Problem, TIMELINE_KINDS};
 use crate::organisers::{self, actions, audit};
+use crate::state::AppState;
 use crate::storage::campaigns::CampaignRefusal;
 use crate::web::errors::PageError;
 use crate::web::session::{Checked, Organiser};

@@ -8,11 +8,11 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::{cached_page, parse_slug};
-use crate::app::AppState;
 use crate::cache::PageKey;
 use crate::domain::Slug;
 use crate::i18n::Language;
 use crate::i18n::Translator;
+use crate::state::AppState;
 use crate::storage::CampaignWithLetters;
 use crate::storage::campaigns::CampaignTranslation;
 use crate::web::errors::PageError;

@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{find_letter, render};
-use crate::app::AppState;
 use crate::domain::Letter;
 use crate::i18n::Translator;
 use crate::signing;
+use crate::state::AppState;
 use crate::storage::{ConfirmRefusal, PublicPreview, Receipt, TokenState};
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::lang::Lang;

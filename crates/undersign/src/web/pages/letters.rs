@@ -14,11 +14,11 @@ use super::{cached_page, find_letter, render};
 use fluent_templates::fluent_bundle::FluentValue;
 
 use crate::abuse::pow::PowError;
-use crate::app::AppState;
 use crate::cache::PageKey;
 use crate::domain::{FieldErrors, Letter, LetterLanguage, SignatureSubmission, Slug, signature_limits};
 use crate::i18n::{Language, Translator};
 use crate::signing::{self, Proof, SignError};
+use crate::state::AppState;
 use crate::storage::MatchCount;
 use crate::storage::texts::LetterText;
 use crate::web::client_ip::ClientIp;

@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::render;
-use crate::app::AppState;
 use crate::domain::{EmailAddress, Field, FieldError};
 use crate::i18n::Translator;
 use crate::organisers;
+use crate::state::AppState;
 use crate::storage::organisers::{AuditEntry, Role};
 use crate::web::errors::PageError;
 use crate::web::session::{Button, Checked, Organiser, SignedIn};

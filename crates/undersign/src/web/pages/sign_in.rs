@@ -14,11 +14,11 @@ use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::render;
-use crate::app::AppState;
 use crate::crypto::PlainToken;
 use crate::domain::{EmailAddress, Field, FieldError};
 use crate::i18n::{Language, Translator};
 use crate::organisers::{self, SecondFactor};
+use crate::state::AppState;
 use crate::web::errors::{PageError, PageErrorKind, render_error_page};
 use crate::web::lang::Lang;
 use crate::web::session::{

@@ -10,11 +10,11 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::cached_page;
-use crate::app::AppState;
 use crate::cache::PageKey;
 use crate::domain::Slug;
 use crate::i18n::Translator;
 use crate::log;
+use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::lang::Lang;
 use crate::web::views::{LetterCard, PageMeta};

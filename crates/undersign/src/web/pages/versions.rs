@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{find_letter, render};
-use crate::app::AppState;
 use crate::i18n::{Language, Translator};
 use crate::organisers::texts::{self, DiffPart};
+use crate::state::AppState;
 use crate::storage::texts::LetterText;
 use crate::web::errors::{PageError, render_error_page};
 use crate::web::lang::Lang;

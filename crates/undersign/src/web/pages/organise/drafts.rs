@@ -8,12 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::may_write;
-use crate::app::AppState;
 use crate::domain::Community;
 use crate::i18n::Translator;
 use crate::organisers;
 use crate::organisers::drafts::{self, DraftInput, DraftProblem};
 use crate::publishing::PublishError;
+use crate::state::AppState;
 use crate::storage::PublishRefusal;
 use crate::storage::organisers::{DraftRefusal, StoredDraft};
 use crate::web::errors::PageError;

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{AUDIT_SHOWN, AuditRow, role_label};
-use crate::app::AppState;
 use crate::domain::{EmailAddress, Field, FieldError, Letter};
 use crate::i18n::Translator;
 use crate::organisers::{self, Access};
+use crate::state::AppState;
 use crate::storage::organisers::Role;
 use crate::web::errors::{PageError, PageErrorKind};
 use crate::web::pages::{find_letter, render};
