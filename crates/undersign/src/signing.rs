@@ -41,7 +41,7 @@ pub enum SignError {
 impl From<StoreError> for SignError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Busy => SignError::Busy,
+            error if error.is_transient() => SignError::Busy,
             other => SignError::Internal(other.into()),
         }
     }

@@ -24,22 +24,42 @@ use letterlog::leaf::EntryKind;
 
 pub use sqlite::SqliteStore;
 
-/// Failures of the storage layer itself (disk, corruption, a bug). Outcomes a
+/// Failures of the storage layer itself (disk, corruption, a lost database, a
+/// bug), the same for every engine: no driver's type appears here. Outcomes a
 /// person can cause are values of the use case's own result, not errors here.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The engine failed (a bug, a full disk, a broken constraint); the
+    /// driver's own error is kept for the log.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
-    #[error("the storage worker has stopped")]
-    WorkerGone,
     #[error("the write was not committed: {0}")]
     CommitFailed(String),
-    /// The writer's queue stayed full: the caller should come back in a moment
+    /// Too much at once (the writer's queue or the connection pool stayed full):
+    /// the caller should come back in a moment, a 503 with `Retry-After`
     /// (back-pressure instead of unbounded memory).
     #[error("the database is busy")]
     Busy,
+    /// The database cannot be reached (its worker stopped, the connection was
+    /// lost, the server is down): also a 503, never a wrong answer. It heals
+    /// by itself when the database is back.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    /// Whether asking again later may succeed: the web layer answers 503 and
+    /// `Retry-After` for these instead of 500.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Busy | StoreError::Unavailable(_))
+    }
+
+    /// Finds a transient storage failure anywhere in an error's chain.
+    pub fn is_transient_cause(error: &anyhow::Error) -> bool {
+        error.chain().any(|cause| cause.downcast_ref::<StoreError>().is_some_and(StoreError::is_transient))
+    }
 }
 
 /// A validated signature ready to store: the address already sealed and hashed.

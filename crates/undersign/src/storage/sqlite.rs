@@ -38,6 +38,17 @@ use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, SignatureRecord};
 use letterlog::leaf::EntryKind;
 
+/// SQLite's own "busy" and "locked" mean another connection holds the file
+/// (a command beside a running server): asking again in a moment works.
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => StoreError::Busy,
+            _ => StoreError::Backend(Box::new(error)),
+        }
+    }
+}
+
 /// Forward-only migrations; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_initial.sql"),
@@ -91,7 +102,12 @@ struct ReaderPool {
 
 impl ReaderPool {
     fn take(&self) -> Result<Connection, StoreError> {
-        if let Some(conn) = self.idle.lock().map_err(|_| StoreError::WorkerGone)?.pop() {
+        if let Some(conn) = self
+            .idle
+            .lock()
+            .map_err(|_| StoreError::Unavailable("the SQLite worker has stopped".into()))?
+            .pop()
+        {
             return Ok(conn);
         }
         let conn = Connection::open(&self.path)?;
@@ -164,9 +180,11 @@ impl SqliteStore {
         });
         self.writes.send_timeout(job, QUEUE_WAIT).await.map_err(|error| match error {
             mpsc::error::SendTimeoutError::Timeout(_) => StoreError::Busy,
-            mpsc::error::SendTimeoutError::Closed(_) => StoreError::WorkerGone,
+            mpsc::error::SendTimeoutError::Closed(_) => {
+                StoreError::Unavailable("the SQLite worker has stopped".into())
+            }
         })?;
-        answer.await.map_err(|_| StoreError::WorkerGone)?
+        answer.await.map_err(|_| StoreError::Unavailable("the SQLite worker has stopped".into()))?
     }
 
     async fn read<T: Send + 'static>(
@@ -181,7 +199,7 @@ impl SqliteStore {
             result
         })
         .await
-        .map_err(|_| StoreError::WorkerGone)?
+        .map_err(|_| StoreError::Unavailable("the SQLite worker has stopped".into()))?
     }
 }
 

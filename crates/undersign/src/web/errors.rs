@@ -56,16 +56,21 @@ impl PageError {
         Self { lang, kind: PageErrorKind::Forbidden }
     }
 
+    /// A failure on our side: 503 when the database is saturated or out of
+    /// reach (asking again will work), else 500.
     pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
-        Self { lang, kind: PageErrorKind::Internal(error.into()) }
+        let error = error.into();
+        if crate::storage::StoreError::is_transient_cause(&error) {
+            tracing::warn!(error = %format!("{error:#}"), "database busy or unavailable: answered 503");
+            return Self { lang, kind: PageErrorKind::Busy };
+        }
+        Self { lang, kind: PageErrorKind::Internal(error) }
     }
 
-    /// A storage failure: 503 when the writer is saturated, else 500.
+    /// A storage failure: 503 when the writer is saturated or the database out
+    /// of reach, else 500.
     pub fn store(lang: Language, error: crate::storage::StoreError) -> Self {
-        match error {
-            crate::storage::StoreError::Busy => Self { lang, kind: PageErrorKind::Busy },
-            other => Self::internal(lang, other),
-        }
+        Self::internal(lang, error)
     }
 }
 
@@ -213,6 +218,10 @@ impl ApiError {
 
     pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
         let error = error.into();
+        if crate::storage::StoreError::is_transient_cause(&error) {
+            tracing::warn!(error = %format!("{error:#}"), "database busy or unavailable: answered 503");
+            return Self::busy(lang);
+        }
         tracing::error!(error = format!("{error:#}"), "internal error in the API");
         Self::general(StatusCode::INTERNAL_SERVER_ERROR, "internal", lang)
     }
