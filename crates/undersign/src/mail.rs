@@ -21,8 +21,11 @@ use crate::config::Config;
 use crate::crypto::{InstanceKeys, LetterKey, PlainToken};
 use crate::domain::Slug;
 use crate::i18n::Translator;
-use crate::storage::organisers::{AccountMailJob, AccountMailKind};
-use crate::storage::{MailJob, MailKind, Store, StoreError};
+use crate::storage::StoreError;
+use crate::storage::outbox::{
+    IssuedLink, JobEnd, Mail, MailKind, OrganiserMail, OrganiserMailKind, OutboxStore, RemovalMail,
+    SignerMail,
+};
 
 pub use messages::{MessageContent, render_message};
 pub use transport::{MailTransport, TransportError};
@@ -93,12 +96,11 @@ enum Delivery {
 
 /// Hands a batch's messages to the transport together and decides each job's
 /// fate: `plans[i]` is job i's message (`None`: nothing to send) or why it could
-/// not be made; `jobs[i]` its id and attempt. Logs each, once. Returns the fates
-/// in job order and the batch's outcome.
+/// not be made; `jobs[i]` its id, attempt and kind of mail (for the log). Logs
+/// each, once. Returns the fates in job order and the batch's outcome.
 async fn deliver(
     transport: &MailTransport,
-    kind: &'static str,
-    jobs: &[(i64, u32)],
+    jobs: &[(i64, u32, &'static str)],
     plans: Vec<Result<Option<Message>, String>>,
     now: time::OffsetDateTime,
 ) -> (Vec<Delivery>, StepOutcome) {
@@ -112,7 +114,7 @@ async fn deliver(
     let deliveries = jobs
         .iter()
         .zip(wanted)
-        .map(|(&(job, attempts), plan)| {
+        .map(|(&(job, attempts, kind), plan)| {
             let result = plan.and_then(|to_send| match (to_send, sent.next()) {
                 (false, _) => Ok(false),
                 (true, Some(Ok(()))) => Ok(true),
@@ -149,7 +151,7 @@ async fn deliver(
 
 /// Sends what the outbox holds.
 pub struct MailWorker {
-    store: Arc<dyn Store>,
+    store: Arc<dyn OutboxStore>,
     keys: Arc<InstanceKeys>,
     transport: MailTransport,
     config: Arc<Config>,
@@ -157,9 +159,19 @@ pub struct MailWorker {
     wake: Arc<Notify>,
 }
 
+/// The label of a job's mail in the log (never an address or a name).
+fn label(mail: &Mail) -> &'static str {
+    match mail {
+        Mail::Signer(mail) => mail.kind.as_str(),
+        Mail::Organiser(OrganiserMail { kind: OrganiserMailKind::SignIn, .. }) => "sign_in",
+        Mail::Organiser(_) => "invitation",
+        Mail::Removal(_) => "removal_request",
+    }
+}
+
 impl MailWorker {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn OutboxStore>,
         keys: Arc<InstanceKeys>,
         transport: MailTransport,
         config: Arc<Config>,
@@ -169,17 +181,11 @@ impl MailWorker {
         Self { store, keys, transport, config, clock, wake }
     }
 
-    /// Runs until `shutdown` turns true, then finishes the job in hand and returns.
+    /// Runs until `shutdown` turns true, then finishes the batch in hand and returns.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         loop {
             if *shutdown.borrow() {
                 return;
-            }
-            if let Err(error) = self.step_account_mail().await {
-                tracing::error!(%error, "mail worker could not read the organisers' outbox");
-            }
-            if let Err(error) = self.step_removal_mail().await {
-                tracing::error!(%error, "mail worker could not read the removal requests");
             }
             match self.step_batch().await {
                 Ok(Step::Full(_)) => continue,
@@ -207,130 +213,11 @@ impl MailWorker {
         }
     }
 
-    /// Claims a batch of due jobs and handles them: their confirmation tokens are
-    /// stored in one write before any mail leaves, and the jobs sent are finished
-    /// in one write after. Returns what happened to the batch (`Idle` if empty).
+    /// Claims a batch of due jobs and handles them: the links they carry are
+    /// stored in one write before any mail leaves, and the jobs are finished in
+    /// one write after. Returns what happened to the batch (`Idle` if empty).
     pub async fn step(&self) -> Result<StepOutcome, StoreError> {
-        let organisers = self.step_account_mail().await?;
-        let removals = self.step_removal_mail().await?;
-        let signers = self.step_batch().await?.outcome();
-        Ok([signers, organisers, removals]
-            .into_iter()
-            .find(|o| *o != StepOutcome::Idle)
-            .unwrap_or(StepOutcome::Idle))
-    }
-
-    /// Sends organisers' mail: sign-in links (made here, so a plain link exists
-    /// only in its message) and invitations. There are few; one batch per step.
-    async fn step_account_mail(&self) -> Result<StepOutcome, StoreError> {
-        let now = self.clock.now();
-        let jobs = self.store.claim_account_mail(now, now + LEASE, BATCH).await?;
-        if jobs.is_empty() {
-            return Ok(StepOutcome::Idle);
-        }
-        let mut links = Vec::new();
-        let plans = jobs
-            .iter()
-            .map(|job| {
-                let link = (job.kind == AccountMailKind::SignIn).then(|| {
-                    let token = PlainToken::generate();
-                    links.push((job.account, token.hash(), now + crate::organisers::SIGN_IN_LINK_VALIDITY));
-                    self.config.public_link(&format!("sign-in/{}", token.expose()))
-                });
-                self.prepare_account_mail(job, link.as_deref()).map(Some)
-            })
-            .collect();
-        if !links.is_empty() {
-            self.store.store_sign_in_links(links).await?;
-        }
-        let ids: Vec<(i64, u32)> = jobs.iter().map(|j| (j.id, j.attempts)).collect();
-        let (deliveries, outcome) = deliver(&self.transport, "organiser", &ids, plans, now).await;
-        let (mut done, mut failed) = (Vec::new(), Vec::new());
-        for (job, delivery) in jobs.iter().zip(deliveries) {
-            match delivery {
-                Delivery::Sent | Delivery::Skipped => done.push(job.id),
-                Delivery::Retry { at, error } => failed.push((job.id, Some(at), error)),
-                Delivery::Abandon { error } => failed.push((job.id, None, error)),
-            }
-        }
-        self.store.finish_account_mail(done, failed).await?;
-        Ok(outcome)
-    }
-
-    /// Sends the confirmation link of "that is not me" removal requests, to the
-    /// address the requester gave.
-    async fn step_removal_mail(&self) -> Result<StepOutcome, StoreError> {
-        let now = self.clock.now();
-        let jobs = self.store.claim_removal_mail(now, now + LEASE, BATCH).await?;
-        if jobs.is_empty() {
-            return Ok(StepOutcome::Idle);
-        }
-        let mut tokens = Vec::with_capacity(jobs.len());
-        let plans = jobs
-            .iter()
-            .map(|job| {
-                let token = PlainToken::generate();
-                let link = self.config.public_link(&format!("removal/{}", token.expose()));
-                tokens.push(token.hash());
-                self.keys
-                    .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
-                    .and_then(|key| key.open_email(&job.email_sealed, &job.email_lookup))
-                    .map_err(|e| format!("address: {e}"))
-                    .and_then(|to| {
-                        let content = MessageContent::RemovalRequest {
-                            letter_title: &job.letter_title,
-                            signer_name: &job.signer_name,
-                            link: &link,
-                        };
-                        render_message(&Translator::new(job.language), &self.config.mail.from, &to, &content)
-                            .map(Some)
-                            .map_err(|e| format!("rendering: {e}"))
-                    })
-            })
-            .collect();
-        let ids: Vec<(i64, u32)> = jobs.iter().map(|j| (j.id, j.attempts)).collect();
-        let (deliveries, outcome) = deliver(&self.transport, "removal_request", &ids, plans, now).await;
-        let (mut sent, mut failed) = (Vec::new(), Vec::new());
-        for ((job, delivery), token) in jobs.iter().zip(deliveries).zip(tokens) {
-            match delivery {
-                Delivery::Sent | Delivery::Skipped => sent.push((job.id, token, now + REMOVAL_LINK_VALIDITY)),
-                Delivery::Retry { at, .. } => failed.push((job.id, Some(at))),
-                Delivery::Abandon { .. } => failed.push((job.id, None)),
-            }
-        }
-        self.store.finish_removal_mail(sent, failed).await?;
-        Ok(outcome)
-    }
-
-    fn prepare_account_mail(&self, job: &AccountMailJob, link: Option<&str>) -> Result<Message, String> {
-        let to = self
-            .keys
-            .account_key()
-            .open_email(&job.email_sealed, &job.email_lookup)
-            .map_err(|e| format!("address: {e}"))?;
-        let tr = Translator::new(job.language);
-        let sign_in_url = self.config.public_link("sign-in");
-        let content = match (job.kind, link, &job.letter) {
-            (AccountMailKind::SignIn, Some(link), _) => MessageContent::SignIn { link },
-            (AccountMailKind::CampaignInvitation, _, _) => match &job.campaign {
-                Some((_, title)) => {
-                    MessageContent::CampaignInvitation { campaign_title: title, sign_in_url: &sign_in_url }
-                }
-                None => return Err("the job lacks its campaign".to_owned()),
-            },
-            (AccountMailKind::Invitation { letter: None, .. }, _, _) => {
-                MessageContent::Welcome { sign_in_url: &sign_in_url }
-            }
-            (AccountMailKind::Invitation { role, letter: Some(_) }, _, Some((_, title))) => {
-                MessageContent::Invitation {
-                    letter_title: title,
-                    role_id: role.label_id(),
-                    sign_in_url: &sign_in_url,
-                }
-            }
-            _ => return Err("the job lacks its link or letter".to_owned()),
-        };
-        render_message(&tr, &self.config.mail.from, &to, &content).map_err(|e| format!("rendering: {e}"))
+        Ok(self.step_batch().await?.outcome())
     }
 
     async fn step_batch(&self) -> Result<Step, StoreError> {
@@ -339,41 +226,66 @@ impl MailWorker {
         if jobs.is_empty() {
             return Ok(Step::Partial(StepOutcome::Idle));
         }
-        // The links are made now, not when signing: a plain token then exists
-        // only in its message, never in the database.
-        // Two mails for one signature in a batch (someone signed twice) carry the
-        // same link: a signature has one valid token at a time.
+        // Links are made now, not when the job was written: a plain token then
+        // exists only in its message, never in the database. Two confirmation
+        // mails for one signature in a batch (someone signed twice) carry the
+        // same link.
         let mut by_signature = HashMap::new();
-        let mut links = Vec::with_capacity(jobs.len());
-        let mut tokens = Vec::new();
-        let mut reconfirm_tokens = Vec::new();
-        for job in &jobs {
-            let link = match job.kind {
-                MailKind::Confirm if !job.signature_confirmed && job.email_sealed.is_some() => Some(
-                    by_signature
-                        .entry(job.signature)
-                        .or_insert_with(|| {
-                            let token = PlainToken::generate();
-                            tokens.push((job.signature, token.hash(), now + CONFIRMATION_VALIDITY));
-                            self.config.public_link(&format!("confirm/{}", token.expose()))
-                        })
-                        .clone(),
-                ),
+        let mut issued = Vec::new();
+        let links: Vec<Option<String>> = jobs
+            .iter()
+            .map(|job| match &job.mail {
+                Mail::Signer(mail) if mail.email_sealed.is_none() => None,
+                Mail::Signer(mail @ SignerMail { kind: MailKind::Confirm, .. })
+                    if !mail.signature_confirmed =>
+                {
+                    Some(
+                        by_signature
+                            .entry(mail.signature)
+                            .or_insert_with(|| {
+                                let token = PlainToken::generate();
+                                issued.push(IssuedLink::Confirmation {
+                                    signature: mail.signature,
+                                    token: token.hash(),
+                                    expires_at: now + CONFIRMATION_VALIDITY,
+                                });
+                                self.config.public_link(&format!("confirm/{}", token.expose()))
+                            })
+                            .clone(),
+                    )
+                }
                 // A re-confirmation link of its own: the receipt link stays as it was.
-                MailKind::NewVersion if job.email_sealed.is_some() => {
+                Mail::Signer(mail @ SignerMail { kind: MailKind::NewVersion, .. }) => {
                     let token = PlainToken::generate();
-                    reconfirm_tokens.push((job.signature, token.hash()));
+                    issued
+                        .push(IssuedLink::Reconfirmation { signature: mail.signature, token: token.hash() });
                     Some(self.config.public_link(&format!("reconfirm/{}", token.expose())))
                 }
-                _ => None,
-            };
-            links.push(link);
-        }
-        if !tokens.is_empty() {
-            self.store.set_confirmation_tokens(tokens).await?;
-        }
-        if !reconfirm_tokens.is_empty() {
-            self.store.set_reconfirm_tokens(reconfirm_tokens).await?;
+                Mail::Signer(_) => None,
+                Mail::Organiser(mail) if mail.kind == OrganiserMailKind::SignIn => {
+                    let token = PlainToken::generate();
+                    issued.push(IssuedLink::SignIn {
+                        account: mail.account,
+                        token: token.hash(),
+                        expires_at: now + crate::organisers::SIGN_IN_LINK_VALIDITY,
+                    });
+                    Some(self.config.public_link(&format!("sign-in/{}", token.expose())))
+                }
+                Mail::Organiser(_) => None,
+                Mail::Removal(mail) if mail.email_sealed.is_some() => {
+                    let token = PlainToken::generate();
+                    issued.push(IssuedLink::Removal {
+                        request: mail.request,
+                        token: token.hash(),
+                        expires_at: now + REMOVAL_LINK_VALIDITY,
+                    });
+                    Some(self.config.public_link(&format!("removal/{}", token.expose())))
+                }
+                Mail::Removal(_) => None,
+            })
+            .collect();
+        if !issued.is_empty() {
+            self.store.store_links(issued).await?;
         }
         // Render every message first, then hand them to the transport together
         // (the file transport writes a whole batch in one blocking call).
@@ -381,31 +293,54 @@ impl MailWorker {
         let plans = jobs
             .iter()
             .zip(&links)
-            .map(|(job, link)| self.prepare(job, link.as_deref(), &mut keys))
+            .map(|(job, link)| match &job.mail {
+                Mail::Signer(mail) => self.prepare_signer_mail(mail, link.as_deref(), &mut keys),
+                Mail::Organiser(mail) => self.prepare_organiser_mail(mail, link.as_deref()).map(Some),
+                Mail::Removal(mail) => self.prepare_removal_mail(mail, link.as_deref(), &mut keys),
+            })
             .collect();
-        let ids: Vec<(i64, u32)> = jobs.iter().map(|j| (j.id, j.attempts)).collect();
-        let (deliveries, outcome) = deliver(&self.transport, "signer", &ids, plans, now).await;
-        let mut done = Vec::with_capacity(jobs.len());
-        for (job, delivery) in jobs.iter().zip(deliveries) {
-            match delivery {
-                Delivery::Sent | Delivery::Skipped => done.push(job.id),
-                Delivery::Retry { at, error } => self.store.retry_mail_job(job.id, at, &error).await?,
-                Delivery::Abandon { error } => self.store.abandon_mail_job(job.id, &error).await?,
-            }
-        }
-        if !done.is_empty() {
-            self.store.finish_mail_jobs(done).await?;
-        }
+        let ids: Vec<(i64, u32, &'static str)> =
+            jobs.iter().map(|j| (j.id, j.attempts, label(&j.mail))).collect();
+        let (deliveries, outcome) = deliver(&self.transport, &ids, plans, now).await;
+        let ends = jobs
+            .iter()
+            .zip(deliveries)
+            .map(|(job, delivery)| {
+                let end = match delivery {
+                    Delivery::Sent | Delivery::Skipped => JobEnd::Done,
+                    Delivery::Retry { at, error } => JobEnd::Retry { at, error },
+                    Delivery::Abandon { error } => JobEnd::Dead { error },
+                };
+                (job.id, end)
+            })
+            .collect();
+        self.store.finish_mail_jobs(ends).await?;
         Ok(if jobs.len() == BATCH as usize { Step::Full(outcome) } else { Step::Partial(outcome) })
     }
 
-    /// The message of one job; `Ok(None)`: nothing needs sending. `link` is the
-    /// confirmation link made for it, if it is a confirmation; `keys` keeps the
-    /// letters' keys unwrapped for the rest of the batch. Errors are short and free
-    /// of personal data.
-    fn prepare(
+    /// A letter's key, unwrapped once per batch.
+    fn letter_key<'k>(
         &self,
-        job: &MailJob,
+        slug: &Slug,
+        wrapped: &[u8],
+        keys: &'k mut HashMap<Slug, LetterKey>,
+    ) -> Result<&'k LetterKey, String> {
+        Ok(match keys.entry(slug.clone()) {
+            Entry::Occupied(key) => key.into_mut(),
+            Entry::Vacant(slot) => slot.insert(
+                self.keys
+                    .unwrap_letter_key(slug.as_str(), wrapped)
+                    .map_err(|e| format!("letter key: {e}"))?,
+            ),
+        })
+    }
+
+    /// The message to a signer; `Ok(None)`: nothing needs sending. `link` is the
+    /// link made for it, if its kind carries one. Errors are short and free of
+    /// personal data.
+    fn prepare_signer_mail(
+        &self,
+        job: &SignerMail,
         link: Option<&str>,
         keys: &mut HashMap<Slug, LetterKey>,
     ) -> Result<Option<Message>, String> {
@@ -415,14 +350,7 @@ impl MailWorker {
         if matches!(job.kind, MailKind::Confirm | MailKind::NewVersion) && link.is_none() {
             return Ok(None); // confirmed meanwhile: no link needed
         }
-        let key = match keys.entry(job.letter_slug.clone()) {
-            Entry::Occupied(key) => key.into_mut(),
-            Entry::Vacant(slot) => slot.insert(
-                self.keys
-                    .unwrap_letter_key(job.letter_slug.as_str(), &job.wrapped_letter_key)
-                    .map_err(|e| format!("letter key: {e}"))?,
-            ),
-        };
+        let key = self.letter_key(&job.letter_slug, &job.wrapped_letter_key, keys)?;
         let to = key.open_email(sealed, &job.email_lookup).map_err(|e| format!("address: {e}"))?;
         let tr = Translator::new(job.language);
         let letter_url = self.config.public_link(&format!("letters/{}", job.letter_slug));
@@ -443,6 +371,60 @@ impl MailWorker {
             _ => MessageContent::AlreadySigned { letter_title: &job.letter_title, letter_url: &letter_url },
         };
         render_message(&tr, &self.config.mail.from, &to, &content)
+            .map(Some)
+            .map_err(|e| format!("rendering: {e}"))
+    }
+
+    fn prepare_organiser_mail(&self, job: &OrganiserMail, link: Option<&str>) -> Result<Message, String> {
+        let to = self
+            .keys
+            .account_key()
+            .open_email(&job.email_sealed, &job.email_lookup)
+            .map_err(|e| format!("address: {e}"))?;
+        let tr = Translator::new(job.language);
+        let sign_in_url = self.config.public_link("sign-in");
+        let content = match (job.kind, link, &job.letter) {
+            (OrganiserMailKind::SignIn, Some(link), _) => MessageContent::SignIn { link },
+            (OrganiserMailKind::CampaignInvitation, _, _) => match &job.campaign {
+                Some((_, title)) => {
+                    MessageContent::CampaignInvitation { campaign_title: title, sign_in_url: &sign_in_url }
+                }
+                None => return Err("the job lacks its campaign".to_owned()),
+            },
+            (OrganiserMailKind::Invitation { letter: None, .. }, _, _) => {
+                MessageContent::Welcome { sign_in_url: &sign_in_url }
+            }
+            (OrganiserMailKind::Invitation { role, letter: Some(_) }, _, Some((_, title))) => {
+                MessageContent::Invitation {
+                    letter_title: title,
+                    role_id: role.label_id(),
+                    sign_in_url: &sign_in_url,
+                }
+            }
+            _ => return Err("the job lacks its link or letter".to_owned()),
+        };
+        render_message(&tr, &self.config.mail.from, &to, &content).map_err(|e| format!("rendering: {e}"))
+    }
+
+    /// The link of a "that is not me" request, to the address the requester
+    /// gave; nothing when the request was settled meanwhile.
+    fn prepare_removal_mail(
+        &self,
+        job: &RemovalMail,
+        link: Option<&str>,
+        keys: &mut HashMap<Slug, LetterKey>,
+    ) -> Result<Option<Message>, String> {
+        let (Some(sealed), Some(link)) = (&job.email_sealed, link) else {
+            return Ok(None);
+        };
+        let key = self.letter_key(&job.letter_slug, &job.wrapped_letter_key, keys)?;
+        let to = key.open_email(sealed, &job.email_lookup).map_err(|e| format!("address: {e}"))?;
+        let content = MessageContent::RemovalRequest {
+            letter_title: &job.letter_title,
+            signer_name: &job.signer_name,
+            link,
+        };
+        render_message(&Translator::new(job.language), &self.config.mail.from, &to, &content)
             .map(Some)
             .map_err(|e| format!("rendering: {e}"))
     }

@@ -17,6 +17,7 @@ use crate::i18n::Language;
 use crate::state::AppState;
 use crate::storage::StoreError;
 use crate::storage::organisers::{Account, AccountId, AuditEntry, Role, Session};
+use crate::storage::outbox::IssuedLink;
 
 /// How long a sign-in link works.
 pub const SIGN_IN_LINK_VALIDITY: Duration = Duration::minutes(15);
@@ -155,7 +156,14 @@ pub async fn operator_sign_in_link(
     let Some(account) = state.store.account_by_lookup(&lookup).await? else { return Ok(None) };
     let token = PlainToken::generate();
     let now = state.clock.now();
-    state.store.store_sign_in_links(vec![(account, token.hash(), now + SIGN_IN_LINK_VALIDITY)]).await?;
+    state
+        .store
+        .store_links(vec![IssuedLink::SignIn {
+            account,
+            token: token.hash(),
+            expires_at: now + SIGN_IN_LINK_VALIDITY,
+        }])
+        .await?;
     state
         .store
         .append_audit(audit(

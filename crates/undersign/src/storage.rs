@@ -6,6 +6,7 @@
 pub mod campaigns;
 pub mod moderation;
 pub mod organisers;
+pub mod outbox;
 mod sqlite;
 pub mod texts;
 
@@ -281,54 +282,6 @@ pub enum ConfirmRefusal {
     Withdrawn,
 }
 
-/// The kinds of mail the outbox sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailKind {
-    /// "Please confirm your signature" with a fresh single-use link.
-    Confirm,
-    /// "You have already signed this letter."
-    AlreadySigned,
-    /// "The letter you signed has a new version", with a link to re-confirm.
-    NewVersion,
-}
-
-impl MailKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            MailKind::Confirm => "confirm",
-            MailKind::AlreadySigned => "already_signed",
-            MailKind::NewVersion => "new_version",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<Self> {
-        match text {
-            "confirm" => Some(MailKind::Confirm),
-            "already_signed" => Some(MailKind::AlreadySigned),
-            "new_version" => Some(MailKind::NewVersion),
-            _ => None,
-        }
-    }
-}
-
-/// A claimed outbox job with everything needed to write the mail.
-#[derive(Debug, Clone)]
-pub struct MailJob {
-    pub id: i64,
-    pub kind: MailKind,
-    /// Including this one.
-    pub attempts: u32,
-    pub signature: SignatureId,
-    pub signature_confirmed: bool,
-    pub letter_slug: Slug,
-    pub letter_title: String,
-    pub wrapped_letter_key: Vec<u8>,
-    pub email_lookup: EmailLookup,
-    /// `None` when the address was erased: nothing to send.
-    pub email_sealed: Option<SealedEmail>,
-    pub language: Language,
-}
-
 /// A stored draft being published, and by whom.
 #[derive(Debug, Clone)]
 pub struct FromDraft {
@@ -361,6 +314,7 @@ pub trait Store:
     + moderation::ModerationStore
     + campaigns::CampaignStore
     + texts::TextStore
+    + outbox::OutboxStore
     + Send
     + Sync
     + 'static
@@ -432,27 +386,6 @@ pub trait Store:
         limit: u32,
         count_up_to: u64,
     ) -> Result<SearchPage, StoreError>;
-
-    // The mail outbox.
-    /// Claims up to `limit` of the oldest due jobs: their attempts are counted and
-    /// they are leased until `lease_until`, so a crash mid-send only delays them.
-    async fn claim_mail_jobs(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<MailJob>, StoreError>;
-    /// Stores the hashes of freshly made confirmation tokens, in one write.
-    async fn set_confirmation_tokens(
-        &self,
-        tokens: Vec<(SignatureId, HashedToken, OffsetDateTime)>,
-    ) -> Result<(), StoreError>;
-    /// Deletes jobs that are done, in one write.
-    async fn finish_mail_jobs(&self, jobs: Vec<i64>) -> Result<(), StoreError>;
-    async fn retry_mail_job(&self, job: i64, at: OffsetDateTime, error: &str) -> Result<(), StoreError>;
-    async fn abandon_mail_job(&self, job: i64, error: &str) -> Result<(), StoreError>;
-    /// The time the next queued job is due, if any.
-    async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
 
     // The letter log.
     /// Letters with entries due for integration.

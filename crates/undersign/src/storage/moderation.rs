@@ -51,22 +51,6 @@ pub struct StrikeTally {
     pub held: u64,
 }
 
-/// A removal request whose confirmation mail is due.
-#[derive(Debug, Clone)]
-pub struct RemovalJob {
-    pub id: i64,
-    /// Including this one.
-    pub attempts: u32,
-    pub letter_slug: crate::domain::Slug,
-    pub letter_title: String,
-    pub wrapped_letter_key: Vec<u8>,
-    pub email_lookup: crate::crypto::EmailLookup,
-    pub email_sealed: crate::crypto::SealedEmail,
-    pub language: crate::i18n::Language,
-    /// The name the signature shows.
-    pub signer_name: String,
-}
-
 /// What a removal link is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemovalState {
@@ -91,19 +75,6 @@ pub trait ModerationStore: Send + Sync {
         note: String,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
-    async fn claim_removal_mail(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<RemovalJob>, StoreError>;
-    /// Sent requests get their link's hash; failed ones are retried at the time
-    /// given or, with `None`, kept as dead.
-    async fn finish_removal_mail(
-        &self,
-        sent: Vec<(i64, crate::crypto::HashedToken, OffsetDateTime)>,
-        failed: Vec<(i64, Option<OffsetDateTime>)>,
-    ) -> Result<(), StoreError>;
     async fn removal_state(
         &self,
         token: &crate::crypto::HashedToken,

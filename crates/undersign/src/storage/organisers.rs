@@ -89,35 +89,6 @@ pub struct Session {
     pub pending_totp_sealed: Option<Vec<u8>>,
 }
 
-/// The kinds of mail organisers get.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountMailKind {
-    /// A fresh single-use sign-in link.
-    SignIn,
-    /// "You were made organiser (or moderator) of this letter", or, without a
-    /// letter, "you were invited to publish letters here".
-    Invitation { letter: Option<LetterId>, role: Role },
-    /// "You were made an organiser of this campaign."
-    CampaignInvitation,
-}
-
-/// A claimed organiser mail job.
-#[derive(Debug, Clone)]
-pub struct AccountMailJob {
-    pub id: i64,
-    pub kind: AccountMailKind,
-    /// Including this one.
-    pub attempts: u32,
-    pub account: AccountId,
-    pub email_lookup: EmailLookup,
-    pub email_sealed: SealedEmail,
-    pub language: Language,
-    /// Invitations to a letter: its slug and title.
-    pub letter: Option<(Slug, String)>,
-    /// Invitations to a campaign: its slug and title.
-    pub campaign: Option<(Slug, String)>,
-}
-
 /// A draft as stored, with who owns it.
 #[derive(Debug, Clone)]
 pub struct StoredDraft {
@@ -199,23 +170,6 @@ pub trait OrganiserStore: Send + Sync {
         lookup: &EmailLookup,
         per_hour: u32,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-    async fn claim_account_mail(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<AccountMailJob>, StoreError>;
-    async fn store_sign_in_links(
-        &self,
-        links: Vec<(AccountId, HashedToken, OffsetDateTime)>,
-    ) -> Result<(), StoreError>;
-    /// Done jobs are deleted; failed ones retried at `retry_at` or, with `None`,
-    /// kept as dead.
-    async fn finish_account_mail(
-        &self,
-        done: Vec<i64>,
-        failed: Vec<(i64, Option<OffsetDateTime>, String)>,
     ) -> Result<(), StoreError>;
     /// Spends a sign-in link and opens a session under `session` in the same
     /// write; `None` if the link is unknown, used or expired. Every other

@@ -11,6 +11,7 @@
 mod campaigns;
 mod moderation;
 mod organisers;
+mod outbox;
 mod texts;
 
 use std::path::{Path, PathBuf};
@@ -24,18 +25,18 @@ use tokio::sync::{mpsc, oneshot};
 use super::organisers::AuditEntry;
 use super::{
     CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature, IntegratedEntry,
-    IntegrationConflict, LogTarget, MailJob, MailKind, MatchCount, PublicPreview, PublishRefusal, Receipt,
-    RecordState, SealedSignature, SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint,
-    SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
+    IntegrationConflict, LogTarget, MatchCount, PublicPreview, PublishRefusal, Receipt, RecordState,
+    SealedSignature, SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions,
+    SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
 };
 use crate::abuse::FlagKind;
-use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
+use crate::crypto::{EmailLookup, HashedToken};
 use crate::domain::{
     Campaign, Community, ConfirmedSignature, FormSettings, Letter, LetterDraft, LetterId, LetterLanguage,
     LetterStatus, Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
 };
-use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, SignatureRecord};
+use crate::storage::outbox::MailKind;
 use letterlog::leaf::EntryKind;
 
 /// SQLite's own "busy" and "locked" mean another connection holds the file
@@ -69,6 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0016_letter_closing_and_withheld.sql"),
     include_str!("../../migrations/sqlite/0017_pending_second_factor.sql"),
     include_str!("../../migrations/sqlite/0018_campaign_translations.sql"),
+    include_str!("../../migrations/sqlite/0019_one_outbox.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -243,23 +245,6 @@ fn commit_batch(conn: &mut Connection, jobs: Vec<WriteJob>) {
     // Jobs not reached (the batch failed early) are dropped: their callers hear
     // that the worker could not do them.
     drop(jobs);
-}
-
-/// Leases claimed jobs of an outbox table until `until` and counts the attempt:
-/// a worker that dies mid-send only delays them.
-fn lease_jobs(
-    tx: &Connection,
-    table: &'static str,
-    ids: impl IntoIterator<Item = i64>,
-    until: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let mut lease = tx.prepare_cached(&format!(
-        "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1"
-    ))?;
-    for id in ids {
-        lease.execute(params![id, unix(until)])?;
-    }
-    Ok(())
 }
 
 /// Inserts a campaign's row; `None` if its slug is taken.
@@ -689,19 +674,6 @@ fn insert_entry(
     Ok(())
 }
 
-fn enqueue_mail(
-    tx: &Connection,
-    kind: MailKind,
-    signature: i64,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO outbox (kind, signature_id, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?3)",
-    )?
-    .execute(params![kind.as_str(), signature, unix(now)])?;
-    Ok(())
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError> {
@@ -920,7 +892,7 @@ impl Store for SqliteStore {
                     // mail: send a fresh link rather than "already signed".
                     let kind = if confirmed { MailKind::AlreadySigned } else { MailKind::Confirm };
                     if options.send_mail {
-                        enqueue_mail(tx, kind, id, now)?;
+                        outbox::enqueue_signer_mail(tx, kind, id, now)?;
                     }
                     SubmitOutcome::Duplicate { existing: SignatureId(id), confirmed }
                 }
@@ -928,7 +900,7 @@ impl Store for SqliteStore {
                     let (id, held) = insert_signature_row(tx, &signature, now)?;
                     flag_signature(tx, id, held, &signature)?;
                     if options.send_mail {
-                        enqueue_mail(tx, MailKind::Confirm, id, now)?;
+                        outbox::enqueue_signer_mail(tx, MailKind::Confirm, id, now)?;
                     }
                     SubmitOutcome::Created(SignatureId(id))
                 }
@@ -1076,117 +1048,6 @@ impl Store for SqliteStore {
                 confirm_row(tx, id, imported.signature.letter.0, held, imported.confirmed_at)?;
             }
             Ok(())
-        })
-        .await
-    }
-
-    async fn claim_mail_jobs(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<MailJob>, StoreError> {
-        self.write(move |tx| {
-            let mut select = tx.prepare_cached(
-                "SELECT o.id, o.kind, o.attempts, s.id, s.status, l.slug, l.title, l.wrapped_key,
-                        s.email_lookup, s.email_sealed, s.language
-                 FROM outbox o
-                 JOIN signatures s ON s.id = o.signature_id
-                 JOIN letters l ON l.id = s.letter_id
-                 WHERE o.state = 'queued' AND o.next_attempt_at <= ?1
-                 ORDER BY o.next_attempt_at, o.id LIMIT ?2",
-            )?;
-            let mut rows = select.query(params![unix(now), limit])?;
-            let mut jobs = Vec::new();
-            while let Some(r) = rows.next()? {
-                let kind: String = r.get(1)?;
-                let slug: String = r.get(5)?;
-                let lookup: Vec<u8> = r.get(8)?;
-                let lang: String = r.get(10)?;
-                let attempts: u32 = r.get(2)?;
-                let status: String = r.get(4)?;
-                jobs.push(MailJob {
-                    id: r.get(0)?,
-                    kind: MailKind::parse(&kind).ok_or_else(|| corrupt("mail kind", &kind))?,
-                    attempts: attempts + 1,
-                    signature: SignatureId(r.get(3)?),
-                    signature_confirmed: status == "confirmed",
-                    letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
-                    letter_title: r.get(6)?,
-                    wrapped_letter_key: r.get(7)?,
-                    email_lookup: lookup_from(lookup)?,
-                    email_sealed: r.get::<_, Option<Vec<u8>>>(9)?.map(SealedEmail),
-                    language: Language::from_code(&lang).unwrap_or_default(),
-                });
-            }
-            lease_jobs(tx, "outbox", jobs.iter().map(|j| j.id), lease_until)?;
-            Ok(jobs)
-        })
-        .await
-    }
-
-    async fn set_confirmation_tokens(
-        &self,
-        tokens: Vec<(SignatureId, HashedToken, OffsetDateTime)>,
-    ) -> Result<(), StoreError> {
-        self.write(move |conn| {
-            // A new link joins the ones sent before; none of them stops working.
-            let mut insert = conn.prepare_cached(
-                "INSERT INTO confirmation_links (token_hash, signature_id, expires_at)
-                 SELECT ?2, id, ?3 FROM signatures WHERE id = ?1 AND status = 'pending'",
-            )?;
-            for (signature, token, expires_at) in &tokens {
-                insert.execute(params![signature.0, &token.0[..], unix(*expires_at)])?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    async fn finish_mail_jobs(&self, jobs: Vec<i64>) -> Result<(), StoreError> {
-        self.write(move |conn| {
-            let mut delete = conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
-            for job in &jobs {
-                delete.execute([job])?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    async fn retry_mail_job(&self, job: i64, at: OffsetDateTime, error: &str) -> Result<(), StoreError> {
-        let error = error.to_owned();
-        self.write(move |conn| {
-            conn.prepare_cached("UPDATE outbox SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1")?
-                .execute(params![job, unix(at), error])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn abandon_mail_job(&self, job: i64, error: &str) -> Result<(), StoreError> {
-        let error = error.to_owned();
-        self.write(move |conn| {
-            conn.prepare_cached("UPDATE outbox SET state = 'dead', last_error = ?2 WHERE id = ?1")?
-                .execute(params![job, error])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
-        self.read(|conn| {
-            let at: Option<i64> = conn.query_row(
-                "SELECT min(at) FROM (
-                         SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'queued'
-                         UNION ALL
-                         SELECT min(next_attempt_at) FROM account_outbox WHERE state = 'queued'
-                         UNION ALL
-                         SELECT min(next_attempt_at) FROM removal_requests WHERE state = 'queued')",
-                [],
-                |r| r.get(0),
-            )?;
-            at.map(from_unix).transpose()
         })
         .await
     }
@@ -1473,7 +1334,7 @@ impl Store for SqliteStore {
                 )?;
                 WithdrawOutcome::Queued { letter }
             } else {
-                tx.execute("DELETE FROM outbox WHERE signature_id = ?1", [id])?;
+                tx.execute("DELETE FROM mail_jobs WHERE signature_id = ?1", [id])?;
                 WithdrawOutcome::DroppedUnconfirmed { letter }
             };
             if erase || status != "confirmed" {
@@ -1616,7 +1477,7 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             let stale = "SELECT id FROM signatures WHERE status = 'pending' AND created_at < ?1";
             tx.execute(
-                &format!("DELETE FROM outbox WHERE signature_id IN ({stale})"),
+                &format!("DELETE FROM mail_jobs WHERE signature_id IN ({stale})"),
                 [unix(pending_before)],
             )?;
             tx.execute(
@@ -1753,8 +1614,10 @@ mod tests {
         assert_eq!(texts[0].body, "We ask.");
         let signatures = store.public_signatures(letter.id, None, 10).await.unwrap();
         assert_eq!(signatures[0].version, 1);
-        let queued: i64 =
-            store.read(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)).await.unwrap();
+        let queued: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM mail_jobs", [], |r| r.get(0))?))
+            .await
+            .unwrap();
         assert_eq!(queued, 1, "the rebuilt outbox kept its job");
         let version: usize =
             store.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?)).await.unwrap();

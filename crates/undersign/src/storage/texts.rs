@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::StoreError;
 use super::organisers::AuditEntry;
 use crate::crypto::HashedToken;
-use crate::domain::{Letter, LetterId, LetterLanguage, SignatureId};
+use crate::domain::{Letter, LetterId, LetterLanguage};
 
 /// One published text of a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,6 @@ pub trait TextStore: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// Letters with signatures not yet told about their current version.
     async fn letters_with_version_notices_due(&self) -> Result<Vec<LetterId>, StoreError>;
-    async fn set_reconfirm_tokens(&self, tokens: Vec<(SignatureId, HashedToken)>) -> Result<(), StoreError>;
     async fn reconfirm_state(&self, token: &HashedToken) -> Result<Option<ReconfirmState>, StoreError>;
     /// Moves the signature to the letter's current version; `None` if the link is
     /// unknown. Re-confirming twice changes nothing.

@@ -307,7 +307,7 @@ async fn sign_in_answers_the_same_for_unknown_addresses_and_mails_only_accounts(
     // or was is the admin's (jobs are written before the answer, links when sent).
     let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT count(*) FROM accounts"), 1, "no account was made for nobody@");
-    assert_eq!(count("SELECT count(*) FROM account_outbox WHERE attempts = 0"), 0, "no job waits to be sent");
+    assert_eq!(count("SELECT count(*) FROM mail_jobs WHERE attempts = 0"), 0, "no job waits to be sent");
     assert_eq!(count("SELECT count(*) FROM sign_in_links"), 1, "one link, the admin's");
     assert!(read_outbox(&app.outbox_dir()).iter().all(|m| m.to != "nobody@example.org"));
 
@@ -344,7 +344,7 @@ async fn sign_in_mails_are_capped_per_address_but_the_answer_stays_the_same() {
     // Jobs are written before each answer and get their link when claimed: five
     // links and no unclaimed job means five mails, never a sixth.
     assert_eq!(count("SELECT count(*) FROM sign_in_links"), 5, "five sign-in mails an hour");
-    assert_eq!(count("SELECT count(*) FROM account_outbox WHERE attempts = 0"), 0);
+    assert_eq!(count("SELECT count(*) FROM mail_jobs WHERE attempts = 0"), 0);
     // An hour later the address gets mail again.
     app.clock.advance(Duration::minutes(61));
     app.client.post(app.url("/sign-in")).form(&[("email", "admin@example.org")]).send().await.unwrap();

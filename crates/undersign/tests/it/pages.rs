@@ -145,7 +145,7 @@ pub async fn seed_confirmed_in(app: &TestApp, numbers: std::ops::RangeInclusive<
 async fn an_internal_failure_shows_a_friendly_500_without_internals_and_is_logged() {
     let app = TestApp::spawn().await;
     let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
-    db.execute_batch("DROP TABLE outbox; DROP TABLE signatures").unwrap();
+    db.execute_batch("DROP TABLE mail_jobs; DROP TABLE signatures").unwrap();
     let response = app.get(&format!("/letters/{LETTER}")).await;
     assert_eq!(response.status(), 500);
     let page = response.text().await.unwrap();

@@ -325,10 +325,13 @@ impl CampaignStore for SqliteStore {
                 params![campaign, account.0, unix(audit.at)],
             )?;
             if granted == 1 {
-                tx.execute(
-                    "INSERT INTO account_outbox (kind, account_id, campaign_id, role, next_attempt_at, created_at)
-                     VALUES ('invitation', ?1, ?2, 'organiser', ?3, ?3)",
-                    params![account.0, campaign, unix(audit.at)],
+                super::outbox::enqueue_invitation(
+                    tx,
+                    account,
+                    None,
+                    Some(campaign),
+                    Role::Organiser.as_str(),
+                    audit.at,
                 )?;
                 insert_audit(tx, &audit)?;
             }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::organisers::insert_audit;
-use super::{SqliteStore, corrupt, insert_entry, insert_signature_entry, lease_jobs, lookup_from, unix};
+use super::{SqliteStore, corrupt, insert_entry, insert_signature_entry, unix};
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::Slug;
@@ -14,7 +14,7 @@ use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, strike_record};
 use crate::storage::StoreError;
 use crate::storage::moderation::{
-    FlagRule, ModerationStore, QueueFlag, QueueItem, RemovalJob, RemovalState, StrikeTally,
+    FlagRule, ModerationStore, QueueFlag, QueueItem, RemovalState, StrikeTally,
 };
 use crate::storage::organisers::AuditEntry;
 use letterlog::leaf::EntryKind;
@@ -140,73 +140,12 @@ impl ModerationStore for SqliteStore {
             let Some(id) = shown_signature(tx, letter, seq)? else { return Ok(false) };
             tx.execute(
                 "INSERT INTO removal_requests (signature_id, email_lookup, email_sealed, language, note,
-                     next_attempt_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                     created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![id, &email_lookup.0[..], email_sealed.0, language.code(), note, unix(now)],
             )?;
+            super::outbox::enqueue_removal_mail(tx, tx.last_insert_rowid(), now)?;
             Ok(true)
-        })
-        .await
-    }
-
-    async fn claim_removal_mail(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<RemovalJob>, StoreError> {
-        self.write(move |tx| {
-            let mut stmt = tx.prepare_cached(
-                "SELECT r.id, r.attempts, l.slug, l.title, l.wrapped_key, r.email_lookup, r.email_sealed,
-                        r.language, s.name
-                 FROM removal_requests r JOIN signatures s ON s.id = r.signature_id
-                 JOIN letters l ON l.id = s.letter_id
-                 WHERE r.state = 'queued' AND r.next_attempt_at <= ?1 AND r.email_sealed IS NOT NULL
-                 ORDER BY r.next_attempt_at, r.id LIMIT ?2",
-            )?;
-            let mut rows = stmt.query(params![unix(now), limit])?;
-            let mut jobs = Vec::new();
-            while let Some(r) = rows.next()? {
-                let slug: String = r.get(2)?;
-                let lookup: Vec<u8> = r.get(5)?;
-                let language: String = r.get(7)?;
-                jobs.push(RemovalJob {
-                    id: r.get(0)?,
-                    attempts: r.get::<_, u32>(1)? + 1,
-                    letter_slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
-                    letter_title: r.get(3)?,
-                    wrapped_letter_key: r.get(4)?,
-                    email_lookup: lookup_from(lookup)?,
-                    email_sealed: SealedEmail(r.get(6)?),
-                    language: Language::from_code(&language).unwrap_or_default(),
-                    signer_name: r.get(8)?,
-                });
-            }
-            lease_jobs(tx, "removal_requests", jobs.iter().map(|j| j.id), lease_until)?;
-            Ok(jobs)
-        })
-        .await
-    }
-
-    async fn finish_removal_mail(
-        &self,
-        sent: Vec<(i64, HashedToken, OffsetDateTime)>,
-        failed: Vec<(i64, Option<OffsetDateTime>)>,
-    ) -> Result<(), StoreError> {
-        self.write(move |tx| {
-            for (id, token, expires) in &sent {
-                tx.execute(
-                    "UPDATE removal_requests SET state = 'sent', token_hash = ?2, token_expires_at = ?3 WHERE id = ?1",
-                    params![id, &token.0[..], unix(*expires)],
-                )?;
-            }
-            for (id, retry_at) in &failed {
-                match retry_at {
-                    Some(at) => tx.execute("UPDATE removal_requests SET next_attempt_at = ?2 WHERE id = ?1", params![id, unix(*at)])?,
-                    None => tx.execute("UPDATE removal_requests SET state = 'dead', email_sealed = NULL WHERE id = ?1", [id])?,
-                };
-            }
-            Ok(())
         })
         .await
     }

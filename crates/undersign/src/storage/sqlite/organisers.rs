@@ -4,17 +4,17 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-use super::{SqliteStore, corrupt, from_unix, lease_jobs, lookup_from, parse_stored_day, unix};
+use super::{SqliteStore, corrupt, from_unix, lookup_from, parse_stored_day, unix};
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{Community, LetterDraft, LetterId, LetterLanguage, Slug};
 use crate::i18n::Language;
 use crate::storage::StoreError;
 use crate::storage::organisers::{
-    Account, AccountId, AccountMailJob, AccountMailKind, AuditEntry, DraftRefusal, LetterMember,
-    OrganiserStore, Role, RoleOnLetter, Session, SignerContact, StoredDraft,
+    Account, AccountId, AuditEntry, DraftRefusal, LetterMember, OrganiserStore, Role, RoleOnLetter, Session,
+    SignerContact, StoredDraft,
 };
 
-fn role_from(text: &str) -> Result<Role, StoreError> {
+pub(super) fn role_from(text: &str) -> Result<Role, StoreError> {
     Role::parse(text).ok_or_else(|| corrupt("role", text))
 }
 
@@ -144,11 +144,7 @@ impl OrganiserStore for SqliteStore {
             if changed == 0 {
                 return Ok(false);
             }
-            tx.execute(
-                "INSERT INTO account_outbox (kind, account_id, role, next_attempt_at, created_at)
-                 VALUES ('invitation', ?1, 'organiser', ?2, ?2)",
-                params![account.0, unix(audit.at)],
-            )?;
+            super::outbox::enqueue_invitation(tx, account, None, None, Role::Organiser.as_str(), audit.at)?;
             insert_audit(tx, &audit)?;
             Ok(true)
         })
@@ -174,117 +170,10 @@ impl OrganiserStore for SqliteStore {
                 return Ok(());
             }
             tx.prepare_cached(
-                "INSERT INTO account_outbox (kind, account_id, next_attempt_at, created_at)
+                "INSERT INTO mail_jobs (kind, account_id, next_attempt_at, created_at)
                  SELECT 'sign_in', id, ?2, ?2 FROM accounts WHERE email_lookup = ?1",
             )?
             .execute(params![&lookup[..], unix(now)])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn claim_account_mail(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<AccountMailJob>, StoreError> {
-        self.write(move |tx| {
-            let mut select = tx.prepare_cached(
-                "SELECT o.id, o.kind, o.attempts, a.id, a.email_lookup, a.email_sealed, a.language,
-                        o.letter_id, o.role, l.slug, l.title, c.slug, c.title
-                 FROM account_outbox o
-                 JOIN accounts a ON a.id = o.account_id
-                 LEFT JOIN letters l ON l.id = o.letter_id
-                 LEFT JOIN campaigns c ON c.id = o.campaign_id
-                 WHERE o.state = 'queued' AND o.next_attempt_at <= ?1
-                 ORDER BY o.next_attempt_at, o.id LIMIT ?2",
-            )?;
-            let mut rows = select.query(params![unix(now), limit])?;
-            let mut jobs = Vec::new();
-            while let Some(r) = rows.next()? {
-                let kind: String = r.get(1)?;
-                let attempts: u32 = r.get(2)?;
-                let language: String = r.get(6)?;
-                let letter_id: Option<i64> = r.get(7)?;
-                let role: Option<String> = r.get(8)?;
-                let campaign = match r.get::<_, Option<String>>(11)? {
-                    Some(slug) => {
-                        Some((Slug::parse(&slug).map_err(|_| corrupt("campaign slug", &slug))?, r.get(12)?))
-                    }
-                    None => None,
-                };
-                let kind = match (kind.as_str(), role) {
-                    ("sign_in", _) => AccountMailKind::SignIn,
-                    ("invitation", _) if campaign.is_some() => AccountMailKind::CampaignInvitation,
-                    ("invitation", Some(role)) => AccountMailKind::Invitation {
-                        letter: letter_id.map(LetterId),
-                        role: role_from(&role)?,
-                    },
-                    _ => return Err(corrupt("account mail kind", &kind)),
-                };
-                let letter = match r.get::<_, Option<String>>(9)? {
-                    Some(slug) => {
-                        Some((Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?, r.get(10)?))
-                    }
-                    None => None,
-                };
-                jobs.push(AccountMailJob {
-                    id: r.get(0)?,
-                    kind,
-                    attempts: attempts + 1,
-                    account: AccountId(r.get(3)?),
-                    email_lookup: lookup_from(r.get(4)?)?,
-                    email_sealed: SealedEmail(r.get(5)?),
-                    language: Language::from_code(&language).unwrap_or_default(),
-                    letter,
-                    campaign,
-                });
-            }
-            lease_jobs(tx, "account_outbox", jobs.iter().map(|j| j.id), lease_until)?;
-            Ok(jobs)
-        })
-        .await
-    }
-
-    async fn store_sign_in_links(
-        &self,
-        links: Vec<(AccountId, HashedToken, OffsetDateTime)>,
-    ) -> Result<(), StoreError> {
-        self.write(move |tx| {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO sign_in_links (token_hash, account_id, expires_at) VALUES (?1, ?2, ?3)",
-            )?;
-            for (account, token, expires_at) in &links {
-                insert.execute(params![&token.0[..], account.0, unix(*expires_at)])?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    async fn finish_account_mail(
-        &self,
-        done: Vec<i64>,
-        failed: Vec<(i64, Option<OffsetDateTime>, String)>,
-    ) -> Result<(), StoreError> {
-        self.write(move |tx| {
-            let mut delete = tx.prepare_cached("DELETE FROM account_outbox WHERE id = ?1")?;
-            for id in &done {
-                delete.execute([id])?;
-            }
-            for (id, retry_at, error) in &failed {
-                match retry_at {
-                    Some(at) => tx.execute(
-                        "UPDATE account_outbox SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
-                        params![id, unix(*at), error],
-                    )?,
-                    None => tx.execute(
-                        "UPDATE account_outbox SET state = 'dead', last_error = ?2 WHERE id = ?1",
-                        params![id, error],
-                    )?,
-                };
-            }
             Ok(())
         })
         .await
@@ -596,11 +485,7 @@ impl OrganiserStore for SqliteStore {
                 params![letter.0, account.0, role.as_str(), unix(audit.at)],
             )?;
             if notify {
-                tx.execute(
-                    "INSERT INTO account_outbox (kind, account_id, letter_id, role, next_attempt_at, created_at)
-                     VALUES ('invitation', ?1, ?2, ?3, ?4, ?4)",
-                    params![account.0, letter.0, role.as_str(), unix(audit.at)],
-                )?;
+                super::outbox::enqueue_invitation(tx, account, Some(letter), None, role.as_str(), audit.at)?;
             }
             insert_audit(tx, &audit)?;
             Ok(true)

@@ -5,13 +5,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::organisers::insert_audit;
-use super::{SqliteStore, corrupt, enqueue_mail, from_unix, insert_entry, query_letters, unix};
+use super::{SqliteStore, corrupt, from_unix, insert_entry, query_letters, unix};
 use crate::crypto::HashedToken;
-use crate::domain::{LetterId, LetterLanguage, SignatureId};
+use crate::domain::{LetterId, LetterLanguage};
 use crate::log::records::{SaltedRecord, text_record};
+use crate::storage::StoreError;
 use crate::storage::organisers::AuditEntry;
+use crate::storage::outbox::MailKind;
 use crate::storage::texts::{LetterText, NewText, ReconfirmState, TextRefusal, TextStore};
-use crate::storage::{MailKind, StoreError};
 use letterlog::leaf::EntryKind;
 
 /// The letter's own language, current version and whether it takes signatures.
@@ -178,7 +179,7 @@ impl TextStore for SqliteStore {
             for id in &ids {
                 tx.prepare_cached("UPDATE signatures SET notified_version = ?2 WHERE id = ?1")?
                     .execute(params![id, version])?;
-                enqueue_mail(tx, MailKind::NewVersion, *id, now)?;
+                super::outbox::enqueue_signer_mail(tx, MailKind::NewVersion, *id, now)?;
             }
             Ok(ids.len() as u64)
         })
@@ -195,18 +196,6 @@ impl TextStore for SqliteStore {
             )?;
             let ids = stmt.query_map([], |r| Ok(LetterId(r.get(0)?)))?.collect::<Result<_, _>>()?;
             Ok(ids)
-        })
-        .await
-    }
-
-    async fn set_reconfirm_tokens(&self, tokens: Vec<(SignatureId, HashedToken)>) -> Result<(), StoreError> {
-        self.write(move |tx| {
-            let mut update =
-                tx.prepare_cached("UPDATE signatures SET reconfirm_token_hash = ?2 WHERE id = ?1")?;
-            for (signature, token) in &tokens {
-                update.execute(params![signature.0, &token.0[..]])?;
-            }
-            Ok(())
         })
         .await
     }
