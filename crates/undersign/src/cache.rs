@@ -27,7 +27,7 @@ use axum::body::Bytes;
 use crate::crypto::{InstanceKeys, LetterKey};
 use crate::domain::{Letter, LetterId, Slug};
 use crate::i18n::Language;
-use crate::storage::{Store, StoreError};
+use crate::storage::{LetterStore, StoreError};
 
 /// How long a page may go on showing "being added" and the recent signers as
 /// they were before the latest confirmations.
@@ -133,7 +133,7 @@ impl LetterCache {
     /// A letter, from memory or from storage.
     pub async fn letter(
         &self,
-        store: &dyn Store,
+        store: &dyn LetterStore,
         slug: &Slug,
         freshness: Freshness,
     ) -> Result<Option<Arc<Letter>>, StoreError> {
@@ -239,7 +239,7 @@ pub struct LetterKeyCache(Mutex<HashMap<LetterId, Arc<LetterKey>>>);
 impl LetterKeyCache {
     pub async fn get(
         &self,
-        store: &dyn Store,
+        store: &dyn LetterStore,
         keys: &InstanceKeys,
         letter: &Letter,
     ) -> anyhow::Result<Arc<LetterKey>> {

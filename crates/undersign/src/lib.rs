@@ -5,7 +5,9 @@
 //!   `web/pages/`, the JSON API in `web/api.rs`, templates in `templates/`.
 //! - [`signing`]: the use cases behind the form and the API (sign, confirm).
 //! - [`domain`]: parsed types (e-mail, names, ORCID, slugs, letters, signatures).
-//! - [`storage`]: the `Store` trait and its SQLite backend; SQL lives only there
+//! - [`storage`]: narrow traits by concern (letters, signatures, log, abuse,
+//!   outbox, organisers, moderation, campaigns, texts), `Store` for all of them,
+//!   and the SQLite backend; SQL lives only there
 //!   and in `migrations/`.
 //! - [`log`]: the letter log in the service: integrator, checkpoints, tiles,
 //!   proofs (the tree itself is the `letterlog` crate).

@@ -1,5 +1,7 @@
-//! Persistence behind one small trait, so the service never sees SQL and every
-//! backend passes the same conformance tests.
+//! Persistence behind narrow traits, one per concern, so the service never sees
+//! SQL and every backend passes the same conformance suite (`conformance`).
+//! Storage stores and reads bytes; the rules (what is a duplicate, what a log
+//! record says) belong to the use cases. Errors are the same for every engine.
 //!
 //! `sqlite` is the embedded default: one writer thread, a few reader connections.
 
@@ -307,19 +309,9 @@ pub struct CampaignWithLetters {
     pub related: Vec<(Slug, String)>,
 }
 
-/// Everything the service stores. One implementation per database engine.
+/// Letters and campaigns: publishing, closing, reading.
 #[async_trait]
-pub trait Store:
-    organisers::OrganiserStore
-    + moderation::ModerationStore
-    + campaigns::CampaignStore
-    + texts::TextStore
-    + outbox::OutboxStore
-    + Send
-    + Sync
-    + 'static
-{
-    // Campaigns and letters.
+pub trait LetterStore: Send + Sync {
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// `Ok(None)` when the slug is taken or the campaign does not exist.
     /// Publishes a letter with its text entry (leaf 0) queued for the log; from a
@@ -349,8 +341,11 @@ pub trait Store:
     async fn wrapped_letter_key(&self, letter: LetterId) -> Result<Option<Vec<u8>>, StoreError>;
     async fn campaigns(&self) -> Result<Vec<CampaignWithLetters>, StoreError>;
     async fn campaign(&self, slug: &Slug) -> Result<Option<CampaignWithLetters>, StoreError>;
+}
 
-    // Signatures.
+/// Signatures: stored pending, confirmed, listed, searched, withdrawn, purged.
+#[async_trait]
+pub trait SignatureStore: Send + Sync {
     /// Stores a pending signature and its mail job in one transaction.
     async fn submit_signature(
         &self,
@@ -386,8 +381,29 @@ pub trait Store:
         limit: u32,
         count_up_to: u64,
     ) -> Result<SearchPage, StoreError>;
+    /// Withdraws the signature holding this token; `erase` deletes its record,
+    /// salt and personal data too (the leaf stays). The withdrawal entry is due at
+    /// `due_at` (the batch).
+    async fn withdraw_signature(
+        &self,
+        token: &HashedToken,
+        erase: bool,
+        withdrawal: SaltedRecord,
+        due_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError>;
+    /// Deletes signatures still unconfirmed since before `pending_before`, and
+    /// spent challenges that expired; returns how many of each.
+    async fn purge_expired(
+        &self,
+        pending_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(u64, u64), StoreError>;
+}
 
-    // The letter log.
+/// The letter log: entries waiting, leaves, checkpoints, records.
+#[async_trait]
+pub trait LogStore: Send + Sync {
     /// Letters with entries due for integration.
     async fn letters_with_due_entries(&self, now: OffsetDateTime) -> Result<Vec<LogTarget>, StoreError>;
     /// The leaf hashes of the integrated entries, in index order.
@@ -421,19 +437,11 @@ pub trait Store:
         from: u64,
         to: u64,
     ) -> Result<Vec<(u64, RecordState)>, StoreError>;
-    /// Withdraws the signature holding this token; `erase` deletes its record,
-    /// salt and personal data too (the leaf stays). The withdrawal entry is due at
-    /// `due_at` (the batch).
-    async fn withdraw_signature(
-        &self,
-        token: &HashedToken,
-        erase: bool,
-        withdrawal: SaltedRecord,
-        due_at: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError>;
+}
 
-    // Abuse resistance.
+/// Abuse resistance: watch lists, API tokens, flags.
+#[async_trait]
+pub trait AbuseStore: Send + Sync {
     /// Adds a folded name to a letter's watch list; `false` if it was there.
     async fn add_to_watch_list(&self, letter: LetterId, name_key: &str) -> Result<bool, StoreError>;
     /// Stores a trusted API client's token hash; `false` if the name is taken.
@@ -446,13 +454,42 @@ pub trait Store:
     async fn api_token_exists(&self, token: &HashedToken) -> Result<bool, StoreError>;
     /// Every flag on a letter's signatures.
     async fn signature_flags(&self, letter: LetterId) -> Result<Vec<SignatureFlag>, StoreError>;
-    /// Deletes signatures still unconfirmed since before `pending_before`, and
-    /// spent challenges that expired; returns how many of each.
-    async fn purge_expired(
-        &self,
-        pending_before: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(u64, u64), StoreError>;
+}
+
+/// Everything the service stores, one narrow trait per concern; each
+/// implementation (one per database engine) implements them all. Consumers take
+/// the narrowest trait they use (`&dyn LogStore`, `Arc<dyn OutboxStore>`); a
+/// `&dyn Store` coerces to any of them.
+pub trait Store:
+    LetterStore
+    + SignatureStore
+    + LogStore
+    + AbuseStore
+    + outbox::OutboxStore
+    + organisers::OrganiserStore
+    + moderation::ModerationStore
+    + campaigns::CampaignStore
+    + texts::TextStore
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: LetterStore
+        + SignatureStore
+        + LogStore
+        + AbuseStore
+        + outbox::OutboxStore
+        + organisers::OrganiserStore
+        + moderation::ModerationStore
+        + campaigns::CampaignStore
+        + texts::TextStore
+        + Send
+        + Sync
+        + 'static
+{
 }
 
 /// One flag on one signature.

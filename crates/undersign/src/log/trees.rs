@@ -8,7 +8,7 @@ use letterlog::tree::Tree;
 use tokio::sync::Mutex;
 
 use crate::domain::LetterId;
-use crate::storage::Store;
+use crate::storage::LogStore;
 
 /// One letter's tree of committed leaves, loaded on first use.
 pub struct LoadedLog {
@@ -25,7 +25,7 @@ pub struct LetterLogs {
 impl LetterLogs {
     pub(crate) async fn lock(
         &self,
-        store: &dyn Store,
+        store: &dyn LogStore,
         letter: LetterId,
     ) -> anyhow::Result<tokio::sync::OwnedMutexGuard<Option<LoadedLog>>> {
         let slot = {

@@ -24,10 +24,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::organisers::AuditEntry;
 use super::{
-    CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature, IntegratedEntry,
-    IntegrationConflict, LogTarget, MatchCount, PublicPreview, PublishRefusal, Receipt, RecordState,
-    SealedSignature, SearchPage, SignatureFlag, Store, StoreError, StoredCheckpoint, SubmitOptions,
-    SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
+    AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
+    IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount, PublicPreview,
+    PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage, SignatureFlag, SignatureStore,
+    StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken};
@@ -675,7 +675,7 @@ fn insert_entry(
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl LetterStore for SqliteStore {
     async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError> {
         let campaign = campaign.clone();
         self.write(move |tx| {
@@ -863,7 +863,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl SignatureStore for SqliteStore {
     async fn submit_signature(
         &self,
         signature: SealedSignature,
@@ -1052,6 +1055,148 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn search_signatures(
+        &self,
+        letter: LetterId,
+        words: &[String],
+        before_seq: Option<u64>,
+        limit: u32,
+        count_up_to: u64,
+    ) -> Result<SearchPage, StoreError> {
+        // Every word quoted and required, so no FTS syntax from the reader reaches
+        // the query. Whole words when any signer matches them; only when none does
+        // is the last word taken as a prefix ("ivan petr"*: the reader may still be
+        // typing it). One choice per query, so the total and every page agree.
+        let phrase = |w: &String| format!("\"{}\"", w.replace('"', ""));
+        let whole = words.iter().map(phrase).collect::<Vec<_>>().join(" ");
+        if whole.is_empty() {
+            return Ok(SearchPage { rows: Vec::new(), matches: MatchCount::Exactly(0) });
+        }
+        // One more than the bound tells "more than" from "exactly".
+        let counted = sql_index(count_up_to.max(1).saturating_add(1));
+        let prefix = format!("{whole}*");
+        let (first, last) = search_range(letter, None);
+        let (_, page_last) = search_range(letter, before_seq);
+        self.read(move |conn| {
+            // The index holds exactly the shown signatures, so a match counts
+            // without reading a single signature row.
+            let mut count = conn.prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM signature_search
+                   WHERE signature_search MATCH ?1 AND rowid BETWEEN ?2 AND ?3 LIMIT ?4)",
+            )?;
+            let mut query = whole;
+            let mut matches: i64 = count.query_row(params![query, first, last, counted], |r| r.get(0))?;
+            if matches == 0 {
+                query = prefix;
+                matches = count.query_row(params![query, first, last, counted], |r| r.get(0))?;
+            }
+            let matches = u64::try_from(matches).unwrap_or(0);
+            let matches = if matches > count_up_to {
+                MatchCount::MoreThan(count_up_to)
+            } else {
+                MatchCount::Exactly(matches)
+            };
+            // CROSS JOIN: the index goes first, newest first, and stops after `limit`.
+            let mut stmt = conn.prepare_cached(
+                "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge,
+                        s.version, s.verified_domain
+                 FROM signature_search f CROSS JOIN signatures s
+                   ON s.letter_id = ?2 AND s.seq = (f.rowid & 4294967295)
+                 WHERE signature_search MATCH ?1 AND f.rowid BETWEEN ?3 AND ?4
+                   AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND s.held = 0
+                 ORDER BY f.rowid DESC LIMIT ?5",
+            )?;
+            let mut rows = stmt.query(params![query, letter.0, first, page_last, limit])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(public_signature(row)?);
+            }
+            Ok(SearchPage { rows: out, matches })
+        })
+        .await
+    }
+
+    async fn withdraw_signature(
+        &self,
+        token: &HashedToken,
+        erase: bool,
+        withdrawal: SaltedRecord,
+        due_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError> {
+        let hash = token.0;
+        self.write(move |tx| {
+            let Some(link) = find_link(tx, &hash)? else { return Ok(Err(ConfirmRefusal::UnknownToken)) };
+            let found: Option<(i64, i64, String, Option<i64>, String)> = tx
+                .prepare_cached(
+                    "SELECT s.id, s.letter_id, s.status, s.withdrawn_at, l.slug
+                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = ?1",
+                )?
+                .query_row([link.signature], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .optional()?;
+            let Some((id, letter_id, status, withdrawn_at, slug)) = found else {
+                return Ok(Err(ConfirmRefusal::UnknownToken));
+            };
+            let letter = Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?;
+            if withdrawn_at.is_some() {
+                return Ok(Ok(WithdrawOutcome::AlreadyWithdrawn { letter }));
+            }
+            tx.execute("UPDATE signatures SET withdrawn_at = ?2 WHERE id = ?1", params![id, unix(now)])?;
+            remove_from_search(tx, id)?;
+            // A held signature never entered the log: there is nothing to cancel.
+            let in_log = status == "confirmed" && !signature_held(tx, id)?;
+            let outcome = if in_log {
+                insert_entry(
+                    tx,
+                    letter_id,
+                    EntryKind::Withdrawal,
+                    Some(id),
+                    &withdrawal,
+                    false,
+                    due_at,
+                    now,
+                )?;
+                WithdrawOutcome::Queued { letter }
+            } else {
+                tx.execute("DELETE FROM mail_jobs WHERE signature_id = ?1", [id])?;
+                WithdrawOutcome::DroppedUnconfirmed { letter }
+            };
+            if erase || status != "confirmed" {
+                erase_signature(tx, id)?;
+            }
+            Ok(Ok(outcome))
+        })
+        .await
+    }
+
+    async fn purge_expired(
+        &self,
+        pending_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(u64, u64), StoreError> {
+        self.write(move |tx| {
+            let stale = "SELECT id FROM signatures WHERE status = 'pending' AND created_at < ?1";
+            tx.execute(
+                &format!("DELETE FROM mail_jobs WHERE signature_id IN ({stale})"),
+                [unix(pending_before)],
+            )?;
+            tx.execute(
+                &format!("DELETE FROM signature_flags WHERE signature_id IN ({stale})"),
+                [unix(pending_before)],
+            )?;
+            let signatures = tx.execute(
+                "DELETE FROM signatures WHERE status = 'pending' AND created_at < ?1",
+                [unix(pending_before)],
+            )?;
+            let challenges = tx.execute("DELETE FROM spent_challenges WHERE expires_at < ?1", [unix(now)])?;
+            Ok((signatures as u64, challenges as u64))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl LogStore for SqliteStore {
     async fn letters_with_due_entries(&self, now: OffsetDateTime) -> Result<Vec<LogTarget>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
@@ -1291,121 +1436,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
-    async fn withdraw_signature(
-        &self,
-        token: &HashedToken,
-        erase: bool,
-        withdrawal: SaltedRecord,
-        due_at: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError> {
-        let hash = token.0;
-        self.write(move |tx| {
-            let Some(link) = find_link(tx, &hash)? else { return Ok(Err(ConfirmRefusal::UnknownToken)) };
-            let found: Option<(i64, i64, String, Option<i64>, String)> = tx
-                .prepare_cached(
-                    "SELECT s.id, s.letter_id, s.status, s.withdrawn_at, l.slug
-                     FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = ?1",
-                )?
-                .query_row([link.signature], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-                .optional()?;
-            let Some((id, letter_id, status, withdrawn_at, slug)) = found else {
-                return Ok(Err(ConfirmRefusal::UnknownToken));
-            };
-            let letter = Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?;
-            if withdrawn_at.is_some() {
-                return Ok(Ok(WithdrawOutcome::AlreadyWithdrawn { letter }));
-            }
-            tx.execute("UPDATE signatures SET withdrawn_at = ?2 WHERE id = ?1", params![id, unix(now)])?;
-            remove_from_search(tx, id)?;
-            // A held signature never entered the log: there is nothing to cancel.
-            let in_log = status == "confirmed" && !signature_held(tx, id)?;
-            let outcome = if in_log {
-                insert_entry(
-                    tx,
-                    letter_id,
-                    EntryKind::Withdrawal,
-                    Some(id),
-                    &withdrawal,
-                    false,
-                    due_at,
-                    now,
-                )?;
-                WithdrawOutcome::Queued { letter }
-            } else {
-                tx.execute("DELETE FROM mail_jobs WHERE signature_id = ?1", [id])?;
-                WithdrawOutcome::DroppedUnconfirmed { letter }
-            };
-            if erase || status != "confirmed" {
-                erase_signature(tx, id)?;
-            }
-            Ok(Ok(outcome))
-        })
-        .await
-    }
-
-    async fn search_signatures(
-        &self,
-        letter: LetterId,
-        words: &[String],
-        before_seq: Option<u64>,
-        limit: u32,
-        count_up_to: u64,
-    ) -> Result<SearchPage, StoreError> {
-        // Every word quoted and required, so no FTS syntax from the reader reaches
-        // the query. Whole words when any signer matches them; only when none does
-        // is the last word taken as a prefix ("ivan petr"*: the reader may still be
-        // typing it). One choice per query, so the total and every page agree.
-        let phrase = |w: &String| format!("\"{}\"", w.replace('"', ""));
-        let whole = words.iter().map(phrase).collect::<Vec<_>>().join(" ");
-        if whole.is_empty() {
-            return Ok(SearchPage { rows: Vec::new(), matches: MatchCount::Exactly(0) });
-        }
-        // One more than the bound tells "more than" from "exactly".
-        let counted = sql_index(count_up_to.max(1).saturating_add(1));
-        let prefix = format!("{whole}*");
-        let (first, last) = search_range(letter, None);
-        let (_, page_last) = search_range(letter, before_seq);
-        self.read(move |conn| {
-            // The index holds exactly the shown signatures, so a match counts
-            // without reading a single signature row.
-            let mut count = conn.prepare_cached(
-                "SELECT count(*) FROM (SELECT 1 FROM signature_search
-                   WHERE signature_search MATCH ?1 AND rowid BETWEEN ?2 AND ?3 LIMIT ?4)",
-            )?;
-            let mut query = whole;
-            let mut matches: i64 = count.query_row(params![query, first, last, counted], |r| r.get(0))?;
-            if matches == 0 {
-                query = prefix;
-                matches = count.query_row(params![query, first, last, counted], |r| r.get(0))?;
-            }
-            let matches = u64::try_from(matches).unwrap_or(0);
-            let matches = if matches > count_up_to {
-                MatchCount::MoreThan(count_up_to)
-            } else {
-                MatchCount::Exactly(matches)
-            };
-            // CROSS JOIN: the index goes first, newest first, and stops after `limit`.
-            let mut stmt = conn.prepare_cached(
-                "SELECT s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, s.organisation, s.pledge,
-                        s.version, s.verified_domain
-                 FROM signature_search f CROSS JOIN signatures s
-                   ON s.letter_id = ?2 AND s.seq = (f.rowid & 4294967295)
-                 WHERE signature_search MATCH ?1 AND f.rowid BETWEEN ?3 AND ?4
-                   AND s.show_name = 1 AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND s.held = 0
-                 ORDER BY f.rowid DESC LIMIT ?5",
-            )?;
-            let mut rows = stmt.query(params![query, letter.0, first, page_last, limit])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(public_signature(row)?);
-            }
-            Ok(SearchPage { rows: out, matches })
-        })
-        .await
-    }
-
+#[async_trait]
+impl AbuseStore for SqliteStore {
     async fn add_to_watch_list(&self, letter: LetterId, name_key: &str) -> Result<bool, StoreError> {
         let name_key = name_key.to_owned();
         self.write(move |conn| {
@@ -1465,31 +1499,6 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
-        })
-        .await
-    }
-
-    async fn purge_expired(
-        &self,
-        pending_before: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(u64, u64), StoreError> {
-        self.write(move |tx| {
-            let stale = "SELECT id FROM signatures WHERE status = 'pending' AND created_at < ?1";
-            tx.execute(
-                &format!("DELETE FROM mail_jobs WHERE signature_id IN ({stale})"),
-                [unix(pending_before)],
-            )?;
-            tx.execute(
-                &format!("DELETE FROM signature_flags WHERE signature_id IN ({stale})"),
-                [unix(pending_before)],
-            )?;
-            let signatures = tx.execute(
-                "DELETE FROM signatures WHERE status = 'pending' AND created_at < ?1",
-                [unix(pending_before)],
-            )?;
-            let challenges = tx.execute("DELETE FROM spent_challenges WHERE expires_at < ?1", [unix(now)])?;
-            Ok((signatures as u64, challenges as u64))
         })
         .await
     }
