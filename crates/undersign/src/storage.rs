@@ -6,6 +6,8 @@
 //! `sqlite` is the embedded default: one writer thread, a few reader connections.
 
 pub mod campaigns;
+#[cfg(test)]
+mod conformance;
 pub mod moderation;
 pub mod organisers;
 pub mod outbox;

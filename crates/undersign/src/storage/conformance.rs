@@ -1,0 +1,377 @@
+//! The storage conformance suite: one set of tests written against the traits
+//! only, run against every backend. A backend is done when
+//! `conformance_suite!` passes on it (`sqlite_conformance` at the end; a new
+//! engine adds its own module with its own fresh-store expression).
+//!
+//! These test what storage promises (what it stores, reads back, refuses, and
+//! how the outbox and the log's commit behave), not the service's rules: those
+//! are the use cases' and are tested through HTTP in `tests/it`.
+
+use time::OffsetDateTime;
+
+use super::outbox::{IssuedLink, JobEnd, Mail, MailKind};
+use super::{
+    ConfirmRefusal, IntegratedEntry, IntegrationConflict, MatchCount, PublishRefusal, SealedSignature,
+    StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
+};
+use crate::abuse::pow::Solution;
+use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
+use crate::domain::{Community, LetterDraft, LetterId, LetterLanguage, SignatureId, Signer, Slug};
+use crate::i18n::Language;
+use crate::log::records::{SaltedRecord, text_record, withdrawal_record};
+use letterlog::leaf::EntryKind;
+
+pub use super::Store;
+
+/// A fixed moment, so every backend sees the same times.
+pub fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("a valid time")
+}
+
+fn draft(slug: &str) -> LetterDraft {
+    LetterDraft {
+        slug: Slug::parse(slug).expect("a valid slug"),
+        title: format!("Letter {slug}"),
+        addressee: "To the ministry".to_owned(),
+        community: Community::parse("teachers").expect("a valid community"),
+        language: LetterLanguage::parse("en").expect("a valid tag"),
+        body: "We ask.".to_owned(),
+        organisations: false,
+        campaign: None,
+        pull_quote: None,
+        closes_on: None,
+        target: None,
+    }
+}
+
+/// Publishes a letter with its text entry waiting for the log.
+async fn publish(store: &dyn Store, slug: &str) -> LetterId {
+    let draft = draft(slug);
+    let text = SaltedRecord::new(text_record(&draft.title, &draft.body, "en", &draft.addressee, 1));
+    store
+        .insert_letter(&draft, vec![7; 40], format!("example.org/letters/{slug}"), text, None, t0())
+        .await
+        .expect("storage works")
+        .expect("the slug is free")
+}
+
+fn lookup(n: u8) -> EmailLookup {
+    EmailLookup([n; 32])
+}
+
+fn token(n: u8) -> HashedToken {
+    HashedToken([n; 32])
+}
+
+fn signature(letter: LetterId, n: u8, name: &str) -> SealedSignature {
+    SealedSignature {
+        letter,
+        email_lookup: lookup(n),
+        email_sealed: SealedEmail(vec![n; 48]),
+        name: name.to_owned(),
+        title: None,
+        affiliation: Some("School 5".to_owned()),
+        city: Some("Penza".to_owned()),
+        country: None,
+        orcid: None,
+        signer: Signer::Person,
+        show_name: true,
+        language: Language::default(),
+        email_canonical_lookup: lookup(n),
+        name_key: name.to_lowercase(),
+        verified_domain: None,
+        flags: Vec::new(),
+    }
+}
+
+fn options(proof: u8) -> SubmitOptions {
+    SubmitOptions {
+        spend: Some(Solution { challenge: [proof; 32], expires_at: t0() + time::Duration::hours(1) }),
+        send_mail: true,
+    }
+}
+
+/// Submits a signature and gives it confirmation link `n`.
+async fn submit_with_link(store: &dyn Store, letter: LetterId, n: u8, name: &str) -> SignatureId {
+    let SubmitOutcome::Created(id) =
+        store.submit_signature(signature(letter, n, name), options(n), t0()).await.expect("storage works")
+    else {
+        panic!("a new address and a new proof make a new signature");
+    };
+    let link = IssuedLink::Confirmation {
+        signature: id,
+        token: token(n),
+        expires_at: t0() + time::Duration::days(7),
+    };
+    store.store_links(vec![link]).await.expect("storage works");
+    id
+}
+
+async fn sign_and_confirm(store: &dyn Store, letter: LetterId, n: u8, name: &str) -> u64 {
+    submit_with_link(store, letter, n, name).await;
+    store.confirm_signature(&token(n), t0()).await.expect("storage works").expect("the link is valid").seq
+}
+
+pub async fn a_letter_is_stored_read_back_and_closed(store: &dyn Store) {
+    let id = publish(store, "teachers-ask").await;
+    let slug = Slug::parse("teachers-ask").unwrap();
+    let letter = store.letter(&slug).await.unwrap().expect("stored");
+    assert_eq!(
+        (letter.id, letter.title.as_str(), letter.body.as_str()),
+        (id, "Letter teachers-ask", "We ask.")
+    );
+    assert_eq!(store.letters().await.unwrap().len(), 1);
+    assert_eq!(store.wrapped_letter_key(id).await.unwrap(), Some(vec![7; 40]));
+    assert!(store.letter(&Slug::parse("no-such-letter").unwrap()).await.unwrap().is_none());
+    assert!(store.close_letter(&slug, t0()).await.unwrap());
+    assert!(!store.close_letter(&slug, t0()).await.unwrap(), "closing twice changes nothing");
+}
+
+pub async fn a_taken_slug_or_an_unknown_campaign_is_refused(store: &dyn Store) {
+    publish(store, "teachers-ask").await;
+    let again = draft("teachers-ask");
+    let text = SaltedRecord::new(text_record("t", "b", "en", "a", 1));
+    let refused =
+        store.insert_letter(&again, vec![1], "o".to_owned(), text.clone(), None, t0()).await.unwrap();
+    assert_eq!(refused, Err(PublishRefusal::SlugTaken("teachers-ask".to_owned())));
+    let mut orphan = draft("orphan");
+    orphan.campaign = Some(Slug::parse("no-campaign").unwrap());
+    let refused = store.insert_letter(&orphan, vec![1], "o".to_owned(), text, None, t0()).await.unwrap();
+    assert_eq!(refused, Err(PublishRefusal::UnknownCampaign("no-campaign".to_owned())));
+    assert_eq!(store.letters().await.unwrap().len(), 1, "nothing of the refused letters was kept");
+}
+
+pub async fn a_second_submission_of_an_address_is_a_duplicate_and_a_spent_proof_a_replay(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    let first = submit_with_link(store, letter, 1, "Anna Ivanova").await;
+    let again = store.submit_signature(signature(letter, 1, "Anna Ivanova"), options(2), t0()).await.unwrap();
+    assert_eq!(again, SubmitOutcome::Duplicate { existing: first, confirmed: false });
+    let replay =
+        store.submit_signature(signature(letter, 3, "Boris Petrov"), options(1), t0()).await.unwrap();
+    assert_eq!(replay, SubmitOutcome::Replayed, "proof 1 was spent by the first submission");
+}
+
+pub async fn a_link_confirms_once_and_then_is_the_receipt(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    submit_with_link(store, letter, 1, "Anna Ivanova").await;
+    assert!(matches!(store.token_state(&token(1), t0()).await.unwrap(), TokenState::Pending { .. }));
+    assert!(matches!(store.token_state(&token(9), t0()).await.unwrap(), TokenState::Unknown));
+    let confirmed = store.confirm_signature(&token(1), t0()).await.unwrap().unwrap();
+    assert_eq!((confirmed.seq, confirmed.already_confirmed), (1, false));
+    let again = store.confirm_signature(&token(1), t0()).await.unwrap().unwrap();
+    assert_eq!((again.seq, again.already_confirmed), (1, true), "confirming twice counts once");
+    assert!(matches!(
+        store.token_state(&token(1), t0()).await.unwrap(),
+        TokenState::Confirmed { seq: 1, .. }
+    ));
+    assert_eq!(
+        store.confirm_signature(&token(9), t0()).await.unwrap().unwrap_err(),
+        ConfirmRefusal::UnknownToken
+    );
+    let shown = store.public_signatures(letter, None, 10).await.unwrap();
+    assert_eq!(shown.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Anna Ivanova"]);
+}
+
+pub async fn an_expired_link_confirms_nothing(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    submit_with_link(store, letter, 1, "Anna Ivanova").await;
+    let late = t0() + time::Duration::days(8);
+    assert_eq!(store.confirm_signature(&token(1), late).await.unwrap().unwrap_err(), ConfirmRefusal::Expired);
+    assert!(matches!(store.token_state(&token(1), late).await.unwrap(), TokenState::Expired { .. }));
+}
+
+pub async fn a_signature_withdrawn_before_confirming_leaves_nothing(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    submit_with_link(store, letter, 1, "Anna Ivanova").await;
+    let withdrawal = SaltedRecord::new(withdrawal_record());
+    let outcome = store.withdraw_signature(&token(1), false, withdrawal, t0(), t0()).await.unwrap().unwrap();
+    assert!(matches!(outcome, WithdrawOutcome::DroppedUnconfirmed { .. }));
+    assert_eq!(
+        store.confirm_signature(&token(1), t0()).await.unwrap().unwrap_err(),
+        ConfirmRefusal::Withdrawn
+    );
+    assert!(store.public_signatures(letter, None, 10).await.unwrap().is_empty());
+}
+
+pub async fn search_folds_case_and_accents_in_any_script_and_counts_matches(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    sign_and_confirm(store, letter, 1, "Anna Müller").await;
+    sign_and_confirm(store, letter, 2, "Иван Иванов").await;
+    sign_and_confirm(store, letter, 3, "Boris Petrov").await;
+    let search = |words: &[&str]| {
+        let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        async move { store.search_signatures(letter, &words, None, 10, 10_000).await.unwrap() }
+    };
+    let found = search(&["muller"]).await;
+    assert_eq!(found.rows.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Anna Müller"]);
+    assert_eq!(found.matches, MatchCount::Exactly(1));
+    assert_eq!(search(&["иванов"]).await.rows.len(), 1, "Cyrillic is folded to lower case too");
+    assert_eq!(search(&["penza"]).await.matches, MatchCount::Exactly(3), "the city is searched");
+    assert_eq!(search(&["bor"]).await.rows.len(), 1, "the last word is a prefix when nothing matches whole");
+    assert_eq!(search(&["nobody"]).await.matches, MatchCount::Exactly(0));
+    let capped = store.search_signatures(letter, &["penza".to_owned()], None, 1, 2).await.unwrap();
+    assert_eq!((capped.rows.len(), capped.matches), (1, MatchCount::MoreThan(2)));
+}
+
+pub async fn the_signer_list_pages_newest_first_by_number(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    for n in 1..=5 {
+        sign_and_confirm(store, letter, n, &format!("Signer {n}")).await;
+    }
+    let first = store.public_signatures(letter, None, 2).await.unwrap();
+    assert_eq!(first.iter().map(|s| s.seq).collect::<Vec<_>>(), [5, 4]);
+    let next = store.public_signatures(letter, Some(4), 10).await.unwrap();
+    assert_eq!(next.iter().map(|s| s.seq).collect::<Vec<_>>(), [3, 2, 1]);
+}
+
+pub async fn outbox_jobs_are_claimed_once_retried_and_given_up(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    store.submit_signature(signature(letter, 1, "Anna Ivanova"), options(1), t0()).await.unwrap();
+    assert_eq!(store.next_mail_due().await.unwrap(), Some(t0()));
+    let lease = t0() + time::Duration::minutes(5);
+    let jobs = store.claim_mail_jobs(t0(), lease, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].attempts, 1);
+    assert!(
+        matches!(&jobs[0].mail, Mail::Signer(mail) if mail.kind == MailKind::Confirm && !mail.signature_confirmed)
+    );
+    assert!(
+        store.claim_mail_jobs(t0(), lease, 10).await.unwrap().is_empty(),
+        "a leased job is nobody else's"
+    );
+    let retry_at = t0() + time::Duration::minutes(1);
+    store
+        .finish_mail_jobs(vec![(jobs[0].id, JobEnd::Retry { at: retry_at, error: "refused".to_owned() })])
+        .await
+        .unwrap();
+    assert!(store.claim_mail_jobs(t0(), lease, 10).await.unwrap().is_empty(), "not due before its retry");
+    let again = store.claim_mail_jobs(retry_at, lease, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 2));
+    store.finish_mail_jobs(vec![(again[0].id, JobEnd::Dead { error: "refused".to_owned() })]).await.unwrap();
+    let later = t0() + time::Duration::days(1);
+    assert!(store.claim_mail_jobs(later, later, 10).await.unwrap().is_empty(), "a dead job stays dead");
+    assert_eq!(store.next_mail_due().await.unwrap(), None);
+}
+
+pub async fn a_lease_that_runs_out_frees_the_job_and_done_removes_it(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    store.submit_signature(signature(letter, 1, "Anna Ivanova"), options(1), t0()).await.unwrap();
+    let lease = t0() + time::Duration::minutes(5);
+    let first = store.claim_mail_jobs(t0(), lease, 10).await.unwrap();
+    // The worker that held it died: after the lease another one takes it.
+    let taken = store.claim_mail_jobs(lease, lease + time::Duration::minutes(5), 10).await.unwrap();
+    assert_eq!((taken.len(), taken[0].id, taken[0].attempts), (1, first[0].id, 2));
+    store.finish_mail_jobs(vec![(taken[0].id, JobEnd::Done)]).await.unwrap();
+    let much_later = t0() + time::Duration::days(1);
+    assert!(store.claim_mail_jobs(much_later, much_later, 10).await.unwrap().is_empty());
+}
+
+pub async fn the_log_commits_only_on_the_size_it_was_built_on(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    let targets = store.letters_with_due_entries(t0()).await.unwrap();
+    assert_eq!(targets.iter().map(|t| t.letter).collect::<Vec<_>>(), [letter]);
+    let due = store.due_entries(letter, t0(), 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].kind, EntryKind::Text, "leaf 0 is the letter's text");
+    let entry = IntegratedEntry {
+        id: due[0].id,
+        leaf_index: 0,
+        ref_index: None,
+        leaf: b"leaf zero".to_vec(),
+        leaf_hash: [1; 32],
+    };
+    let checkpoint =
+        StoredCheckpoint { size: 1, root: [1; 32], note: "a signed note\n".to_owned(), count: 0 };
+    let stale =
+        store.commit_integration(letter, 3, vec![entry.clone()], checkpoint.clone(), t0()).await.unwrap();
+    assert_eq!(stale, Err(IntegrationConflict), "built on a size the log does not have");
+    assert_eq!(store.latest_checkpoint(letter).await.unwrap(), None, "nothing was written");
+    store
+        .commit_integration(letter, 0, vec![entry.clone()], checkpoint.clone(), t0())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.latest_checkpoint(letter).await.unwrap(), Some(checkpoint.clone()));
+    assert_eq!(store.log_leaves(letter, 0, 1).await.unwrap(), [b"leaf zero".to_vec()]);
+    assert_eq!(store.log_leaf_hashes(letter).await.unwrap(), [[1; 32]]);
+    assert!(store.due_entries(letter, t0(), 10).await.unwrap().is_empty());
+    // A second integrator that loaded the log before this commit loses.
+    let second = store.commit_integration(letter, 0, vec![entry], checkpoint, t0()).await.unwrap();
+    assert_eq!(second, Err(IntegrationConflict));
+    assert_eq!(store.log_leaf_hashes(letter).await.unwrap().len(), 1, "one leaf, never forked");
+}
+
+pub async fn api_tokens_and_watch_lists_are_kept_once(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    assert!(store.create_api_token("importer", &token(1), t0()).await.unwrap());
+    assert!(!store.create_api_token("importer", &token(2), t0()).await.unwrap(), "the name is taken");
+    assert!(store.api_token_exists(&token(1)).await.unwrap());
+    assert!(!store.api_token_exists(&token(2)).await.unwrap());
+    assert!(store.add_to_watch_list(letter, "ivanova").await.unwrap());
+    assert!(!store.add_to_watch_list(letter, "ivanova").await.unwrap());
+}
+
+pub async fn unconfirmed_signatures_expire_with_their_data(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    submit_with_link(store, letter, 1, "Anna Ivanova").await;
+    sign_and_confirm(store, letter, 2, "Boris Petrov").await;
+    let (signatures, _challenges) =
+        store.purge_expired(t0() + time::Duration::seconds(1), t0() + time::Duration::days(8)).await.unwrap();
+    assert_eq!(signatures, 1, "only the unconfirmed one");
+    assert!(matches!(store.token_state(&token(1), t0()).await.unwrap(), TokenState::Unknown));
+    assert_eq!(store.public_signatures(letter, None, 10).await.unwrap().len(), 1);
+}
+
+/// One `#[tokio::test]` per conformance test, each on a fresh store made by
+/// `$fresh` (an expression whose value has a `store()` giving `&dyn Store` and
+/// cleans up when dropped).
+macro_rules! conformance_suite {
+    ($fresh:expr) => {
+        conformance_suite!(@each $fresh;
+            a_letter_is_stored_read_back_and_closed,
+            a_taken_slug_or_an_unknown_campaign_is_refused,
+            a_second_submission_of_an_address_is_a_duplicate_and_a_spent_proof_a_replay,
+            a_link_confirms_once_and_then_is_the_receipt,
+            an_expired_link_confirms_nothing,
+            a_signature_withdrawn_before_confirming_leaves_nothing,
+            search_folds_case_and_accents_in_any_script_and_counts_matches,
+            the_signer_list_pages_newest_first_by_number,
+            outbox_jobs_are_claimed_once_retried_and_given_up,
+            a_lease_that_runs_out_frees_the_job_and_done_removes_it,
+            the_log_commits_only_on_the_size_it_was_built_on,
+            api_tokens_and_watch_lists_are_kept_once,
+            unconfirmed_signatures_expire_with_their_data
+        );
+    };
+    (@each $fresh:expr; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                let backend = $fresh;
+                crate::storage::conformance::$test(backend.store()).await;
+            }
+        )*
+    };
+}
+
+/// A fresh SQLite store in its own folder.
+pub struct FreshSqlite {
+    _dir: tempfile::TempDir,
+    store: super::SqliteStore,
+}
+
+impl FreshSqlite {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let store = super::SqliteStore::open(&dir.path().join("undersign.sqlite3")).expect("a new database");
+        Self { _dir: dir, store }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &self.store
+    }
+}
+
+mod sqlite_conformance {
+    conformance_suite!(super::FreshSqlite::new());
+}
