@@ -1633,6 +1633,28 @@ mod tests {
         assert_eq!(version, MIGRATIONS.len());
     }
 
+    /// The audit log is append-only in the database itself: even a hand-written
+    /// UPDATE or DELETE beside the service fails.
+    #[tokio::test]
+    async fn the_audit_log_cannot_be_rewritten_even_in_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .write(|tx| {
+                tx.execute("INSERT INTO audit_log (at, action, detail) VALUES (0, 'letter_closed', '')", [])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let db = Connection::open(&path).unwrap();
+        let update = db.execute("UPDATE audit_log SET action = 'nothing'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        assert!(db.execute("DELETE FROM audit_log", []).is_err());
+        let rows: i64 = db.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 1);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_writes_commit_together_and_a_failing_one_rolls_back_alone() {
         let dir = tempfile::tempdir().unwrap();

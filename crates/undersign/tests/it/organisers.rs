@@ -624,18 +624,6 @@ async fn a_moderator_who_is_not_an_organiser_cannot_read_addresses_and_reading_i
 }
 
 #[tokio::test]
-async fn the_audit_log_cannot_be_rewritten_even_in_the_database() {
-    let app = TestApp::spawn().await;
-    make_admin(&app, "admin@example.org").await;
-    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
-    let rows: i64 = db.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap();
-    assert_eq!(rows, 1);
-    let update = db.execute("UPDATE audit_log SET action = 'nothing'", []);
-    assert!(update.unwrap_err().to_string().contains("append-only"));
-    assert!(db.execute("DELETE FROM audit_log", []).is_err());
-}
-
-#[tokio::test]
 async fn a_closed_letter_takes_no_signatures_and_says_so() {
     let app = TestApp::spawn().await;
     let (mut admin, _) = signed_in_admin(&app, "admin@example.org").await;
