@@ -423,7 +423,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
                 Some(at) if i % 97 == 41 => {
                     let mut trick = name.clone();
                     trick.replace_range(at..at + 'а'.len_utf8(), "a");
-                    (trick, vec![(crate::abuse::FlagKind::MixedScript, None)])
+                    (trick, vec![crate::storage::NewFlag::new(crate::abuse::FlagKind::MixedScript)])
                 }
                 _ => (name, Vec::new()),
             };
@@ -437,6 +437,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<usize> {
                     email_canonical_lookup: state.keys.canonical_lookup(stored.id, &canonical),
                     name_key,
                     flags,
+                    held: false,
                     verified_domain: None,
                     name,
                     title,

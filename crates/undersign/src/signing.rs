@@ -12,8 +12,10 @@ use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, withdrawal_record};
 use crate::rate_limit::Channel;
 use crate::state::AppState;
+use crate::storage::outbox::MailKind;
 use crate::storage::{
-    ConfirmRefusal, SealedSignature, StoreError, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
+    ConfirmRefusal, MailPlan, NewFlag, SealedSignature, StoreError, SubmitOptions, SubmitOutcome, TokenState,
+    WithdrawOutcome,
 };
 
 /// Why a signature was not taken.
@@ -101,7 +103,7 @@ pub async fn submit_signature(
             (Some(solution), Some(Channel::WithProof))
         }
         Proof::NoJavaScript => {
-            flags.push((FlagKind::NoProofOfWork, None));
+            flags.push(NewFlag::new(FlagKind::NoProofOfWork));
             (None, Some(Channel::WithoutProof))
         }
     };
@@ -110,30 +112,46 @@ pub async fn submit_signature(
         let network =
             limiter.check_network(slug.as_str(), client, channel, now).map_err(SignError::RateLimited)?;
         if limiter.domain_over_limit(slug.as_str(), signature.email.domain(), now) {
-            flags.push((FlagKind::DomainBurst, None));
+            flags.push(NewFlag::new(FlagKind::DomainBurst));
         }
         if let Some(burst) = limiter.burst(&network, now) {
-            flags.push((FlagKind::Burst, Some(burst)));
+            flags.push(NewFlag { detail: Some(burst), ..NewFlag::new(FlagKind::Burst) });
         }
     }
     if names::has_mixed_script_word(signature.name.as_str()) {
-        flags.push((FlagKind::MixedScript, None));
+        flags.push(NewFlag::new(FlagKind::MixedScript));
     }
     if state.disposable.is_disposable(signature.email.domain()) {
-        flags.push((FlagKind::DisposableDomain, None));
+        flags.push(NewFlag::new(FlagKind::DisposableDomain));
     }
     let canonical = emails::canonical_address(&signature.email);
     let send_mail = state.mail_quota.try_take(&canonical, now);
     let key = state.letter_keys.get(state.store.as_ref(), &state.keys, &letter).await?;
     let email_lookup = state.keys.email_lookup(letter.id, &signature.email);
     let email_sealed = key.seal_email(&signature.email, &email_lookup)?;
+    let email_canonical_lookup = state.keys.canonical_lookup(letter.id, &canonical);
+    let name_key = names::name_key(signature.name.as_str());
+    // Look-alikes are flagged for moderators, never refused: the same mailbox
+    // under another spelling, the same name in another script. A name on the
+    // watch list is held until a moderator releases it.
+    let facts = state.store.signature_facts(letter.id, &email_canonical_lookup, &name_key).await?;
+    if let Some(other) = facts.same_canonical_address {
+        flags.push(NewFlag { other: Some(other), ..NewFlag::new(FlagKind::DuplicateEmail) });
+    }
+    if let Some(other) = facts.same_name {
+        flags.push(NewFlag { other: Some(other), ..NewFlag::new(FlagKind::DuplicateName) });
+    }
+    if facts.watch_listed {
+        flags.push(NewFlag::new(FlagKind::WatchList));
+    }
     let sealed = SealedSignature {
         letter: letter.id,
         email_lookup,
         email_sealed,
-        email_canonical_lookup: state.keys.canonical_lookup(letter.id, &canonical),
-        name_key: names::name_key(signature.name.as_str()),
+        email_canonical_lookup,
+        name_key,
         flags,
+        held: facts.watch_listed,
         name: signature.name.as_str().to_owned(),
         title: signature.title.map(|t| t.into_string()),
         affiliation: signature.affiliation.map(|t| t.into_string()),
@@ -145,7 +163,18 @@ pub async fn submit_signature(
         language,
         verified_domain: rules.verified_domain_of(signature.email.domain()).map(str::to_owned),
     };
-    let outcome = state.store.submit_signature(sealed, SubmitOptions { spend, send_mail }, now).await?;
+    // A pending signer who signs again most likely lost the first mail: a fresh
+    // link, not "already signed". An address over its daily mail gets nothing.
+    let mail = if send_mail {
+        MailPlan {
+            created: Some(MailKind::Confirm),
+            pending: Some(MailKind::Confirm),
+            confirmed: Some(MailKind::AlreadySigned),
+        }
+    } else {
+        MailPlan::NONE
+    };
+    let outcome = state.store.submit_signature(sealed, SubmitOptions { spend, mail }, now).await?;
     if outcome == SubmitOutcome::Replayed {
         return Err(SignError::ProofOfWork(PowError::Replayed));
     }

@@ -88,9 +88,57 @@ pub struct SealedSignature {
     pub name_key: String,
     /// The letter's verified institutional domain the address belongs to.
     pub verified_domain: Option<String>,
-    /// Flags found without the database (mixed scripts, throwaway domain, no
-    /// proof, a burst), each with its detail (a burst's key).
-    pub flags: Vec<(FlagKind, Option<String>)>,
+    /// Every flag the use case decided on, stored with the signature.
+    pub flags: Vec<NewFlag>,
+    /// Held for a moderator (its name is on the letter's watch list): confirmed
+    /// but not counted or shown until released.
+    pub held: bool,
+}
+
+/// A flag to store with a new signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFlag {
+    pub kind: FlagKind,
+    /// A burst's key, a reporter's note.
+    pub detail: Option<String>,
+    /// The signature it resembles, for duplicates.
+    pub other: Option<SignatureId>,
+}
+
+impl NewFlag {
+    pub fn new(kind: FlagKind) -> Self {
+        Self { kind, detail: None, other: None }
+    }
+}
+
+/// What the letter already holds that a new signature may resemble: read
+/// before the signature is stored, so the use case can decide its flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignatureFacts {
+    /// A signature with the same provider-canonical address.
+    pub same_canonical_address: Option<SignatureId>,
+    /// A signature with the same folded name.
+    pub same_name: Option<SignatureId>,
+    /// The folded name is on the letter's watch list.
+    pub watch_listed: bool,
+}
+
+/// Which mail to queue with a submission, for each thing storage may find: the
+/// use case decides, storage picks by what it finds in the same transaction
+/// (so two racing submissions of one address still get one signature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailPlan {
+    /// A new signature was stored.
+    pub created: Option<outbox::MailKind>,
+    /// The address had signed already and not confirmed yet.
+    pub pending: Option<outbox::MailKind>,
+    /// The address had signed already and confirmed.
+    pub confirmed: Option<outbox::MailKind>,
+}
+
+impl MailPlan {
+    /// No mail at all (the address had its mail for the day).
+    pub const NONE: MailPlan = MailPlan { created: None, pending: None, confirmed: None };
 }
 
 /// What else a submission carries into its transaction.
@@ -98,8 +146,7 @@ pub struct SealedSignature {
 pub struct SubmitOptions {
     /// The proof of work to spend; its reuse makes the submission `Replayed`.
     pub spend: Option<Solution>,
-    /// `false` when the address had its mail for the day: nothing is queued.
-    pub send_mail: bool,
+    pub mail: MailPlan,
 }
 
 /// What storing a signature did.
@@ -107,8 +154,8 @@ pub struct SubmitOptions {
 pub enum SubmitOutcome {
     /// A new pending signature and its confirmation mail job.
     Created(SignatureId),
-    /// This address had signed this letter already; a mail job tells them so (or,
-    /// if still pending, sends a fresh confirmation link). Nothing else changed.
+    /// This address had signed this letter already: only the plan's mail for
+    /// that case was queued.
     Duplicate { existing: SignatureId, confirmed: bool },
     /// The proof of work was used before: nothing was stored.
     Replayed,
@@ -348,7 +395,17 @@ pub trait LetterStore: Send + Sync {
 /// Signatures: stored pending, confirmed, listed, searched, withdrawn, purged.
 #[async_trait]
 pub trait SignatureStore: Send + Sync {
-    /// Stores a pending signature and its mail job in one transaction.
+    /// What the letter holds that a new signature with this canonical address
+    /// lookup and folded name would resemble.
+    async fn signature_facts(
+        &self,
+        letter: LetterId,
+        canonical_lookup: &EmailLookup,
+        name_key: &str,
+    ) -> Result<SignatureFacts, StoreError>;
+    /// Spends the proof, then stores a pending signature with its flags, or finds
+    /// the address's earlier one; queues the plan's mail for what it found; one
+    /// transaction.
     async fn submit_signature(
         &self,
         signature: SealedSignature,

@@ -50,6 +50,7 @@ pub async fn import_signatures(state: &AppState, slug: &str, letter: LetterId, n
                     email_lookup,
                     name_key: undersign::abuse::names::name_key(&name),
                     flags: Vec::new(),
+                    held: false,
                     verified_domain: None,
                     name,
                     title: Some("Researcher".into()),

@@ -11,9 +11,10 @@ use time::OffsetDateTime;
 
 use super::outbox::{IssuedLink, JobEnd, Mail, MailKind};
 use super::{
-    ConfirmRefusal, IntegratedEntry, IntegrationConflict, MatchCount, PublishRefusal, SealedSignature,
-    StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
+    ConfirmRefusal, IntegratedEntry, IntegrationConflict, MailPlan, MatchCount, NewFlag, PublishRefusal,
+    SealedSignature, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome,
 };
+use crate::abuse::FlagKind;
 use crate::abuse::pow::Solution;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{Community, LetterDraft, LetterId, LetterLanguage, SignatureId, Signer, Slug};
@@ -81,13 +82,18 @@ fn signature(letter: LetterId, n: u8, name: &str) -> SealedSignature {
         name_key: name.to_lowercase(),
         verified_domain: None,
         flags: Vec::new(),
+        held: false,
     }
 }
 
 fn options(proof: u8) -> SubmitOptions {
     SubmitOptions {
         spend: Some(Solution { challenge: [proof; 32], expires_at: t0() + time::Duration::hours(1) }),
-        send_mail: true,
+        mail: MailPlan {
+            created: Some(MailKind::Confirm),
+            pending: Some(MailKind::Confirm),
+            confirmed: Some(MailKind::AlreadySigned),
+        },
     }
 }
 
@@ -322,6 +328,45 @@ pub async fn unconfirmed_signatures_expire_with_their_data(store: &dyn Store) {
     assert_eq!(store.public_signatures(letter, None, 10).await.unwrap().len(), 1);
 }
 
+pub async fn facts_name_look_alikes_and_the_mail_plan_picks_by_what_is_found(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    let anna = submit_with_link(store, letter, 1, "Anna Ivanova").await;
+    store.confirm_signature(&token(1), t0()).await.unwrap().unwrap();
+    let facts = store.signature_facts(letter, &lookup(1), "anna ivanova").await.unwrap();
+    assert_eq!(
+        (facts.same_canonical_address, facts.same_name, facts.watch_listed),
+        (Some(anna), Some(anna), false)
+    );
+    assert_eq!(store.signature_facts(letter, &lookup(2), "boris").await.unwrap(), Default::default());
+    store.add_to_watch_list(letter, "boris").await.unwrap();
+    assert!(store.signature_facts(letter, &lookup(2), "boris").await.unwrap().watch_listed);
+    let drain = store.claim_mail_jobs(t0(), t0(), 100).await.unwrap();
+    store.finish_mail_jobs(drain.iter().map(|j| (j.id, JobEnd::Done)).collect()).await.unwrap();
+
+    let again = store.submit_signature(signature(letter, 1, "Anna Ivanova"), options(7), t0()).await.unwrap();
+    assert_eq!(again, SubmitOutcome::Duplicate { existing: anna, confirmed: true });
+    let jobs = store.claim_mail_jobs(t0(), t0(), 100).await.unwrap();
+    assert!(
+        matches!(&jobs[..], [job] if matches!(&job.mail, Mail::Signer(m) if m.kind == MailKind::AlreadySigned))
+    );
+    store.finish_mail_jobs(jobs.iter().map(|j| (j.id, JobEnd::Done)).collect()).await.unwrap();
+
+    let quiet = SubmitOptions { mail: MailPlan::NONE, ..options(8) };
+    let mut held = signature(letter, 8, "Boris");
+    held.held = true;
+    held.flags = vec![NewFlag { other: Some(anna), ..NewFlag::new(FlagKind::DuplicateName) }];
+    let SubmitOutcome::Created(boris) = store.submit_signature(held, quiet, t0()).await.unwrap() else {
+        panic!("a new address makes a new signature");
+    };
+    assert!(store.claim_mail_jobs(t0(), t0(), 100).await.unwrap().is_empty(), "the plan said no mail");
+    let flags = store.signature_flags(letter).await.unwrap();
+    assert!(
+        flags
+            .iter()
+            .any(|f| f.signature == boris && f.kind == FlagKind::DuplicateName && f.other == Some(anna))
+    );
+}
+
 /// One `#[tokio::test]` per conformance test, each on a fresh store made by
 /// `$fresh` (an expression whose value has a `store()` giving `&dyn Store` and
 /// cleans up when dropped).
@@ -340,7 +385,8 @@ macro_rules! conformance_suite {
             a_lease_that_runs_out_frees_the_job_and_done_removes_it,
             the_log_commits_only_on_the_size_it_was_built_on,
             api_tokens_and_watch_lists_are_kept_once,
-            unconfirmed_signatures_expire_with_their_data
+            unconfirmed_signatures_expire_with_their_data,
+            facts_name_look_alikes_and_the_mail_plan_picks_by_what_is_found
         );
     };
     (@each $fresh:expr; $($test:ident),* $(,)?) => {

@@ -25,9 +25,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::organisers::AuditEntry;
 use super::{
     AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
-    IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount, PublicPreview,
-    PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage, SignatureFlag, SignatureStore,
-    StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
+    IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount, NewFlag,
+    PublicPreview, PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage, SignatureFacts,
+    SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
+    WithdrawOutcome, Withdrawal,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken};
@@ -36,7 +37,6 @@ use crate::domain::{
     LetterStatus, Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
 };
 use crate::log::records::{SaltedRecord, SignatureRecord};
-use crate::storage::outbox::MailKind;
 use letterlog::leaf::EntryKind;
 
 /// SQLite's own "busy" and "locked" mean another connection holds the file
@@ -425,18 +425,12 @@ fn load_campaign(
     })
 }
 
-/// Inserts a pending signature; returns its id and whether a watch list holds it.
+/// Inserts a pending signature; returns its id.
 fn insert_signature_row(
     tx: &Connection,
     s: &SealedSignature,
     now: OffsetDateTime,
-) -> Result<(i64, bool), StoreError> {
-    let held = !s.name_key.is_empty()
-        && tx
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM watch_list WHERE letter_id = ?1 AND name_key = ?2)",
-            )?
-            .query_row(params![s.letter.0, s.name_key], |r| r.get::<_, bool>(0))?;
+) -> Result<i64, StoreError> {
     let (organisation, pledge) = match &s.signer {
         Signer::Person => (false, None),
         Signer::Organisation { pledge } => (true, pledge.as_ref().map(|p| p.as_str().to_owned())),
@@ -465,44 +459,19 @@ fn insert_signature_row(
         unix(now),
         &s.email_canonical_lookup.0[..],
         s.name_key,
-        held,
+        s.held,
         s.verified_domain,
     ])?;
-    Ok((tx.last_insert_rowid(), held))
+    Ok(tx.last_insert_rowid())
 }
 
-/// Flags a new signature: what the caller found, plus look-alikes on the letter
-/// (another signature with the same canonical address or the same folded name)
-/// and a watch-list hold.
-fn flag_signature(tx: &Connection, id: i64, held: bool, s: &SealedSignature) -> Result<(), StoreError> {
-    for (flag, detail) in &s.flags {
-        tx.prepare_cached("INSERT INTO signature_flags (signature_id, kind, detail) VALUES (?1, ?2, ?3)")?
-            .execute(params![id, flag.as_str(), detail])?;
-    }
-    let mut insert =
-        tx.prepare_cached("INSERT INTO signature_flags (signature_id, kind, other_id) VALUES (?1, ?2, ?3)")?;
-    let other_by_email: Option<i64> = tx
-        .prepare_cached(
-            "SELECT id FROM signatures WHERE letter_id = ?1 AND email_canonical_lookup = ?2 AND id != ?3 LIMIT 1",
-        )?
-        .query_row(params![s.letter.0, &s.email_canonical_lookup.0[..], id], |r| r.get(0))
-        .optional()?;
-    if let Some(other) = other_by_email {
-        insert.execute(params![id, FlagKind::DuplicateEmail.as_str(), other])?;
-    }
-    if !s.name_key.is_empty() {
-        let other_by_name: Option<i64> = tx
-            .prepare_cached(
-                "SELECT id FROM signatures WHERE letter_id = ?1 AND name_key = ?2 AND id != ?3 LIMIT 1",
-            )?
-            .query_row(params![s.letter.0, s.name_key, id], |r| r.get(0))
-            .optional()?;
-        if let Some(other) = other_by_name {
-            insert.execute(params![id, FlagKind::DuplicateName.as_str(), other])?;
-        }
-    }
-    if held {
-        insert.execute(params![id, FlagKind::WatchList.as_str(), Option::<i64>::None])?;
+/// Stores a new signature's flags, as the use case decided them.
+fn insert_flags(tx: &Connection, id: i64, flags: &[NewFlag]) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO signature_flags (signature_id, kind, detail, other_id) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for flag in flags {
+        insert.execute(params![id, flag.kind.as_str(), flag.detail, flag.other.map(|o| o.0)])?;
     }
     Ok(())
 }
@@ -867,6 +836,39 @@ impl LetterStore for SqliteStore {
 
 #[async_trait]
 impl SignatureStore for SqliteStore {
+    async fn signature_facts(
+        &self,
+        letter: LetterId,
+        canonical_lookup: &EmailLookup,
+        name_key: &str,
+    ) -> Result<SignatureFacts, StoreError> {
+        let (canonical, name_key) = (canonical_lookup.0, name_key.to_owned());
+        self.read(move |conn| {
+            let same_canonical_address = conn
+                .prepare_cached(
+                    "SELECT id FROM signatures WHERE letter_id = ?1 AND email_canonical_lookup = ?2 LIMIT 1",
+                )?
+                .query_row(params![letter.0, &canonical[..]], |r| r.get(0))
+                .optional()?
+                .map(SignatureId);
+            if name_key.is_empty() {
+                return Ok(SignatureFacts { same_canonical_address, ..SignatureFacts::default() });
+            }
+            let same_name = conn
+                .prepare_cached("SELECT id FROM signatures WHERE letter_id = ?1 AND name_key = ?2 LIMIT 1")?
+                .query_row(params![letter.0, name_key], |r| r.get(0))
+                .optional()?
+                .map(SignatureId);
+            let watch_listed = conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM watch_list WHERE letter_id = ?1 AND name_key = ?2)",
+                )?
+                .query_row(params![letter.0, name_key], |r| r.get(0))?;
+            Ok(SignatureFacts { same_canonical_address, same_name, watch_listed })
+        })
+        .await
+    }
+
     async fn submit_signature(
         &self,
         signature: SealedSignature,
@@ -888,22 +890,20 @@ impl SignatureStore for SqliteStore {
                 .prepare_cached("SELECT id, status FROM signatures WHERE letter_id = ?1 AND email_lookup = ?2")?
                 .query_row(params![signature.letter.0, &signature.email_lookup.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
+            let plan = options.mail;
             let outcome = match existing {
                 Some((id, status)) => {
                     let confirmed = status == "confirmed";
-                    // A pending signer who signs again most likely lost the first
-                    // mail: send a fresh link rather than "already signed".
-                    let kind = if confirmed { MailKind::AlreadySigned } else { MailKind::Confirm };
-                    if options.send_mail {
+                    if let Some(kind) = if confirmed { plan.confirmed } else { plan.pending } {
                         outbox::enqueue_signer_mail(tx, kind, id, now)?;
                     }
                     SubmitOutcome::Duplicate { existing: SignatureId(id), confirmed }
                 }
                 None => {
-                    let (id, held) = insert_signature_row(tx, &signature, now)?;
-                    flag_signature(tx, id, held, &signature)?;
-                    if options.send_mail {
-                        outbox::enqueue_signer_mail(tx, MailKind::Confirm, id, now)?;
+                    let id = insert_signature_row(tx, &signature, now)?;
+                    insert_flags(tx, id, &signature.flags)?;
+                    if let Some(kind) = plan.created {
+                        outbox::enqueue_signer_mail(tx, kind, id, now)?;
                     }
                     SubmitOutcome::Created(SignatureId(id))
                 }
@@ -1040,14 +1040,9 @@ impl SignatureStore for SqliteStore {
     async fn import_confirmed(&self, signatures: Vec<ImportedSignature>) -> Result<(), StoreError> {
         self.write(move |tx| {
             for imported in &signatures {
-                let (id, held) = insert_signature_row(tx, &imported.signature, imported.confirmed_at)?;
-                // The flags the importer found; no duplicate search (imports are bulk).
-                for (flag, detail) in &imported.signature.flags {
-                    tx.prepare_cached(
-                        "INSERT INTO signature_flags (signature_id, kind, detail) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(params![id, flag.as_str(), detail])?;
-                }
+                let id = insert_signature_row(tx, &imported.signature, imported.confirmed_at)?;
+                insert_flags(tx, id, &imported.signature.flags)?;
+                let held = imported.signature.held;
                 confirm_row(tx, id, imported.signature.letter.0, held, imported.confirmed_at)?;
             }
             Ok(())

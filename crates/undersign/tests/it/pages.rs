@@ -123,6 +123,7 @@ pub async fn seed_confirmed_in(app: &TestApp, numbers: std::ops::RangeInclusive<
                         .canonical_lookup(letter.id, &format!("s{i}@example.org")),
                     name_key: undersign::abuse::names::name_key(&format!("Signer {i}")),
                     flags: Vec::new(),
+                    held: false,
                     verified_domain: None,
                     name: format!("Signer {i}"),
                     title: None,
