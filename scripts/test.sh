@@ -3,7 +3,10 @@
 # installs what the tests need: Chromium and chromedriver (the browser test),
 # aiosmtpd (the real SMTP server of the SMTP transport test) and the official
 # altcha-lib from npm (the proof-of-work interoperability test), and schemathesis
-# from PyPI in a virtualenv (the API fuzzer, scripts/fuzz-api.sh).
+# from PyPI in a virtualenv (the API fuzzer, scripts/fuzz-api.sh). The storage
+# tests of the PostgreSQL backend use a real server: UNDERSIGN_TEST_POSTGRES, by
+# default the local one on 127.0.0.1:5432 as user postgres (trust auth); each test
+# makes its own database and drops it. A local server that is down is started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,12 +17,27 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v pg_isready >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
+# PostgreSQL for the storage conformance suite.
+if [ -z "${UNDERSIGN_TEST_POSTGRES:-}" ]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "starting the local PostgreSQL cluster"
+    cluster=$(pg_lsclusters -h 2>/dev/null | awk '$3 == 5432 { print $1 " " $2; exit }')
+    if [ -n "$cluster" ]; then as_root pg_ctlcluster $cluster start || true; fi
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  if ! psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -tAc 'SELECT 1' >/dev/null 2>&1; then
+    echo "PostgreSQL is not reachable on 127.0.0.1:5432 as user postgres (trust auth);" >&2
+    echo "start it, or set UNDERSIGN_TEST_POSTGRES=postgres://user@host:port/db" >&2
+    exit 1
+  fi
+fi
 # The official ALTCHA client library, for the interoperability test.
 command -v npm >/dev/null 2>&1 || { as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
 npm ci --prefix crates/undersign/tests/altcha-client --no-audit --no-fund --loglevel=error

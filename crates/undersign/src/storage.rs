@@ -11,6 +11,7 @@ mod conformance;
 pub mod moderation;
 pub mod organisers;
 pub mod outbox;
+pub mod postgres;
 mod sqlite;
 pub mod texts;
 

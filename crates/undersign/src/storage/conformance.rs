@@ -22,7 +22,13 @@ use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, text_record, withdrawal_record};
 use letterlog::leaf::EntryKind;
 
-pub use super::Store;
+use super::outbox::OutboxStore;
+use super::{AbuseStore, LetterStore, LogStore, SignatureStore};
+
+/// What the suite tests: the traits every backend implements first.
+pub trait Store: LetterStore + SignatureStore + LogStore + AbuseStore + OutboxStore {}
+
+impl<T: LetterStore + SignatureStore + LogStore + AbuseStore + OutboxStore> Store for T {}
 
 /// A fixed moment, so every backend sees the same times.
 pub fn t0() -> OffsetDateTime {
@@ -420,4 +426,72 @@ impl FreshSqlite {
 
 mod sqlite_conformance {
     conformance_suite!(super::FreshSqlite::new());
+}
+
+/// A fresh PostgreSQL database of its own on the test server
+/// (`UNDERSIGN_TEST_POSTGRES`, by default the local server as `postgres`),
+/// dropped again when the test ends.
+pub struct FreshPostgres {
+    store: Option<super::postgres::PostgresStore>,
+    admin_url: String,
+    name: String,
+}
+
+/// The server tests make their databases on.
+pub fn test_postgres_url() -> String {
+    std::env::var("UNDERSIGN_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+impl FreshPostgres {
+    pub async fn new() -> Self {
+        let admin_url = test_postgres_url();
+        let name = format!("undersign_test_{}_{:016x}", std::process::id(), rand::random::<u64>());
+        let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+            .await
+            .expect("the PostgreSQL server for tests is running (scripts/test.sh starts it)");
+        tokio::spawn(connection);
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("a new database");
+        let url = with_database(&admin_url, &name);
+        let store =
+            super::postgres::PostgresStore::connect(&url).await.expect("the new database opens and migrates");
+        Self { store: Some(store), admin_url, name }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref().expect("open until dropped")
+    }
+}
+
+/// The same server address with another database name.
+fn with_database(url: &str, database: &str) -> String {
+    match url.rfind('/') {
+        Some(slash) if slash > "postgres://".len() => format!("{}/{database}", &url[..slash]),
+        _ => format!("{url}/{database}"),
+    }
+}
+
+impl Drop for FreshPostgres {
+    fn drop(&mut self) {
+        drop(self.store.take());
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on: a
+        // thread of its own with a runtime of its own drops the database.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.ok()?;
+                tokio::spawn(connection);
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+mod postgres_conformance {
+    conformance_suite!(super::FreshPostgres::new().await);
 }

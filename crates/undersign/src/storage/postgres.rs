@@ -1,0 +1,1381 @@
+//! The PostgreSQL backend (under construction: see `docs/ARCHITECTURE.md`).
+//!
+//! Connections come from a `deadpool-postgres` pool; every write is one
+//! transaction. Schema changes are `migrations/postgres/*.sql`, applied in
+//! order at start under an advisory lock, so nodes starting together apply each
+//! one once. Times are Unix seconds as on SQLite.
+//!
+//! Done so far: letters, signatures, the log, abuse resistance and the outbox
+//! (the conformance suite passes on them). Not yet: organisers, moderation,
+//! campaign editing and letter texts, so `serve` cannot use it yet.
+
+mod outbox;
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
+use time::{Date, OffsetDateTime};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+use super::organisers::AuditEntry;
+use super::{
+    AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
+    IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount, NewFlag,
+    PublicPreview, PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage, SignatureFacts,
+    SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
+    WithdrawOutcome, Withdrawal,
+};
+use crate::abuse::FlagKind;
+use crate::crypto::{EmailLookup, HashedToken};
+use crate::domain::{
+    Campaign, Community, ConfirmedSignature, FormSettings, Letter, LetterDraft, LetterId, LetterLanguage,
+    LetterStatus, Orcid, PersonName, PublicSignature, SignatureId, Signer, Slug, TimelineEntry,
+};
+use crate::log::records::{SaltedRecord, SignatureRecord};
+use letterlog::leaf::EntryKind;
+
+/// Forward-only migrations, applied in order; the table `undersign_schema`
+/// records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql")];
+
+/// Taken while migrating, so two nodes starting at once do not both migrate.
+const MIGRATION_LOCK: i64 = 0x756e_6465_7273_6967; // "undersig"
+
+/// A lost connection or a server going away is `Unavailable` (a 503 that heals
+/// when the server is back); contention is `Busy`; anything else is a bug or a
+/// broken constraint, kept whole for the log.
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        let unreachable = error.is_closed()
+            || std::error::Error::source(&error).is_some_and(|source| source.is::<std::io::Error>());
+        match error.code() {
+            _ if unreachable => StoreError::Unavailable(error.to_string()),
+            Some(code)
+                if *code == SqlState::ADMIN_SHUTDOWN
+                    || *code == SqlState::CRASH_SHUTDOWN
+                    || *code == SqlState::CANNOT_CONNECT_NOW
+                    || *code == SqlState::CONNECTION_FAILURE
+                    || *code == SqlState::CONNECTION_EXCEPTION =>
+            {
+                StoreError::Unavailable(error.to_string())
+            }
+            Some(code)
+                if *code == SqlState::T_R_SERIALIZATION_FAILURE
+                    || *code == SqlState::T_R_DEADLOCK_DETECTED
+                    || *code == SqlState::TOO_MANY_CONNECTIONS =>
+            {
+                StoreError::Busy
+            }
+            _ => StoreError::Backend(Box::new(error)),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        match error {
+            deadpool_postgres::PoolError::Backend(error) => error.into(),
+            deadpool_postgres::PoolError::Timeout(_) => StoreError::Busy,
+            other => StoreError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// The store on a PostgreSQL server.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl PostgresStore {
+    /// Connects (`postgres://user@host/db`) and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("the database address is not valid: {e}")))?;
+        let manager =
+            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .wait_timeout(Some(std::time::Duration::from_secs(5)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS undersign_schema (version INTEGER NOT NULL)").await?;
+        let done: i32 =
+            tx.query_one("SELECT coalesce(max(version), 0) FROM undersign_schema", &[]).await?.get(0);
+        let done = usize::try_from(done).map_err(|_| corrupt("schema version", &done.to_string()))?;
+        if done > MIGRATIONS.len() {
+            return Err(StoreError::Corrupt(format!(
+                "the database is at schema version {done}, newer than this program ({})",
+                MIGRATIONS.len()
+            )));
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+            tx.batch_execute(sql).await?;
+            let version = i32::try_from(index + 1).expect("few migrations");
+            tx.execute("INSERT INTO undersign_schema (version) VALUES ($1)", &[&version]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_unix(seconds: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| corrupt("time", &seconds.to_string()))
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unreadable {what}: {value:?}"))
+}
+
+fn slug(text: &str) -> Result<Slug, StoreError> {
+    Slug::parse(text).map_err(|_| corrupt("slug", text))
+}
+
+fn count(n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| corrupt("count", &n.to_string()))
+}
+
+/// A leaf index or size as PostgreSQL's BIGINT; saturates, so a huge bound
+/// selects nothing rather than everything.
+fn sql_index(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn hash32(bytes: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
+    bytes.try_into().map_err(|_| corrupt(what, "wrong length"))
+}
+
+fn parse_stored_day(text: &str) -> Result<Date, StoreError> {
+    Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| corrupt("date", text))
+}
+
+const LETTER_COLUMNS: &str = "l.id, l.slug, l.title, l.addressee, l.community, l.language, l.body, \
+     l.organisations, l.status, l.published_at, c.slug, l.pull_quote, l.log_count, l.log_size, \
+     (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'signature'), \
+     (SELECT count(*) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.kind = 'withdrawal'), \
+     l.log_origin, l.closes_on, l.target, l.version, \
+     (SELECT string_agg(t.language, ' ') FROM letter_texts t \
+      WHERE t.letter_id = l.id AND t.version = l.version AND t.language != l.language), \
+     l.form_fields, l.organisations_allowed, l.verified_domains, \
+     (SELECT count(*) FROM signatures s JOIN log_entries e ON e.signature_id = s.id AND e.kind = 'signature' \
+      WHERE s.letter_id = l.id AND s.organisation AND e.leaf_index IS NOT NULL \
+        AND s.withdrawn_at IS NULL AND s.struck_at IS NULL), \
+     l.closed_at, \
+     (SELECT count(*) FROM signatures s WHERE s.letter_id = l.id AND NOT s.show_name AND s.seq IS NOT NULL \
+        AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND NOT s.held)";
+
+fn letter_from_row(row: &Row) -> Result<Letter, StoreError> {
+    let community: String = row.try_get(4)?;
+    let language: String = row.try_get(5)?;
+    let status: String = row.try_get(8)?;
+    let campaign: Option<String> = row.try_get(10)?;
+    Ok(Letter {
+        id: LetterId(row.try_get(0)?),
+        slug: slug(row.try_get(1)?)?,
+        title: row.try_get(2)?,
+        addressee: row.try_get(3)?,
+        community: Community::parse(&community).map_err(|_| corrupt("community", &community))?,
+        language: LetterLanguage::parse(&language).map_err(|_| corrupt("language", &language))?,
+        body: row.try_get(6)?,
+        organisations: row.try_get(7)?,
+        status: LetterStatus::parse(&status).ok_or_else(|| corrupt("letter status", &status))?,
+        published_at: from_unix(row.try_get(9)?)?,
+        campaign: campaign.as_deref().map(slug).transpose()?,
+        pull_quote: row.try_get(11)?,
+        count: count(row.try_get(12)?)?,
+        log_size: count(row.try_get(13)?)?,
+        being_added: count(row.try_get(14)?)?,
+        withdrawals_pending: count(row.try_get(15)?)?,
+        log_origin: row.try_get(16)?,
+        closes_on: row.try_get::<_, Option<String>>(17)?.map(|d| parse_stored_day(&d)).transpose()?,
+        target: row.try_get::<_, Option<i64>>(18)?.map(count).transpose()?,
+        version: u32::try_from(row.try_get::<_, i32>(19)?).map_err(|_| corrupt("version", "negative"))?,
+        translations: row
+            .try_get::<_, Option<String>>(20)?
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|l| LetterLanguage::parse(l).map_err(|_| corrupt("language", l)))
+            .collect::<Result<_, _>>()?,
+        form: FormSettings::from_stored(
+            &row.try_get::<_, String>(21)?,
+            row.try_get(22)?,
+            &row.try_get::<_, String>(23)?,
+        ),
+        organisation_count: count(row.try_get(24)?)?,
+        closed_at: row.try_get::<_, Option<i64>>(25)?.map(from_unix).transpose()?,
+        withheld_count: count(row.try_get(26)?)?,
+    })
+}
+
+async fn query_letters(
+    client: &impl GenericClient,
+    filter: &str,
+    args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<Letter>, StoreError> {
+    let sql = format!(
+        "SELECT {LETTER_COLUMNS} FROM letters l LEFT JOIN campaigns c ON c.id = l.campaign_id {filter}"
+    );
+    client.query(&sql, args).await?.iter().map(letter_from_row).collect()
+}
+
+async fn load_campaign(
+    client: &impl GenericClient,
+    id: i64,
+    slug_text: String,
+    title: String,
+    summary: String,
+) -> Result<CampaignWithLetters, StoreError> {
+    let timeline = client
+        .query(
+            "SELECT date, kind, place, note, source_url FROM timeline_entries
+             WHERE campaign_id = $1 AND NOT hidden ORDER BY date, id",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(TimelineEntry {
+                date: parse_stored_day(row.try_get(0)?)?,
+                kind: row.try_get(1)?,
+                place: row.try_get(2)?,
+                note: row.try_get(3)?,
+                source_url: row.try_get(4)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let letters = query_letters(client, "WHERE l.campaign_id = $1 ORDER BY l.id", &[&id]).await?;
+    let related = client
+        .query(
+            "SELECT c.slug, c.title FROM campaign_links k JOIN campaigns c ON c.id = k.related_id
+             WHERE k.campaign_id = $1 ORDER BY c.created_at DESC, c.id DESC",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|row| Ok((slug(row.try_get(0)?)?, row.try_get(1)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(CampaignWithLetters {
+        related,
+        campaign: Campaign { slug: slug(&slug_text)?, title, summary, timeline },
+        letters,
+    })
+}
+
+async fn insert_audit(client: &impl GenericClient, entry: &AuditEntry) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO audit_log (at, account_id, letter_id, action, detail) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &unix(entry.at),
+                &entry.account.map(|a| a.0),
+                &entry.letter.map(|l| l.0),
+                &entry.action,
+                &entry.detail,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+#[expect(clippy::too_many_arguments, reason = "one row's columns, named at the call sites")]
+async fn insert_entry(
+    client: &impl GenericClient,
+    letter: i64,
+    kind: EntryKind,
+    signature: Option<i64>,
+    salted: &SaltedRecord,
+    withheld: bool,
+    due_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO log_entries (letter_id, kind, signature_id, commit_hash, salt, record, withheld, due_at,
+                 created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &letter,
+                &kind.as_str(),
+                &signature,
+                &&salted.commit[..],
+                &&salted.salt[..],
+                &salted.record,
+                &withheld,
+                &unix(due_at),
+                &unix(now),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Inserts a pending signature unless its address signed the letter already;
+/// returns the new id.
+async fn insert_signature_row(
+    client: &impl GenericClient,
+    s: &SealedSignature,
+    now: OffsetDateTime,
+) -> Result<Option<i64>, StoreError> {
+    let (organisation, pledge) = match &s.signer {
+        Signer::Person => (false, None),
+        Signer::Organisation { pledge } => (true, pledge.as_ref().map(|p| p.as_str().to_owned())),
+    };
+    let row = client
+        .query_opt(
+            "INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, title, affiliation,
+                 city, country, orcid, organisation, pledge, show_name, language, status, created_at,
+                 email_canonical_lookup, name_key, held, version, verified_domain)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14, $15, $16, $17,
+                     (SELECT version FROM letters WHERE id = $1), $18)
+             ON CONFLICT (letter_id, email_lookup) DO NOTHING
+             RETURNING id",
+            &[
+                &s.letter.0,
+                &&s.email_lookup.0[..],
+                &s.email_sealed.0,
+                &s.name,
+                &s.title,
+                &s.affiliation,
+                &s.city,
+                &s.country,
+                &s.orcid,
+                &organisation,
+                &pledge,
+                &s.show_name,
+                &s.language.code(),
+                &unix(now),
+                &&s.email_canonical_lookup.0[..],
+                &s.name_key,
+                &s.held,
+                &s.verified_domain,
+            ],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+async fn insert_flags(client: &impl GenericClient, id: i64, flags: &[NewFlag]) -> Result<(), StoreError> {
+    for flag in flags {
+        client
+            .execute(
+                "INSERT INTO signature_flags (signature_id, kind, detail, other_id) VALUES ($1, $2, $3, $4)",
+                &[&id, &flag.kind.as_str(), &flag.detail, &flag.other.map(|o| o.0)],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+const PUBLIC_COLUMNS: &str = "s.seq, s.name, s.title, s.affiliation, s.city, s.country, s.orcid, \
+     s.organisation, s.pledge, s.version, s.verified_domain";
+
+fn public_signature(row: &Row) -> Result<PublicSignature, StoreError> {
+    Ok(PublicSignature {
+        seq: count(row.try_get(0)?)?,
+        name: PersonName::from_trusted(row.try_get(1)?),
+        title: row.try_get(2)?,
+        affiliation: row.try_get(3)?,
+        city: row.try_get(4)?,
+        country: row.try_get(5)?,
+        orcid: row.try_get::<_, Option<String>>(6)?.map(Orcid::from_trusted),
+        organisation: row.try_get(7)?,
+        pledge: row.try_get(8)?,
+        version: u32::try_from(row.try_get::<_, i32>(9)?).map_err(|_| corrupt("version", "negative"))?,
+        verified_domain: row.try_get(10)?,
+    })
+}
+
+/// The public fields of a signature row, as its record needs them.
+struct SignatureRow {
+    name: String,
+    title: Option<String>,
+    affiliation: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    orcid: Option<String>,
+    organisation: bool,
+    pledge: Option<String>,
+    show_name: bool,
+    verified_domain: Option<String>,
+}
+
+async fn signature_row(client: &impl GenericClient, signature: i64) -> Result<SignatureRow, StoreError> {
+    let r = client
+        .query_one(
+            "SELECT name, title, affiliation, city, country, orcid, organisation, pledge, show_name,
+                    verified_domain
+             FROM signatures WHERE id = $1",
+            &[&signature],
+        )
+        .await?;
+    Ok(SignatureRow {
+        name: r.try_get(0)?,
+        title: r.try_get(1)?,
+        affiliation: r.try_get(2)?,
+        city: r.try_get(3)?,
+        country: r.try_get(4)?,
+        orcid: r.try_get(5)?,
+        organisation: r.try_get(6)?,
+        pledge: r.try_get(7)?,
+        show_name: r.try_get(8)?,
+        verified_domain: r.try_get(9)?,
+    })
+}
+
+impl SignatureRow {
+    fn preview(self) -> PublicPreview {
+        PublicPreview {
+            name: self.show_name.then_some(self.name),
+            title: self.title,
+            affiliation: self.affiliation,
+            city: self.city,
+            country: self.country,
+            orcid: self.orcid,
+            pledge: self.pledge,
+            organisation: self.organisation,
+        }
+    }
+}
+
+/// Queues the log entry of a just-confirmed signature, with its salted record.
+async fn insert_signature_entry(
+    client: &impl GenericClient,
+    signature: i64,
+    letter: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let row = signature_row(client, signature).await?;
+    let record = SignatureRecord {
+        name: &row.name,
+        title: row.title.as_deref(),
+        affiliation: row.affiliation.as_deref(),
+        city: row.city.as_deref(),
+        country: row.country.as_deref(),
+        orcid: row.orcid.as_deref(),
+        organisation: row.organisation,
+        pledge: row.pledge.as_deref(),
+        verified_domain: row.verified_domain.as_deref(),
+    };
+    let salted = SaltedRecord::new(record.to_json());
+    insert_entry(client, letter, EntryKind::Signature, Some(signature), &salted, !row.show_name, now, now)
+        .await
+}
+
+/// Marks a pending signature confirmed with the next number of its letter (the
+/// letter's row lock orders confirmations); returns that number.
+async fn confirm_row(
+    client: &impl GenericClient,
+    signature: i64,
+    letter: i64,
+    held: bool,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let seq: i64 = client
+        .query_one(
+            "UPDATE letters SET confirmed_count = confirmed_count + 1 WHERE id = $1 RETURNING confirmed_count",
+            &[&letter],
+        )
+        .await?
+        .get(0);
+    client
+        .execute(
+            "UPDATE signatures SET status = 'confirmed', seq = $2, confirmed_at = $3
+             WHERE id = $1 AND status = 'pending'",
+            &[&signature, &seq, &unix(now)],
+        )
+        .await?;
+    if !held {
+        insert_signature_entry(client, signature, letter, now).await?;
+        add_to_search(client, signature).await?;
+    }
+    count(seq)
+}
+
+/// Puts a confirmed, shown signature into the signer search: its name,
+/// affiliation and city, folded as SQLite's `remove_diacritics` folds them.
+async fn add_to_search(client: &impl GenericClient, signature: i64) -> Result<(), StoreError> {
+    client
+        .execute(
+            "UPDATE signatures
+             SET search = to_tsvector('simple', undersign_fold(
+                 name || ' ' || coalesce(affiliation, '') || ' ' || coalesce(city, '')))
+             WHERE id = $1 AND show_name AND seq IS NOT NULL",
+            &[&signature],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn remove_from_search(client: &impl GenericClient, signature: i64) -> Result<(), StoreError> {
+    client.execute("UPDATE signatures SET search = NULL WHERE id = $1", &[&signature]).await?;
+    Ok(())
+}
+
+/// A confirmation link, found by its hash.
+struct Link {
+    signature: i64,
+    expires_at: i64,
+}
+
+/// The link with this hash, compared again in constant time.
+async fn find_link(client: &impl GenericClient, hash: &[u8; 32]) -> Result<Option<Link>, StoreError> {
+    let row = client
+        .query_opt(
+            "SELECT token_hash, signature_id, expires_at FROM confirmation_links WHERE token_hash = $1",
+            &[&&hash[..]],
+        )
+        .await?;
+    Ok(row
+        .filter(|r| HashedToken(*hash).matches(r.get::<_, &[u8]>(0)))
+        .map(|r| Link { signature: r.get(1), expires_at: r.get(2) }))
+}
+
+/// Deletes a signature's personal data and its record's salt; its leaf stays.
+async fn erase_signature(client: &impl GenericClient, signature: i64) -> Result<(), StoreError> {
+    let mut random_lookup = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random_lookup);
+    client
+        .execute(
+            "UPDATE signatures SET email_sealed = NULL, email_lookup = $2, name = '', title = NULL,
+                 affiliation = NULL, city = NULL, country = NULL, orcid = NULL, pledge = NULL,
+                 email_canonical_lookup = NULL, name_key = '', search = NULL
+             WHERE id = $1",
+            &[&signature, &&random_lookup[..]],
+        )
+        .await?;
+    client
+        .execute(
+            "UPDATE log_entries SET salt = NULL, record = NULL WHERE signature_id = $1 AND kind = 'signature'",
+            &[&signature],
+        )
+        .await?;
+    Ok(())
+}
+
+/// A search's words as a `tsquery`: each word folded and quoted (no query
+/// syntax from the reader reaches PostgreSQL), all required; `prefix` makes the
+/// last one a prefix.
+fn search_query(words: &[String], prefix: bool) -> String {
+    let mut terms: Vec<String> = words
+        .iter()
+        .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("'{w}'"))
+        .collect();
+    if prefix && let Some(last) = terms.last_mut() {
+        last.push_str(":*");
+    }
+    terms.join(" & ")
+}
+
+#[async_trait]
+impl LetterStore for PostgresStore {
+    async fn insert_campaign(&self, campaign: &Campaign, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "INSERT INTO campaigns (slug, title, summary, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (slug) DO NOTHING RETURNING id",
+                &[&campaign.slug.as_str(), &campaign.title, &campaign.summary, &unix(now)],
+            )
+            .await?
+        else {
+            return Ok(false);
+        };
+        let id: i64 = row.get(0);
+        for entry in &campaign.timeline {
+            tx.execute(
+                "INSERT INTO timeline_entries (campaign_id, date, kind, place, note, source_url)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&id, &entry.date.to_string(), &entry.kind, &entry.place, &entry.note, &entry.source_url],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn insert_letter(
+        &self,
+        draft: &LetterDraft,
+        wrapped_key: Vec<u8>,
+        log_origin: String,
+        text: SaltedRecord,
+        from_draft: Option<FromDraft>,
+        now: OffsetDateTime,
+    ) -> Result<Result<LetterId, PublishRefusal>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let campaign_id: Option<i64> = match &draft.campaign {
+            None => None,
+            Some(campaign) => {
+                match tx.query_opt("SELECT id FROM campaigns WHERE slug = $1", &[&campaign.as_str()]).await? {
+                    Some(row) => Some(row.get(0)),
+                    None => return Ok(Err(PublishRefusal::UnknownCampaign(campaign.to_string()))),
+                }
+            }
+        };
+        let inserted = tx
+            .query_opt(
+                "INSERT INTO letters (slug, title, addressee, community, language, body, organisations,
+                     status, published_at, campaign_id, pull_quote, wrapped_key, log_origin, closes_on, target)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $13, $14)
+                 ON CONFLICT (slug) DO NOTHING RETURNING id",
+                &[
+                    &draft.slug.as_str(),
+                    &draft.title,
+                    &draft.addressee,
+                    &draft.community.as_str(),
+                    &draft.language.as_str(),
+                    &draft.body,
+                    &draft.organisations,
+                    &unix(now),
+                    &campaign_id,
+                    &draft.pull_quote,
+                    &wrapped_key,
+                    &log_origin,
+                    &draft.closes_on.map(|d| d.to_string()),
+                    &draft.target.map(sql_index),
+                ],
+            )
+            .await?;
+        let Some(row) = inserted else {
+            return Ok(Err(PublishRefusal::SlugTaken(draft.slug.to_string())));
+        };
+        let id: i64 = row.get(0);
+        tx.execute(
+            "INSERT INTO letter_texts (letter_id, version, language, title, addressee, body, published_at)
+             VALUES ($1, 1, $2, $3, $4, $5, $6)",
+            &[&id, &draft.language.as_str(), &draft.title, &draft.addressee, &draft.body, &unix(now)],
+        )
+        .await?;
+        // Leaf 0: the published text, integrated with the first checkpoint.
+        insert_entry(&tx, id, EntryKind::Text, None, &text, false, now, now).await?;
+        if let Some(from) = from_draft {
+            tx.execute("DELETE FROM drafts WHERE id = $1", &[&from.draft]).await?;
+            tx.execute(
+                "INSERT INTO letter_roles (letter_id, account_id, role, granted_at) VALUES ($1, $2, 'organiser', $3)
+                 ON CONFLICT DO NOTHING",
+                &[&id, &from.owner.0, &unix(now)],
+            )
+            .await?;
+            insert_audit(&tx, &AuditEntry { letter: Some(LetterId(id)), ..from.audit }).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(LetterId(id)))
+    }
+
+    async fn close_letter(&self, slug: &Slug, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let changed = client
+            .execute(
+                "UPDATE letters SET status = 'closed', closed_at = $2 WHERE slug = $1 AND status = 'published'",
+                &[&slug.as_str(), &unix(now)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn close_letters_past_their_day(
+        &self,
+        today: Date,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Slug>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // Days are stored as YYYY-MM-DD: their text order is their date order.
+        let due = tx
+            .query(
+                "UPDATE letters SET status = 'closed', closed_at = $2
+                 WHERE status = 'published' AND closes_on IS NOT NULL AND closes_on < $1
+                 RETURNING id, slug",
+                &[&today.to_string(), &unix(now)],
+            )
+            .await?;
+        let mut closed = Vec::with_capacity(due.len());
+        for row in &due {
+            let entry = AuditEntry {
+                at: now,
+                account: None,
+                letter: Some(LetterId(row.get(0))),
+                action: crate::organisers::actions::LETTER_CLOSED.to_owned(),
+                detail: crate::organisers::detail("closing-day-passed", &[]),
+            };
+            insert_audit(&tx, &entry).await?;
+            closed.push(slug(row.get(1))?);
+        }
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    async fn letters(&self) -> Result<Vec<Letter>, StoreError> {
+        let client = self.pool.get().await?;
+        query_letters(&client, "ORDER BY l.published_at DESC, l.id DESC", &[]).await
+    }
+
+    async fn letter(&self, slug: &Slug) -> Result<Option<Letter>, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(query_letters(&client, "WHERE l.slug = $1", &[&slug.as_str()]).await?.pop())
+    }
+
+    async fn wrapped_letter_key(&self, letter: LetterId) -> Result<Option<Vec<u8>>, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .query_opt("SELECT wrapped_key FROM letters WHERE id = $1", &[&letter.0])
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    async fn campaigns(&self) -> Result<Vec<CampaignWithLetters>, StoreError> {
+        let client = self.pool.get().await?;
+        let heads = client
+            .query("SELECT id, slug, title, summary FROM campaigns ORDER BY created_at DESC, id DESC", &[])
+            .await?;
+        let mut out = Vec::with_capacity(heads.len());
+        for r in heads {
+            out.push(load_campaign(&client, r.get(0), r.get(1), r.get(2), r.get(3)).await?);
+        }
+        Ok(out)
+    }
+
+    async fn campaign(&self, slug: &Slug) -> Result<Option<CampaignWithLetters>, StoreError> {
+        let client = self.pool.get().await?;
+        let head = client
+            .query_opt("SELECT id, slug, title, summary FROM campaigns WHERE slug = $1", &[&slug.as_str()])
+            .await?;
+        match head {
+            Some(r) => Ok(Some(load_campaign(&client, r.get(0), r.get(1), r.get(2), r.get(3)).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl SignatureStore for PostgresStore {
+    async fn signature_facts(
+        &self,
+        letter: LetterId,
+        canonical_lookup: &EmailLookup,
+        name_key: &str,
+    ) -> Result<SignatureFacts, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one(
+                "SELECT (SELECT id FROM signatures WHERE letter_id = $1 AND email_canonical_lookup = $2 LIMIT 1),
+                        (SELECT id FROM signatures WHERE letter_id = $1 AND name_key = $3 AND $3 != '' LIMIT 1),
+                        EXISTS (SELECT 1 FROM watch_list WHERE letter_id = $1 AND name_key = $3 AND $3 != '')",
+                &[&letter.0, &&canonical_lookup.0[..], &name_key],
+            )
+            .await?;
+        Ok(SignatureFacts {
+            same_canonical_address: row.get::<_, Option<i64>>(0).map(SignatureId),
+            same_name: row.get::<_, Option<i64>>(1).map(SignatureId),
+            watch_listed: row.get(2),
+        })
+    }
+
+    async fn submit_signature(
+        &self,
+        signature: SealedSignature,
+        options: SubmitOptions,
+        now: OffsetDateTime,
+    ) -> Result<SubmitOutcome, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        if let Some(solution) = &options.spend {
+            let spent = tx
+                .execute(
+                    "INSERT INTO spent_challenges (expires_at, challenge) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&unix(solution.expires_at), &&solution.challenge[..]],
+                )
+                .await?;
+            if spent == 0 {
+                return Ok(SubmitOutcome::Replayed);
+            }
+        }
+        let plan = options.mail;
+        let outcome = match insert_signature_row(&tx, &signature, now).await? {
+            Some(id) => {
+                insert_flags(&tx, id, &signature.flags).await?;
+                if let Some(kind) = plan.created {
+                    outbox::enqueue_signer_mail(&tx, kind, id, now).await?;
+                }
+                SubmitOutcome::Created(SignatureId(id))
+            }
+            None => {
+                let row = tx
+                    .query_one(
+                        "SELECT id, status FROM signatures WHERE letter_id = $1 AND email_lookup = $2",
+                        &[&signature.letter.0, &&signature.email_lookup.0[..]],
+                    )
+                    .await?;
+                let (id, status): (i64, String) = (row.get(0), row.get(1));
+                let confirmed = status == "confirmed";
+                if let Some(kind) = if confirmed { plan.confirmed } else { plan.pending } {
+                    outbox::enqueue_signer_mail(&tx, kind, id, now).await?;
+                }
+                SubmitOutcome::Duplicate { existing: SignatureId(id), confirmed }
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn token_state(&self, token: &HashedToken, now: OffsetDateTime) -> Result<TokenState, StoreError> {
+        let client = self.pool.get().await?;
+        let Some(link) = find_link(&client, &token.0).await? else { return Ok(TokenState::Unknown) };
+        let r = client
+            .query_one(
+                "SELECT l.slug, s.seq, s.withdrawn_at, s.name = '', s.held,
+                        (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'signature'),
+                        (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal'),
+                        (SELECT e.due_at FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal')
+                 FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = $1",
+                &[&link.signature],
+            )
+            .await?;
+        let letter = slug(r.try_get(0)?)?;
+        let (seq, withdrawn_at): (Option<i64>, Option<i64>) = (r.try_get(1)?, r.try_get(2)?);
+        let (erased, held): (bool, bool) = (r.try_get(3)?, r.try_get(4)?);
+        let (leaf, withdrawal_leaf, withdrawal_due): (Option<i64>, Option<i64>, Option<i64>) =
+            (r.try_get(5)?, r.try_get(6)?, r.try_get(7)?);
+        let index = |i: Option<i64>| i.and_then(|i| u64::try_from(i).ok());
+        Ok(match seq {
+            Some(seq) => TokenState::Confirmed {
+                letter,
+                seq: count(seq)?,
+                receipt: Receipt {
+                    leaf_index: index(leaf),
+                    held,
+                    withdrawal: withdrawn_at.map(|_| Withdrawal {
+                        leaf_index: index(withdrawal_leaf),
+                        due_at: withdrawal_due.filter(|_| withdrawal_leaf.is_none()),
+                        erased,
+                    }),
+                },
+            },
+            None if withdrawn_at.is_some() => TokenState::DroppedUnconfirmed { letter },
+            None if link.expires_at < unix(now) => TokenState::Expired { letter },
+            None => TokenState::Pending {
+                letter,
+                preview: signature_row(&client, link.signature).await?.preview(),
+            },
+        })
+    }
+
+    async fn confirm_signature(
+        &self,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<Result<ConfirmedSignature, ConfirmRefusal>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let Some(link) = find_link(&tx, &token.0).await? else {
+            return Ok(Err(ConfirmRefusal::UnknownToken));
+        };
+        // The signature's row lock: two presses of one link confirm it once.
+        let r = tx
+            .query_one(
+                "SELECT s.letter_id, s.seq, l.status, l.slug, s.held, s.withdrawn_at
+                 FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = $1 FOR UPDATE OF s",
+                &[&link.signature],
+            )
+            .await?;
+        let (letter_id, seq, status): (i64, Option<i64>, String) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        let letter_slug = slug(r.try_get(3)?)?;
+        let (held, withdrawn_at): (bool, Option<i64>) = (r.try_get(4)?, r.try_get(5)?);
+        if let Some(seq) = seq {
+            return Ok(Ok(ConfirmedSignature {
+                letter_slug,
+                seq: count(seq)?,
+                already_confirmed: true,
+                held,
+            }));
+        }
+        if withdrawn_at.is_some() {
+            return Ok(Err(ConfirmRefusal::Withdrawn));
+        }
+        if link.expires_at < unix(now) {
+            return Ok(Err(ConfirmRefusal::Expired));
+        }
+        if status != LetterStatus::Published.as_str() {
+            return Ok(Err(ConfirmRefusal::LetterClosed));
+        }
+        let seq = confirm_row(&tx, link.signature, letter_id, held, now).await?;
+        tx.commit().await?;
+        Ok(Ok(ConfirmedSignature { letter_slug, seq, already_confirmed: false, held }))
+    }
+
+    async fn public_signatures(
+        &self,
+        letter: LetterId,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<PublicSignature>, StoreError> {
+        let before = before_seq.map_or(i64::MAX, sql_index);
+        let client = self.pool.get().await?;
+        let sql = format!(
+            "SELECT {PUBLIC_COLUMNS} FROM signatures s
+             WHERE s.letter_id = $1 AND s.seq < $2 AND s.show_name AND s.withdrawn_at IS NULL
+               AND s.struck_at IS NULL AND NOT s.held
+             ORDER BY s.seq DESC LIMIT $3"
+        );
+        client
+            .query(&sql, &[&letter.0, &before, &i64::from(limit)])
+            .await?
+            .iter()
+            .map(public_signature)
+            .collect()
+    }
+
+    async fn import_confirmed(&self, signatures: Vec<ImportedSignature>) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        for imported in &signatures {
+            let Some(id) = insert_signature_row(&tx, &imported.signature, imported.confirmed_at).await?
+            else {
+                continue; // the address signed already: an import adds nobody twice
+            };
+            insert_flags(&tx, id, &imported.signature.flags).await?;
+            let held = imported.signature.held;
+            confirm_row(&tx, id, imported.signature.letter.0, held, imported.confirmed_at).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn search_signatures(
+        &self,
+        letter: LetterId,
+        words: &[String],
+        before_seq: Option<u64>,
+        limit: u32,
+        count_up_to: u64,
+    ) -> Result<SearchPage, StoreError> {
+        let whole = search_query(words, false);
+        if whole.is_empty() {
+            return Ok(SearchPage { rows: Vec::new(), matches: MatchCount::Exactly(0) });
+        }
+        let counted = sql_index(count_up_to.max(1).saturating_add(1));
+        let client = self.pool.get().await?;
+        // Whole words when any signer matches them; only when none does is the
+        // last word a prefix. One choice per query, so the total and every page
+        // agree (as on SQLite).
+        let count_sql = "SELECT count(*) FROM (SELECT 1 FROM signatures
+                           WHERE letter_id = $1 AND search @@ to_tsquery('simple', undersign_fold($2))
+                           LIMIT $3) m";
+        let mut query = whole;
+        let mut matches: i64 = client.query_one(count_sql, &[&letter.0, &query, &counted]).await?.get(0);
+        if matches == 0 {
+            query = search_query(words, true);
+            matches = client.query_one(count_sql, &[&letter.0, &query, &counted]).await?.get(0);
+        }
+        let matches = count(matches)?;
+        let matches = if matches > count_up_to {
+            MatchCount::MoreThan(count_up_to)
+        } else {
+            MatchCount::Exactly(matches)
+        };
+        let before = before_seq.map_or(i64::MAX, sql_index);
+        let sql = format!(
+            "SELECT {PUBLIC_COLUMNS} FROM signatures s
+             WHERE s.letter_id = $1 AND s.search @@ to_tsquery('simple', undersign_fold($2)) AND s.seq < $3
+               AND s.show_name AND s.withdrawn_at IS NULL AND s.struck_at IS NULL AND NOT s.held
+             ORDER BY s.seq DESC LIMIT $4"
+        );
+        let rows = client
+            .query(&sql, &[&letter.0, &query, &before, &i64::from(limit)])
+            .await?
+            .iter()
+            .map(public_signature)
+            .collect::<Result<_, _>>()?;
+        Ok(SearchPage { rows, matches })
+    }
+
+    async fn withdraw_signature(
+        &self,
+        token: &HashedToken,
+        erase: bool,
+        withdrawal: SaltedRecord,
+        due_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Result<WithdrawOutcome, ConfirmRefusal>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let Some(link) = find_link(&tx, &token.0).await? else {
+            return Ok(Err(ConfirmRefusal::UnknownToken));
+        };
+        let Some(r) = tx
+            .query_opt(
+                "SELECT s.id, s.letter_id, s.status, s.withdrawn_at, l.slug, s.held
+                 FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = $1 FOR UPDATE OF s",
+                &[&link.signature],
+            )
+            .await?
+        else {
+            return Ok(Err(ConfirmRefusal::UnknownToken));
+        };
+        let (id, letter_id, status, withdrawn_at): (i64, i64, String, Option<i64>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        let letter = slug(r.try_get(4)?)?;
+        let held: bool = r.try_get(5)?;
+        if withdrawn_at.is_some() {
+            return Ok(Ok(WithdrawOutcome::AlreadyWithdrawn { letter }));
+        }
+        tx.execute("UPDATE signatures SET withdrawn_at = $2 WHERE id = $1", &[&id, &unix(now)]).await?;
+        remove_from_search(&tx, id).await?;
+        // A held signature never entered the log: there is nothing to cancel.
+        let outcome = if status == "confirmed" && !held {
+            insert_entry(&tx, letter_id, EntryKind::Withdrawal, Some(id), &withdrawal, false, due_at, now)
+                .await?;
+            WithdrawOutcome::Queued { letter }
+        } else {
+            tx.execute("DELETE FROM mail_jobs WHERE signature_id = $1", &[&id]).await?;
+            WithdrawOutcome::DroppedUnconfirmed { letter }
+        };
+        if erase || status != "confirmed" {
+            erase_signature(&tx, id).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(outcome))
+    }
+
+    async fn purge_expired(
+        &self,
+        pending_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // Jobs, flags and links go with their signatures (ON DELETE CASCADE).
+        let signatures = tx
+            .execute(
+                "DELETE FROM signatures WHERE status = 'pending' AND created_at < $1",
+                &[&unix(pending_before)],
+            )
+            .await?;
+        let challenges =
+            tx.execute("DELETE FROM spent_challenges WHERE expires_at < $1", &[&unix(now)]).await?;
+        tx.commit().await?;
+        Ok((signatures, challenges))
+    }
+}
+
+#[async_trait]
+impl LogStore for PostgresStore {
+    async fn letters_with_due_entries(&self, now: OffsetDateTime) -> Result<Vec<LogTarget>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT l.id, l.slug, l.log_origin FROM letters l
+                 WHERE EXISTS (SELECT 1 FROM log_entries e
+                               WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.due_at <= $1)",
+                &[&unix(now)],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(LogTarget {
+                    letter: LetterId(r.try_get(0)?),
+                    slug: slug(r.try_get(1)?)?,
+                    origin: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn log_leaf_hashes(&self, letter: LetterId) -> Result<Vec<[u8; 32]>, StoreError> {
+        let client = self.pool.get().await?;
+        let size: i64 =
+            client.query_one("SELECT log_size FROM letters WHERE id = $1", &[&letter.0]).await?.get(0);
+        let rows = client
+            .query(
+                "SELECT leaf_index, leaf_hash FROM log_entries
+                 WHERE letter_id = $1 AND leaf_index IS NOT NULL AND leaf_index < $2 ORDER BY leaf_index",
+                &[&letter.0, &size],
+            )
+            .await?;
+        let mut hashes = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let index: i64 = row.try_get(0)?;
+            if index != hashes.len() as i64 {
+                return Err(StoreError::Corrupt(format!("letter {} lacks leaf {}", letter.0, hashes.len())));
+            }
+            hashes.push(hash32(row.try_get(1)?, "leaf hash")?);
+        }
+        if hashes.len() as i64 != size {
+            return Err(StoreError::Corrupt(format!(
+                "letter {} has {} leaves, not {size}",
+                letter.0,
+                hashes.len()
+            )));
+        }
+        Ok(hashes)
+    }
+
+    async fn due_entries(
+        &self,
+        letter: LetterId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DueEntry>, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT e.id, e.kind, e.commit_hash, t.target,
+                        t.target IS NOT NULL AND EXISTS (
+                            SELECT 1 FROM log_entries c
+                            WHERE c.letter_id = $1 AND c.kind IN ('withdrawal', 'strike') AND c.ref_index = t.target)
+                 FROM log_entries e
+                 LEFT JOIN LATERAL (
+                     SELECT s.leaf_index AS target FROM log_entries s
+                     WHERE e.kind IN ('withdrawal', 'strike') AND s.signature_id = e.signature_id
+                       AND s.kind = 'signature') t ON TRUE
+                 WHERE e.letter_id = $1 AND e.leaf_index IS NULL AND e.due_at <= $2
+                 ORDER BY e.id LIMIT $3",
+                &[&letter.0, &unix(now), &i64::from(limit)],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get(1)?;
+                let target: Option<i64> = row.try_get(3)?;
+                Ok(DueEntry {
+                    id: row.try_get(0)?,
+                    kind: EntryKind::parse(&kind).ok_or_else(|| corrupt("entry kind", &kind))?,
+                    commit: hash32(row.try_get(2)?, "commitment")?,
+                    target_index: target.and_then(|t| u64::try_from(t).ok()),
+                    target_cancelled: row.try_get::<_, Option<bool>>(4)?.unwrap_or(false),
+                })
+            })
+            .collect()
+    }
+
+    async fn commit_integration(
+        &self,
+        letter: LetterId,
+        expected_size: u64,
+        entries: Vec<IntegratedEntry>,
+        checkpoint: StoredCheckpoint,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), IntegrationConflict>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // The letter's row lock: another integrator's commit waits here and then
+        // sees the size this one wrote.
+        let size: i64 =
+            tx.query_one("SELECT log_size FROM letters WHERE id = $1 FOR UPDATE", &[&letter.0]).await?.get(0);
+        if size != sql_index(expected_size) {
+            return Ok(Err(IntegrationConflict));
+        }
+        for entry in &entries {
+            let changed = tx
+                .execute(
+                    "UPDATE log_entries SET leaf_index = $2, ref_index = $3, leaf = $4, leaf_hash = $5
+                     WHERE id = $1 AND leaf_index IS NULL",
+                    &[
+                        &entry.id,
+                        &sql_index(entry.leaf_index),
+                        &entry.ref_index.map(sql_index),
+                        &entry.leaf,
+                        &&entry.leaf_hash[..],
+                    ],
+                )
+                .await?;
+            if changed != 1 {
+                // Dropping the transaction rolls the batch back.
+                return Err(StoreError::Corrupt(format!("log entry {} was integrated twice", entry.id)));
+            }
+        }
+        let inserted = tx
+            .execute(
+                "INSERT INTO checkpoints (letter_id, size, root, note, count, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                &[
+                    &letter.0,
+                    &sql_index(checkpoint.size),
+                    &&checkpoint.root[..],
+                    &checkpoint.note,
+                    &sql_index(checkpoint.count),
+                    &unix(now),
+                ],
+            )
+            .await?;
+        if inserted != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "a checkpoint of size {} exists already",
+                checkpoint.size
+            )));
+        }
+        tx.execute(
+            "UPDATE letters SET log_size = $2, log_count = $3 WHERE id = $1",
+            &[&letter.0, &sql_index(checkpoint.size), &sql_index(checkpoint.count)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    async fn latest_checkpoint(&self, letter: LetterId) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT size, root, note, count FROM checkpoints WHERE letter_id = $1 ORDER BY size DESC LIMIT 1",
+                &[&letter.0],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(StoredCheckpoint {
+                size: count(r.try_get(0)?)?,
+                root: hash32(r.try_get(1)?, "root")?,
+                note: r.try_get(2)?,
+                count: count(r.try_get(3)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn entry_kinds(&self, letter: LetterId, size: u64) -> Result<EntryKinds, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT kind, count(*) FROM log_entries
+                 WHERE letter_id = $1 AND kind != 'signature' AND leaf_index IS NOT NULL AND leaf_index < $2
+                 GROUP BY kind",
+                &[&letter.0, &sql_index(size)],
+            )
+            .await?;
+        let mut kinds = EntryKinds::default();
+        for row in &rows {
+            let n = count(row.try_get(1)?)?;
+            match row.try_get::<_, &str>(0)? {
+                "text" => kinds.texts = n,
+                "withdrawal" => kinds.withdrawals = n,
+                "strike" => kinds.strikes = n,
+                other => return Err(corrupt("entry kind", other)),
+            }
+        }
+        kinds.signatures = size.saturating_sub(kinds.texts + kinds.withdrawals + kinds.strikes);
+        Ok(kinds)
+    }
+
+    async fn log_leaves(&self, letter: LetterId, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .query(
+                "SELECT leaf FROM log_entries
+                 WHERE letter_id = $1 AND leaf_index >= $2 AND leaf_index < $3 ORDER BY leaf_index",
+                &[&letter.0, &sql_index(from), &sql_index(to)],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    async fn log_records(
+        &self,
+        letter: LetterId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, RecordState)>, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT leaf_index, salt, record, withheld FROM log_entries
+                 WHERE letter_id = $1 AND leaf_index >= $2 AND leaf_index < $3 ORDER BY leaf_index",
+                &[&letter.0, &sql_index(from), &sql_index(to)],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let salt: Option<&[u8]> = row.try_get(1)?;
+                let record: Option<String> = row.try_get(2)?;
+                let state = match (salt, record) {
+                    (Some(_), Some(_)) if row.try_get::<_, bool>(3)? => RecordState::Withheld,
+                    (Some(salt), Some(record)) => RecordState::Shown { salt: hash32(salt, "salt")?, record },
+                    _ => RecordState::Erased,
+                };
+                Ok((count(row.try_get(0)?)?, state))
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl AbuseStore for PostgresStore {
+    async fn add_to_watch_list(&self, letter: LetterId, name_key: &str) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let added = client
+            .execute(
+                "INSERT INTO watch_list (letter_id, name_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&letter.0, &name_key],
+            )
+            .await?;
+        Ok(added == 1)
+    }
+
+    async fn create_api_token(
+        &self,
+        name: &str,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let added = client
+            .execute(
+                "INSERT INTO api_tokens (name, token_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&name, &&token.0[..], &unix(now)],
+            )
+            .await?;
+        Ok(added == 1)
+    }
+
+    async fn api_token_exists(&self, token: &HashedToken) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt("SELECT token_hash FROM api_tokens WHERE token_hash = $1", &[&&token.0[..]])
+            .await?;
+        Ok(row.is_some_and(|r| token.matches(r.get::<_, &[u8]>(0))))
+    }
+
+    async fn signature_flags(&self, letter: LetterId) -> Result<Vec<SignatureFlag>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT f.signature_id, f.kind, f.other_id FROM signature_flags f
+                 JOIN signatures s ON s.id = f.signature_id WHERE s.letter_id = $1 ORDER BY f.signature_id, f.kind",
+                &[&letter.0],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let kind: &str = r.try_get(1)?;
+                Ok(SignatureFlag {
+                    signature: SignatureId(r.try_get(0)?),
+                    kind: FlagKind::parse(kind).ok_or_else(|| corrupt("flag", kind))?,
+                    other: r.try_get::<_, Option<i64>>(2)?.map(SignatureId),
+                })
+            })
+            .collect()
+    }
+}
