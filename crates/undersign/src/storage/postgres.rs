@@ -9,7 +9,11 @@
 //! (the conformance suite passes on them). Not yet: organisers, moderation,
 //! campaign editing and letter texts, so `serve` cannot use it yet.
 
+mod campaigns;
+mod moderation;
+mod organisers;
 mod outbox;
+mod texts;
 
 use std::str::FromStr;
 

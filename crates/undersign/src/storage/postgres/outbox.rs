@@ -33,7 +33,7 @@ pub(super) async fn enqueue_signer_mail(
     Ok(())
 }
 
-fn lookup(bytes: &[u8]) -> Result<EmailLookup, StoreError> {
+pub(super) fn lookup(bytes: &[u8]) -> Result<EmailLookup, StoreError> {
     Ok(EmailLookup(bytes.try_into().map_err(|_| corrupt("e-mail lookup", "wrong length"))?))
 }
 
@@ -264,4 +264,40 @@ impl OutboxStore for PostgresStore {
             .get(0);
         at.map(from_unix).transpose()
     }
+}
+
+/// Queues an invitation to an account: to a letter, to a campaign, or (neither)
+/// to publish letters here.
+pub(super) async fn enqueue_invitation(
+    client: &impl GenericClient,
+    account: AccountId,
+    letter: Option<LetterId>,
+    campaign: Option<i64>,
+    role: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO mail_jobs (kind, account_id, letter_id, campaign_id, role, next_attempt_at, created_at)
+             VALUES ('invitation', $1, $2, $3, $4, $5, $5)",
+            &[&account.0, &letter.map(|l| l.0), &campaign, &role, &unix(now)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Queues the confirmation mail of a removal request.
+pub(super) async fn enqueue_removal_mail(
+    client: &impl GenericClient,
+    request: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO mail_jobs (kind, removal_request_id, next_attempt_at, created_at)
+             VALUES ('removal_request', $1, $2, $2)",
+            &[&request, &unix(now)],
+        )
+        .await?;
+    Ok(())
 }
