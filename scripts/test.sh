@@ -50,3 +50,6 @@ python3 scripts/module-cycles.py crates/undersign/src
 # per operation); then every test suite.
 scripts/fuzz-api.sh
 cargo nextest run --workspace --locked --no-fail-fast
+# The integration tests again on PostgreSQL: every page, the API, organisers,
+# moderation, mail and the log, each test on a database of its own.
+UNDERSIGN_TEST_DATABASE=postgres cargo nextest run -p undersign --test it --locked --no-fail-fast

@@ -17,6 +17,10 @@ struct Cli {
     /// The data folder: database, keys and mail outbox.
     #[arg(long = "data", global = true, env = "UNDERSIGN_DATA")]
     data: Option<PathBuf>,
+    /// The database: a postgres:// address for PostgreSQL (several nodes can
+    /// share it); without it, SQLite in the data folder.
+    #[arg(long, global = true, env = "UNDERSIGN_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -133,6 +137,7 @@ fn main() -> anyhow::Result<()> {
     let config = Config::load(Overrides {
         config_file: cli.config.clone(),
         data_dir: cli.data.clone(),
+        database: cli.database.clone(),
         listen,
         public_url,
     })?;
@@ -144,7 +149,7 @@ fn main() -> anyhow::Result<()> {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve { demo, .. } => {
-            let state = AppState::open_with_system_clock(config)?;
+            let state = AppState::open_with_system_clock(config).await?;
             if demo {
                 undersign::demo::load(&state).await.context("loading the demo campaign")?;
             }
@@ -156,7 +161,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let draft = undersign::letter_file::parse_letter_file(&text)
                 .with_context(|| format!("{} is not a valid letter file", file.display()))?;
-            let state = AppState::open_with_system_clock(config)?;
+            let state = AppState::open_with_system_clock(config).await?;
             let id = undersign::publishing::publish_letter(&state, &draft).await?;
             undersign::organisers::record_operator_action(
                 &state,
@@ -175,7 +180,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let slug = letter
                 .map(|l| undersign::domain::Slug::parse(&l).map_err(|e| anyhow::anyhow!("{l:?}: {e}")))
                 .transpose()?;
-            let state = AppState::open_with_system_clock(config)?;
+            let state = AppState::open_with_system_clock(config).await?;
             let summary = undersign::export::export_static(&state, &static_dir, slug.as_ref()).await?;
             for (slug, size) in &summary.letters {
                 println!("exported {slug}: {size} entries");
@@ -186,7 +191,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Verify { .. } => unreachable!("handled before configuration is loaded"),
         Command::Letter { command: LetterCommand::Watch { slug, name } } => {
             let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
-            let state = AppState::open_with_system_clock(config)?;
+            let state = AppState::open_with_system_clock(config).await?;
             let added = undersign::publishing::watch_name(&state, &slug, &name).await?;
             if added {
                 let letter = state.store.letter(&slug).await?;
@@ -205,7 +210,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Admin { command: AdminCommand::Create { email } } => {
             let email = undersign::domain::EmailAddress::parse(&email)
                 .map_err(|_| anyhow::anyhow!("{email:?} is not an e-mail address"))?;
-            let state = AppState::open_with_system_clock(config)?;
+            let state = AppState::open_with_system_clock(config).await?;
             let created = undersign::organisers::create_admin(&state, &email).await?;
             println!(
                 "{} is an instance admin{}; sign in at {}",
@@ -218,7 +223,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Admin { command: AdminCommand::SignInLink { email } } => {
             let email = undersign::domain::EmailAddress::parse(&email)
                 .map_err(|_| anyhow::anyhow!("{email:?} is not an e-mail address"))?;
-            let state = AppState::open_with_system_clock(config)?;
+            let state = AppState::open_with_system_clock(config).await?;
             let Some(link) = undersign::organisers::operator_sign_in_link(&state, &email).await? else {
                 anyhow::bail!("{} has no organiser account on this instance", email.as_str());
             };
@@ -227,7 +232,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { name } } => {
-            let state = AppState::open_with_system_clock(config)?;
+            let state = AppState::open_with_system_clock(config).await?;
             let token = undersign::publishing::create_api_token(&state, &name).await?;
             println!("{}", token.expose());
             eprintln!(
@@ -237,7 +242,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Letter { command: LetterCommand::Close { slug } } => {
             let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
-            let state = AppState::open_with_system_clock(config)?;
+            let state = AppState::open_with_system_clock(config).await?;
             let letter = state
                 .store
                 .letter(&slug)

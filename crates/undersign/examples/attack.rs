@@ -50,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::for_data_dir(dir.path(), format!("127.0.0.1:{port}").parse()?);
     config.client_ip_header = Some("x-real-ip".into());
     let limits = config.limits;
-    let state = AppState::open_with_system_clock(config)?;
+    let state = AppState::open_with_system_clock(config).await?;
     let slug = Slug::parse(SLUG)?;
     let draft = LetterDraft {
         slug: slug.clone(),

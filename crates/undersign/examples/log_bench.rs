@@ -23,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let config = Config::for_data_dir(dir.path(), format!("127.0.0.1:{port}").parse()?);
-    let state = AppState::open_with_system_clock(config)?;
+    let state = AppState::open_with_system_clock(config).await?;
     let slug = Slug::parse(SLUG)?;
     let letter_id = support::publish(&state, SLUG).await?;
     let started = Instant::now();

@@ -18,7 +18,7 @@ async fn main() -> anyhow::Result<()> {
     let [_, data, n] = args.as_slice() else { anyhow::bail!("usage: scale_build DATA_DIR N") };
     let n: u64 = n.parse()?;
     let config = Config::for_data_dir(std::path::Path::new(data), "127.0.0.1:8080".parse()?);
-    let state = AppState::open_with_system_clock(config)?;
+    let state = AppState::open_with_system_clock(config).await?;
     let letter = support::publish(&state, SLUG).await?;
     let started = Instant::now();
     support::import_signatures(&state, SLUG, letter, n).await?;

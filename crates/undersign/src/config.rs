@@ -15,6 +15,8 @@ use url::Url;
 pub struct Config {
     /// Holds the database, the key folder and the mail outbox.
     pub data_dir: PathBuf,
+    /// Where signatures are stored: SQLite in the data folder, or PostgreSQL.
+    pub database: Database,
     pub listen: SocketAddr,
     /// The address people reach this instance at; used in e-mailed links.
     pub public_url: Url,
@@ -27,6 +29,48 @@ pub struct Config {
     /// Withdrawals are integrated into the log together, once per this period.
     pub withdrawal_batch: time::Duration,
     pub pow: PowSettings,
+}
+
+/// The database engine and where it is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// `undersign.sqlite3` in the data folder: the default.
+    Sqlite,
+    /// A PostgreSQL server (`postgres://user@host/db`): for several nodes.
+    Postgres(String),
+}
+
+/// The address may hold a password: only its host and database are shown.
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite => f.write_str("Sqlite"),
+            Database::Postgres(url) => {
+                let shown = Url::parse(url)
+                    .map(|u| format!("{}{}", u.host_str().unwrap_or(""), u.path()))
+                    .unwrap_or_else(|_| "(unreadable address)".to_owned());
+                write!(f, "Postgres({shown})")
+            }
+        }
+    }
+}
+
+impl Database {
+    /// Reads a database address: `postgres://` or `postgresql://` for
+    /// PostgreSQL, `sqlite` (or nothing) for the data folder's SQLite file.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let text = text.trim();
+        if text.is_empty() || text == "sqlite" {
+            return Ok(Database::Sqlite);
+        }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            text.parse::<tokio_postgres::Config>().map_err(|e| {
+                anyhow::anyhow!("the database address is not a valid PostgreSQL address: {e}")
+            })?;
+            return Ok(Database::Postgres(text.to_owned()));
+        }
+        bail!("database must be a postgres:// address or \"sqlite\"")
+    }
 }
 
 /// How many signatures may come from one network (IPv4 /24, IPv6 /48) to one
@@ -151,6 +195,7 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     data: Option<PathBuf>,
+    database: Option<String>,
     listen: Option<String>,
     public_url: Option<String>,
     #[serde(default)]
@@ -229,6 +274,7 @@ struct FileLog {
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
+    pub database: Option<String>,
     pub listen: Option<String>,
     pub public_url: Option<String>,
 }
@@ -255,6 +301,9 @@ impl Config {
         if let Some(data) = overrides.data_dir {
             file.data = Some(data);
         }
+        if let Some(database) = overrides.database {
+            file.database = Some(database);
+        }
         if let Some(listen) = overrides.listen {
             file.listen = Some(listen);
         }
@@ -268,6 +317,7 @@ impl Config {
     pub fn for_data_dir(data_dir: &Path, listen: SocketAddr) -> Self {
         Self {
             data_dir: data_dir.to_owned(),
+            database: Database::Sqlite,
             listen,
             public_url: default_public_url(listen),
             mail: MailConfig { from: default_from(), transport: MailTransportConfig::File },
@@ -336,6 +386,7 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
         file.data = Some(PathBuf::from(data));
     }
     set(&mut file.listen, "UNDERSIGN_LISTEN");
+    set(&mut file.database, "UNDERSIGN_DATABASE_URL");
     set(&mut file.public_url, "UNDERSIGN_PUBLIC_URL");
     set(&mut file.mail.transport, "UNDERSIGN_MAIL_TRANSPORT");
     set(&mut file.mail.from, "UNDERSIGN_MAIL_FROM");
@@ -510,8 +561,13 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
     {
         bail!("client_ip_header {header:?} is not a valid header name");
     }
+    let database = match &file.database {
+        Some(text) => Database::parse(text)?,
+        None => Database::Sqlite,
+    };
     Ok(Config {
         data_dir: file.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+        database,
         listen,
         public_url,
         mail: MailConfig { from, transport },

@@ -12,11 +12,12 @@ use crate::abuse::disposable::DisposableDomains;
 use crate::abuse::mail_quota::MailQuota;
 use crate::cache::{Freshness, LetterCache, LetterKeyCache};
 use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, Database};
 use crate::crypto::{InstanceKeys, LogKey};
 use crate::domain::{Letter, Slug};
 use crate::log::trees::LetterLogs;
 use crate::rate_limit::SignRateLimiter;
+use crate::storage::postgres::PostgresStore;
 use crate::storage::{SqliteStore, Store, StoreError};
 
 /// What every request handler can reach.
@@ -43,20 +44,33 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the data folder: creates it, the key file and the database as needed.
-    pub fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
+    /// Opens the data folder (created with the key files as needed) and the
+    /// database: the SQLite file in it, or the PostgreSQL server configured
+    /// (migrated to this program's schema either way).
+    pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
         crate::private_files::ensure_private_dir(&config.data_dir)
             .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
         crate::private_files::ensure_private_dir(&config.keys_dir())
             .with_context(|| format!("creating key folder {}", config.keys_dir().display()))?;
         let keys = InstanceKeys::load_or_create(&config.keys_dir())?;
         let log_key = LogKey::load_or_create(&config.keys_dir())?;
-        crate::private_files::touch_private_file(&config.database_path())
-            .with_context(|| format!("creating database {}", config.database_path().display()))?;
-        let store = SqliteStore::open(&config.database_path())
-            .with_context(|| format!("opening database {}", config.database_path().display()))?;
+        let store: Arc<dyn Store> = match &config.database {
+            Database::Sqlite => {
+                crate::private_files::touch_private_file(&config.database_path())
+                    .with_context(|| format!("creating database {}", config.database_path().display()))?;
+                let store = SqliteStore::open(&config.database_path())
+                    .with_context(|| format!("opening database {}", config.database_path().display()))?;
+                Arc::new(store)
+            }
+            Database::Postgres(url) => {
+                let store = PostgresStore::connect(url)
+                    .await
+                    .with_context(|| format!("opening the PostgreSQL database {:?}", config.database))?;
+                Arc::new(store)
+            }
+        };
         Ok(Arc::new(Self {
-            store: Arc::new(store),
+            store,
             keys: Arc::new(keys),
             clock,
             mail_wake: Arc::new(Notify::new()),
@@ -88,7 +102,7 @@ impl AppState {
         self.cache.letter(self.store.as_ref(), slug, freshness).await
     }
 
-    pub fn open_with_system_clock(config: Config) -> anyhow::Result<Arc<Self>> {
-        Self::open(config, Arc::new(SystemClock))
+    pub async fn open_with_system_clock(config: Config) -> anyhow::Result<Arc<Self>> {
+        Self::open(config, Arc::new(SystemClock)).await
     }
 }

@@ -19,7 +19,11 @@ pub fn init_with_default_level<W>(format: LogFormat, writer: W, level: &str)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // The PostgreSQL driver logs every statement it prepares at debug: which
+    // statements a request ran would tell a repeated signature from a first one,
+    // so the driver speaks at info whatever the default level.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},tokio_postgres=info")));
     // Colours only for a person at a terminal; a file, a pipe or journald gets
     // plain text (the service writes its log to stderr).
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -50,7 +50,64 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub dir: Arc<TempDir>,
+    /// The PostgreSQL database of this app, when the tests run on PostgreSQL.
+    pub postgres: Option<Arc<TestPostgres>>,
     app: Option<Application>,
+}
+
+/// Whether the integration tests run on PostgreSQL: `UNDERSIGN_TEST_DATABASE=postgres`
+/// (scripts/test.sh runs them once on each engine).
+pub fn on_postgres() -> bool {
+    std::env::var("UNDERSIGN_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// A PostgreSQL database of one test's own on the test server
+/// (`UNDERSIGN_TEST_POSTGRES`, by default the local one), dropped at the end.
+pub struct TestPostgres {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl TestPostgres {
+    pub async fn create() -> Self {
+        let admin_url = std::env::var("UNDERSIGN_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let name = format!("undersign_it_{}_{:016x}", std::process::id(), rand::random::<u64>());
+        let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+            .await
+            .expect("the PostgreSQL server for tests is running (scripts/test.sh starts it)");
+        tokio::spawn(connection);
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+        let base = &admin_url[..admin_url.rfind('/').expect("a database in the address")];
+        let url = format!("{base}/{name}");
+        Self { admin_url, name, url }
+    }
+
+    /// Runs SQL as the database's owner (for tests that break the database on
+    /// purpose).
+    pub async fn execute(&self, sql: &str) {
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client.batch_execute(sql).await.unwrap();
+    }
+}
+
+impl Drop for TestPostgres {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: a thread with its own runtime
+        // drops the database (WITH FORCE ends the server's connections).
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.ok()?;
+                tokio::spawn(connection);
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()
+            })
+        })
+        .join();
+    }
 }
 
 /// One e-mail read back from the outbox.
@@ -82,18 +139,27 @@ impl TestApp {
 
     /// A server with nothing in it.
     pub async fn spawn_empty() -> Self {
-        Self::start(Arc::new(tempfile::tempdir().unwrap()), |_| {}).await
+        Self::start(Arc::new(tempfile::tempdir().unwrap()), None, |_| {}).await
     }
 
     /// A server with the configuration changed by `tweak`.
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
-        let app = Self::start(Arc::new(tempfile::tempdir().unwrap()), tweak).await;
+        let app = Self::start(Arc::new(tempfile::tempdir().unwrap()), None, tweak).await;
         app.publish(LETTER, false).await;
         app
     }
 
-    async fn start(dir: Arc<TempDir>, tweak: impl FnOnce(&mut Config)) -> Self {
+    async fn start(
+        dir: Arc<TempDir>,
+        postgres: Option<Arc<TestPostgres>>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         log_buffer();
+        let postgres = match postgres {
+            Some(database) => Some(database),
+            None if on_postgres() => Some(Arc::new(TestPostgres::create().await)),
+            None => None,
+        };
         // A known port, so the links in e-mails point at this server.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut config = Config::for_data_dir(dir.path(), format!("127.0.0.1:{port}").parse().unwrap());
@@ -113,13 +179,45 @@ impl TestApp {
         };
         config.pow.maxnumber = 500;
         config.pow.burst_maxnumber = 500;
+        if let Some(database) = &postgres {
+            config.database = undersign::config::Database::Postgres(database.url.clone());
+        }
         tweak(&mut config);
         let clock = Arc::new(ManualClock::default());
-        let state = AppState::open(config, clock.clone()).unwrap();
+        let state = AppState::open(config, clock.clone()).await.unwrap();
         let app = Application::start(state).await.unwrap();
         let address = format!("http://{}", app.local_addr());
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { address, client, clock, dir, app: Some(app) }
+        Self { address, client, clock, dir, postgres, app: Some(app) }
+    }
+
+    /// A count by SQL on whichever engine this app runs (for the few facts no
+    /// page or store method shows: how many rows a request wrote).
+    pub async fn sql_count(&self, sql: &str) -> i64 {
+        match &self.postgres {
+            Some(database) => {
+                let (client, connection) =
+                    tokio_postgres::connect(&database.url, tokio_postgres::NoTls).await.unwrap();
+                tokio::spawn(connection);
+                client.query_one(sql, &[]).await.unwrap().get(0)
+            }
+            None => {
+                let db = rusqlite::Connection::open(self.dir.path().join("undersign.sqlite3")).unwrap();
+                db.query_row(sql, [], |r| r.get(0)).unwrap()
+            }
+        }
+    }
+
+    /// Runs SQL on whichever engine this app runs (tests that break the database
+    /// on purpose).
+    pub async fn sql_execute(&self, sql: &str) {
+        match &self.postgres {
+            Some(database) => database.execute(sql).await,
+            None => {
+                let db = rusqlite::Connection::open(self.dir.path().join("undersign.sqlite3")).unwrap();
+                db.execute_batch(sql).unwrap();
+            }
+        }
     }
 
     pub fn state(&self) -> &Arc<AppState> {
@@ -129,7 +227,7 @@ impl TestApp {
     /// Stops the server gracefully and starts a new one on the same data folder.
     pub async fn restart(mut self) -> Self {
         self.app.take().unwrap().stop().await.unwrap();
-        Self::start(self.dir.clone(), |_| {}).await
+        Self::start(self.dir.clone(), self.postgres.clone(), |_| {}).await
     }
 
     pub async fn publish(&self, slug: &str, organisations: bool) {

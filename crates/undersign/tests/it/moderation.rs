@@ -311,8 +311,7 @@ async fn the_report_form_cannot_flood_an_address_with_removal_mail() {
         assert_eq!(sent.status(), 200, "the answer stays the same");
     }
     // One request queued; the others were over the address's allowance.
-    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
-    let requests: i64 = db.query_row("SELECT count(*) FROM removal_requests", [], |r| r.get(0)).unwrap();
+    let requests = app.sql_count("SELECT count(*) FROM removal_requests").await;
     assert_eq!(requests, 1, "one mail a day, as for confirmations");
 }
 
@@ -327,20 +326,17 @@ async fn an_unconfirmed_removal_request_is_deleted_with_its_address_when_its_lin
         .send()
         .await
         .unwrap();
-    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
-    let sent = || -> i64 {
-        db.query_row("SELECT count(*) FROM removal_requests WHERE state = 'sent'", [], |r| r.get(0)).unwrap()
-    };
+    let sent_sql = "SELECT count(*) FROM removal_requests WHERE state = 'sent'";
     for _ in 0..100 {
-        if sent() == 1 {
+        if app.sql_count(sent_sql).await == 1 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert_eq!(sent(), 1, "the link went out");
+    assert_eq!(app.sql_count(sent_sql).await, 1, "the link went out");
     app.clock.advance(time::Duration::days(3));
     undersign::maintenance::run_once(app.state()).await.unwrap();
-    let left: i64 = db.query_row("SELECT count(*) FROM removal_requests", [], |r| r.get(0)).unwrap();
+    let left = app.sql_count("SELECT count(*) FROM removal_requests").await;
     assert_eq!(left, 0, "nothing of the requester is kept");
 }
 

@@ -299,16 +299,18 @@ async fn sign_in_answers_the_same_for_unknown_addresses_and_mails_only_accounts(
     assert_eq!(known.status(), unknown.status());
     assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap(), "no message tells them apart");
     // Both did the same database write (what keeps their timing alike).
-    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
-    let requests: i64 = db.query_row("SELECT count(*) FROM sign_in_requests", [], |r| r.get(0)).unwrap();
+    let requests = app.sql_count("SELECT count(*) FROM sign_in_requests").await;
     assert_eq!(requests, 2);
     mails_to(&app, "admin@example.org", 1).await;
     // Only an account gets a mail job, and nobody@ has none: every job there is
     // or was is the admin's (jobs are written before the answer, links when sent).
-    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
-    assert_eq!(count("SELECT count(*) FROM accounts"), 1, "no account was made for nobody@");
-    assert_eq!(count("SELECT count(*) FROM mail_jobs WHERE attempts = 0"), 0, "no job waits to be sent");
-    assert_eq!(count("SELECT count(*) FROM sign_in_links"), 1, "one link, the admin's");
+    assert_eq!(app.sql_count("SELECT count(*) FROM accounts").await, 1, "no account was made for nobody@");
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM mail_jobs WHERE attempts = 0").await,
+        0,
+        "no job waits to be sent"
+    );
+    assert_eq!(app.sql_count("SELECT count(*) FROM sign_in_links").await, 1, "one link, the admin's");
     assert!(read_outbox(&app.outbox_dir()).iter().all(|m| m.to != "nobody@example.org"));
 
     // A mistyped address is a form error, in the reader's language.
@@ -338,13 +340,11 @@ async fn sign_in_mails_are_capped_per_address_but_the_answer_stays_the_same() {
         assert_eq!(response.status(), 200);
     }
     mails_to(&app, "admin@example.org", 5).await;
-    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
-    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
-    assert_eq!(count("SELECT count(*) FROM sign_in_requests"), 8);
+    assert_eq!(app.sql_count("SELECT count(*) FROM sign_in_requests").await, 8);
     // Jobs are written before each answer and get their link when claimed: five
     // links and no unclaimed job means five mails, never a sixth.
-    assert_eq!(count("SELECT count(*) FROM sign_in_links"), 5, "five sign-in mails an hour");
-    assert_eq!(count("SELECT count(*) FROM mail_jobs WHERE attempts = 0"), 0);
+    assert_eq!(app.sql_count("SELECT count(*) FROM sign_in_links").await, 5, "five sign-in mails an hour");
+    assert_eq!(app.sql_count("SELECT count(*) FROM mail_jobs WHERE attempts = 0").await, 0);
     // An hour later the address gets mail again.
     app.clock.advance(Duration::minutes(61));
     app.client.post(app.url("/sign-in")).form(&[("email", "admin@example.org")]).send().await.unwrap();

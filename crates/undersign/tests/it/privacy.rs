@@ -19,18 +19,41 @@ async fn no_address_or_token_reaches_the_database_files_or_the_logs() {
     let token = link.rsplit('/').next().unwrap().to_owned();
 
     let mut checked = 0;
-    for entry in std::fs::read_dir(app.dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("undersign.sqlite3") {
-            let bytes = std::fs::read(&path).unwrap();
-            assert!(!contains(&bytes, email), "{name} holds the address");
-            assert!(!contains(&bytes, "very.private.person"), "{name} holds the local part");
-            assert!(!contains(&bytes, &token), "{name} holds the plain token");
-            checked += 1;
+    let mut check = |name: &str, bytes: &[u8]| {
+        assert!(!contains(bytes, email), "{name} holds the address");
+        assert!(!contains(bytes, "very.private.person"), "{name} holds the local part");
+        assert!(!contains(bytes, &token), "{name} holds the plain token");
+        assert!(contains(bytes, "Private Person"), "{name} holds the signature at all");
+        checked += 1;
+    };
+    match &app.postgres {
+        // Everything the server holds, as an operator's backup would have it.
+        Some(database) => {
+            let dump = std::process::Command::new("pg_dump")
+                .args(["--dbname", &database.url, "--no-owner"])
+                .output()
+                .expect("pg_dump (postgresql-client) is installed");
+            assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+            check("the pg_dump", &dump.stdout);
+        }
+        None => {
+            // Checkpointed or not: the WAL holds the newest pages.
+            let wal = app.dir.path().join("undersign.sqlite3-wal");
+            let main = app.dir.path().join("undersign.sqlite3");
+            let both = [std::fs::read(&main).unwrap(), std::fs::read(&wal).unwrap_or_default()].concat();
+            check("the database file and its WAL", &both);
+            for entry in std::fs::read_dir(app.dir.path()).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if name.starts_with("undersign.sqlite3") {
+                    let bytes = std::fs::read(&path).unwrap();
+                    assert!(!contains(&bytes, email), "{name} holds the address");
+                    assert!(!contains(&bytes, &token), "{name} holds the plain token");
+                }
+            }
         }
     }
-    assert!(checked >= 2, "the database and its WAL were checked ({checked} files)");
+    assert_eq!(checked, 1, "the stored data was checked");
 
     let logs = captured_logs();
     assert!(logs.contains("signature received"), "the logs were captured");
@@ -91,10 +114,12 @@ async fn the_data_folder_and_everything_in_it_is_owner_only() {
             checked += 1;
         }
     }
-    let names: Vec<_> = ["undersign.sqlite3", "undersign.sqlite3-wal", "outbox", "keys"]
-        .iter()
-        .filter(|n| app.dir.path().join(n).exists())
-        .collect();
-    assert_eq!(names.len(), 4, "the database, its WAL, the outbox and the keys were there to check");
-    assert!(checked >= 7, "{checked} files and folders checked");
+    // On PostgreSQL the data folder holds the keys and the outbox only.
+    let expected: &[&str] = match app.postgres {
+        Some(_) => &["outbox", "keys"],
+        None => &["undersign.sqlite3", "undersign.sqlite3-wal", "outbox", "keys"],
+    };
+    let missing: Vec<_> = expected.iter().filter(|n| !app.dir.path().join(n).exists()).collect();
+    assert!(missing.is_empty(), "{missing:?} were not there to check");
+    assert!(checked >= expected.len() + 3, "{checked} files and folders checked");
 }

@@ -167,14 +167,12 @@ async fn a_letter_closes_by_itself_once_its_closing_day_is_over() {
     assert_eq!(app.letter_json("closing-letter").await["status"], "closed");
     let form = crate::helpers::valid_form("late@example.org");
     assert_eq!(app.sign_form("closing-letter", &crate::helpers::pairs(&form)).await.status(), 409);
-    let db = rusqlite::Connection::open(app.dir.path().join("undersign.sqlite3")).unwrap();
-    let detail: String = db
-        .query_row(
-            "SELECT detail FROM audit_log WHERE action = 'letter_closed' AND account_id IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let audit = app.state().store.audit_entries(None, 10).await.unwrap();
+    let detail = audit
+        .iter()
+        .find(|e| e.action == "letter_closed" && e.account.is_none())
+        .map(|e| e.detail.clone())
+        .expect("the automatic close is in the audit log");
     assert_eq!(
         detail,
         undersign::organisers::detail("closing-day-passed", &[]),

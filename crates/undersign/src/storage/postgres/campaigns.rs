@@ -82,7 +82,10 @@ impl CampaignStore for PostgresStore {
             .get(0))
     }
 
-    async fn campaigns_organised(&self, account: Option<AccountId>) -> Result<Vec<(Slug, String)>, StoreError> {
+    async fn campaigns_organised(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<(Slug, String)>, StoreError> {
         let client = self.pool.get().await?;
         client
             .query(
@@ -310,7 +313,12 @@ impl CampaignStore for PostgresStore {
         Ok(changed == 1)
     }
 
-    async fn grant_campaign_role(&self, slug: &Slug, account: AccountId, audit: AuditEntry) -> Result<bool, StoreError> {
+    async fn grant_campaign_role(
+        &self,
+        slug: &Slug,
+        account: AccountId,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(campaign) = campaign_id(&tx, slug.as_str()).await? else { return Ok(false) };
@@ -322,7 +330,8 @@ impl CampaignStore for PostgresStore {
             )
             .await?;
         if granted == 1 {
-            enqueue_invitation(&tx, account, None, Some(campaign), Role::Organiser.as_str(), audit.at).await?;
+            enqueue_invitation(&tx, account, None, Some(campaign), Role::Organiser.as_str(), audit.at)
+                .await?;
             insert_audit(&tx, &audit).await?;
         }
         tx.commit().await?;
@@ -351,7 +360,12 @@ impl CampaignStore for PostgresStore {
             .collect()
     }
 
-    async fn link_campaigns(&self, slug: &Slug, related: &Slug, audit: AuditEntry) -> Result<bool, StoreError> {
+    async fn link_campaigns(
+        &self,
+        slug: &Slug,
+        related: &Slug,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let (Some(from), Some(to)) =

@@ -16,7 +16,9 @@ use crate::domain::{LetterId, SignatureId};
 use crate::i18n::Language;
 use crate::log::records::{SaltedRecord, strike_record};
 use crate::storage::StoreError;
-use crate::storage::moderation::{FlagRule, ModerationStore, QueueFlag, QueueItem, RemovalState, StrikeTally};
+use crate::storage::moderation::{
+    FlagRule, ModerationStore, QueueFlag, QueueItem, RemovalState, StrikeTally,
+};
 use crate::storage::organisers::AuditEntry;
 use letterlog::leaf::EntryKind;
 
@@ -100,7 +102,11 @@ async fn removal_lookup(
 
 /// The id of a signature the public list shows, by its confirmation number: what
 /// readers can report.
-async fn shown_signature(client: &impl GenericClient, letter: LetterId, seq: u64) -> Result<Option<i64>, StoreError> {
+async fn shown_signature(
+    client: &impl GenericClient,
+    letter: LetterId,
+    seq: u64,
+) -> Result<Option<i64>, StoreError> {
     Ok(client
         .query_opt(
             "SELECT id FROM signatures WHERE letter_id = $1 AND seq = $2 AND show_name
@@ -139,7 +145,11 @@ impl ModerationStore for PostgresStore {
         Ok(true)
     }
 
-    async fn removal_state(&self, token: &HashedToken, now: OffsetDateTime) -> Result<Option<RemovalState>, StoreError> {
+    async fn removal_state(
+        &self,
+        token: &HashedToken,
+        now: OffsetDateTime,
+    ) -> Result<Option<RemovalState>, StoreError> {
         let client = self.pool.get().await?;
         Ok(removal_lookup(&client, &token.0, now).await?.map(|(_, _, state)| state))
     }
@@ -174,7 +184,8 @@ impl ModerationStore for PostgresStore {
 
     async fn moderation_queue(&self, letter: LetterId, limit: u32) -> Result<Vec<QueueItem>, StoreError> {
         let client = self.pool.get().await?;
-        queue_items(&client, &format!("{} LIMIT $2", undecided("TRUE")), &[&letter.0, &i64::from(limit)]).await
+        queue_items(&client, &format!("{} LIMIT $2", undecided("TRUE")), &[&letter.0, &i64::from(limit)])
+            .await
     }
 
     async fn signatures_matching(
@@ -208,8 +219,11 @@ impl ModerationStore for PostgresStore {
             return Ok(false);
         };
         let held: bool = row.try_get(0)?;
-        tx.execute("UPDATE signatures SET approved_at = $2, held = FALSE WHERE id = $1", &[&signature.0, &unix(now)])
-            .await?;
+        tx.execute(
+            "UPDATE signatures SET approved_at = $2, held = FALSE WHERE id = $1",
+            &[&signature.0, &unix(now)],
+        )
+        .await?;
         if held {
             // Released: it enters the log and the list now.
             insert_signature_entry(&tx, signature.0, letter.0, now).await?;
@@ -253,7 +267,8 @@ impl ModerationStore for PostgresStore {
                 tally.held += 1;
             } else {
                 let record = SaltedRecord::new(strike_record(&reason));
-                insert_entry(&tx, letter.0, EntryKind::Strike, Some(signature.0), &record, false, now, now).await?;
+                insert_entry(&tx, letter.0, EntryKind::Strike, Some(signature.0), &record, false, now, now)
+                    .await?;
                 tally.in_log += 1;
             }
         }
@@ -269,8 +284,11 @@ impl ModerationStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(id) = shown_signature(&tx, letter, seq).await? else { return Ok(false) };
-        tx.execute("INSERT INTO signature_flags (signature_id, kind, detail) VALUES ($1, 'reported', $2)", &[&id, &note])
-            .await?;
+        tx.execute(
+            "INSERT INTO signature_flags (signature_id, kind, detail) VALUES ($1, 'reported', $2)",
+            &[&id, &note],
+        )
+        .await?;
         // A kept signature that is reported again goes back to the queue.
         tx.execute("UPDATE signatures SET approved_at = NULL WHERE id = $1", &[&id]).await?;
         tx.commit().await?;

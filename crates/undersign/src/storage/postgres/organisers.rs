@@ -6,7 +6,9 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 
 use super::outbox::{enqueue_invitation, lookup};
-use super::{PostgresStore, corrupt, count, from_unix, insert_audit, parse_stored_day, slug, sql_index, unix};
+use super::{
+    PostgresStore, corrupt, count, from_unix, insert_audit, parse_stored_day, slug, sql_index, unix,
+};
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{Community, LetterDraft, LetterId, LetterLanguage};
 use crate::i18n::Language;
@@ -107,7 +109,9 @@ impl OrganiserStore for PostgresStore {
         let (id, created): (i64, bool) = match inserted {
             Some(row) => (row.get(0), true),
             None => (
-                tx.query_one("SELECT id FROM accounts WHERE email_lookup = $1", &[&&lookup.0[..]]).await?.get(0),
+                tx.query_one("SELECT id FROM accounts WHERE email_lookup = $1", &[&&lookup.0[..]])
+                    .await?
+                    .get(0),
                 false,
             ),
         };
@@ -122,7 +126,10 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let changed = tx
-            .execute("UPDATE accounts SET may_publish = TRUE WHERE id = $1 AND NOT may_publish", &[&account.0])
+            .execute(
+                "UPDATE accounts SET may_publish = TRUE WHERE id = $1 AND NOT may_publish",
+                &[&account.0],
+            )
             .await?;
         if changed == 0 {
             return Ok(false);
@@ -133,7 +140,12 @@ impl OrganiserStore for PostgresStore {
         Ok(true)
     }
 
-    async fn request_sign_in(&self, lookup: &EmailLookup, per_hour: u32, now: OffsetDateTime) -> Result<(), StoreError> {
+    async fn request_sign_in(
+        &self,
+        lookup: &EmailLookup,
+        per_hour: u32,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         // One address's requests take turns, so the hourly cap holds across nodes.
@@ -182,7 +194,11 @@ impl OrganiserStore for PostgresStore {
         };
         let account_id: i64 = row.get(0);
         let account = account_from_row(
-            &tx.query_one(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"), &[&account_id]).await?,
+            &tx.query_one(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"),
+                &[&account_id],
+            )
+            .await?,
             0,
         )?;
         tx.execute(
@@ -223,7 +239,10 @@ impl OrganiserStore for PostgresStore {
     async fn touch_session(&self, session: &HashedToken, now: OffsetDateTime) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
         client
-            .execute("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1", &[&&session.0[..], &unix(now)])
+            .execute(
+                "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1",
+                &[&&session.0[..], &unix(now)],
+            )
             .await?;
         Ok(())
     }
@@ -255,7 +274,11 @@ impl OrganiserStore for PostgresStore {
         Ok(true)
     }
 
-    async fn pass_second_factor_recovery(&self, session: &HashedToken, code: &HashedToken) -> Result<bool, StoreError> {
+    async fn pass_second_factor_recovery(
+        &self,
+        session: &HashedToken,
+        code: &HashedToken,
+    ) -> Result<bool, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let spent = tx
@@ -274,7 +297,11 @@ impl OrganiserStore for PostgresStore {
         Ok(true)
     }
 
-    async fn set_pending_totp(&self, session: &HashedToken, sealed_secret: Vec<u8>) -> Result<(), StoreError> {
+    async fn set_pending_totp(
+        &self,
+        session: &HashedToken,
+        sealed_secret: Vec<u8>,
+    ) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
         client
             .execute(
@@ -341,8 +368,11 @@ impl OrganiserStore for PostgresStore {
         tx.execute("DELETE FROM sign_in_links WHERE expires_at <= $1", &[&unix(now)]).await?;
         tx.execute("DELETE FROM sign_in_requests WHERE requested_at < $1", &[&unix(requests_before)]).await?;
         // Removal requests nobody confirmed in time: their sealed address goes.
-        tx.execute("DELETE FROM removal_requests WHERE state = 'sent' AND token_expires_at <= $1", &[&unix(now)])
-            .await?;
+        tx.execute(
+            "DELETE FROM removal_requests WHERE state = 'sent' AND token_expires_at <= $1",
+            &[&unix(now)],
+        )
+        .await?;
         tx.commit().await?;
         Ok(sessions)
     }
@@ -350,7 +380,10 @@ impl OrganiserStore for PostgresStore {
     async fn letter_role(&self, account: AccountId, letter: LetterId) -> Result<Option<Role>, StoreError> {
         let client = self.pool.get().await?;
         let roles = client
-            .query("SELECT role FROM letter_roles WHERE account_id = $1 AND letter_id = $2", &[&account.0, &letter.0])
+            .query(
+                "SELECT role FROM letter_roles WHERE account_id = $1 AND letter_id = $2",
+                &[&account.0, &letter.0],
+            )
             .await?
             .iter()
             .map(|r| role(r.try_get(0)?))
@@ -421,8 +454,11 @@ impl OrganiserStore for PostgresStore {
         if had {
             return Ok(false);
         }
-        tx.execute("DELETE FROM letter_roles WHERE letter_id = $1 AND account_id = $2", &[&letter.0, &account.0])
-            .await?;
+        tx.execute(
+            "DELETE FROM letter_roles WHERE letter_id = $1 AND account_id = $2",
+            &[&letter.0, &account.0],
+        )
+        .await?;
         tx.execute(
             "INSERT INTO letter_roles (letter_id, account_id, role, granted_at) VALUES ($1, $2, $3, $4)",
             &[&letter.0, &account.0, &role.as_str(), &unix(audit.at)],
@@ -459,8 +495,8 @@ impl OrganiserStore for PostgresStore {
         }
         let (closes_on, target) = (draft.closes_on.map(|d| d.to_string()), draft.target.map(sql_index));
         let id = match id {
-            None => {
-                tx.query_one(
+            None => tx
+                .query_one(
                     "INSERT INTO drafts (slug, title, addressee, community, language, body, organisations,
                          closes_on, target, created_at, updated_at, owner_id)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
@@ -479,8 +515,7 @@ impl OrganiserStore for PostgresStore {
                     ],
                 )
                 .await?
-                .get(0)
-            }
+                .get(0),
             Some(id) => {
                 let updated = tx
                     .query_opt(
@@ -527,7 +562,9 @@ impl OrganiserStore for PostgresStore {
         let client = self.pool.get().await?;
         client
             .query(
-                &format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE owner_id = $1 ORDER BY updated_at DESC, id DESC"),
+                &format!(
+                    "SELECT {DRAFT_COLUMNS} FROM drafts WHERE owner_id = $1 ORDER BY updated_at DESC, id DESC"
+                ),
                 &[&owner.0],
             )
             .await?
@@ -564,7 +601,11 @@ impl OrganiserStore for PostgresStore {
         insert_audit(&client, &entry).await
     }
 
-    async fn audit_entries(&self, letter: Option<LetterId>, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+    async fn audit_entries(
+        &self,
+        letter: Option<LetterId>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let client = self.pool.get().await?;
         client
             .query(
@@ -578,7 +619,12 @@ impl OrganiserStore for PostgresStore {
             .collect()
     }
 
-    async fn signer_contacts(&self, letter: LetterId, after_seq: u64, limit: u32) -> Result<Vec<SignerContact>, StoreError> {
+    async fn signer_contacts(
+        &self,
+        letter: LetterId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<SignerContact>, StoreError> {
         let client = self.pool.get().await?;
         client
             .query(
@@ -599,7 +645,10 @@ impl OrganiserStore for PostgresStore {
             .collect()
     }
 
-    async fn account_email(&self, account: AccountId) -> Result<Option<(EmailLookup, SealedEmail)>, StoreError> {
+    async fn account_email(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<(EmailLookup, SealedEmail)>, StoreError> {
         let client = self.pool.get().await?;
         client
             .query_opt("SELECT email_lookup, email_sealed FROM accounts WHERE id = $1", &[&account.0])

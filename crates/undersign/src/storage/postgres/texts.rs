@@ -16,7 +16,10 @@ use letterlog::leaf::EntryKind;
 
 /// The letter's own language, current version and whether it takes signatures;
 /// the row stays locked until the transaction ends (one version at a time).
-async fn letter_head(client: &impl GenericClient, letter: LetterId) -> Result<(String, i32, bool), StoreError> {
+async fn letter_head(
+    client: &impl GenericClient,
+    letter: LetterId,
+) -> Result<(String, i32, bool), StoreError> {
     let r = client
         .query_one("SELECT language, version, status FROM letters WHERE id = $1 FOR UPDATE", &[&letter.0])
         .await?;
@@ -34,7 +37,15 @@ async fn insert_text(
         .execute(
             "INSERT INTO letter_texts (letter_id, version, language, title, addressee, body, published_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[&letter.0, &version, &text.language.as_str(), &text.title, &text.addressee, &text.body, &unix(now)],
+            &[
+                &letter.0,
+                &version,
+                &text.language.as_str(),
+                &text.title,
+                &text.addressee,
+                &text.body,
+                &unix(now),
+            ],
         )
         .await?;
     let version_number = u32::try_from(version).map_err(|_| corrupt("version", &version.to_string()))?;
@@ -48,7 +59,10 @@ async fn insert_text(
     insert_entry(client, letter.0, EntryKind::Text, None, &record, false, now, now).await
 }
 
-async fn reconfirm_lookup(client: &impl GenericClient, token: &[u8; 32]) -> Result<Option<ReconfirmState>, StoreError> {
+async fn reconfirm_lookup(
+    client: &impl GenericClient,
+    token: &[u8; 32],
+) -> Result<Option<ReconfirmState>, StoreError> {
     let Some(r) = client
         .query_opt(
             "SELECT letter_id, version FROM signatures WHERE reconfirm_token_hash = $1
@@ -84,7 +98,8 @@ impl TextStore for PostgresStore {
             .map(|r| {
                 let language: &str = r.try_get(1)?;
                 Ok(LetterText {
-                    version: u32::try_from(r.try_get::<_, i32>(0)?).map_err(|_| corrupt("version", "negative"))?,
+                    version: u32::try_from(r.try_get::<_, i32>(0)?)
+                        .map_err(|_| corrupt("version", "negative"))?,
                     language: LetterLanguage::parse(language).map_err(|_| corrupt("language", language))?,
                     title: r.try_get(2)?,
                     addressee: r.try_get(3)?,
@@ -108,7 +123,8 @@ impl TextStore for PostgresStore {
         if !open {
             return Ok(Err(TextRefusal::Closed));
         }
-        let r = tx.query_one("SELECT title, addressee, body FROM letters WHERE id = $1", &[&letter.0]).await?;
+        let r =
+            tx.query_one("SELECT title, addressee, body FROM letters WHERE id = $1", &[&letter.0]).await?;
         let current: (String, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
         if current == (text.title.clone(), text.addressee.clone(), text.body.clone()) {
             return Ok(Err(TextRefusal::Unchanged));
@@ -216,8 +232,11 @@ impl TextStore for PostgresStore {
         let tx = client.transaction().await?;
         let Some(state) = reconfirm_lookup(&tx, &token.0).await? else { return Ok(None) };
         let version = i32::try_from(state.letter.version).map_err(|_| corrupt("version", "too large"))?;
-        tx.execute("UPDATE signatures SET version = $2 WHERE reconfirm_token_hash = $1", &[&&token.0[..], &version])
-            .await?;
+        tx.execute(
+            "UPDATE signatures SET version = $2 WHERE reconfirm_token_hash = $1",
+            &[&&token.0[..], &version],
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(ReconfirmState { signed_version: state.letter.version, ..state }))
     }
