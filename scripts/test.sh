@@ -51,5 +51,6 @@ python3 scripts/module-cycles.py crates/undersign/src
 scripts/fuzz-api.sh
 cargo nextest run --workspace --locked --no-fail-fast
 # The integration tests again on PostgreSQL: every page, the API, organisers,
-# moderation, mail and the log, each test on a database of its own.
-UNDERSIGN_TEST_DATABASE=postgres cargo nextest run -p undersign --test it --locked --no-fail-fast
+# moderation, mail and the log, each test on a database of its own; and the
+# tests of several nodes on one database, which only PostgreSQL can run.
+UNDERSIGN_TEST_DATABASE=postgres cargo nextest run -p undersign --test it --locked --no-fail-fast --run-ignored all

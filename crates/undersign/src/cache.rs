@@ -14,8 +14,9 @@
 //! only at checkpoints, so no count shown is ever stale.
 //!
 //! Invalidation is exact for what this process writes. Whatever else writes the
-//! same database (the `undersign letter` commands beside a running server, later
-//! other instances) is seen within [`MAX_AGE`]: no entry is used longer than that.
+//! same database (the `undersign letter` commands beside a running server, the
+//! other nodes on one PostgreSQL) is seen within [`MAX_AGE`]: no entry is used
+//! longer than that, so every node shows a new count within about a second.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,7 +35,7 @@ use crate::storage::{LetterStore, StoreError};
 pub const SETTLE: Duration = Duration::from_millis(250);
 
 /// No entry is used for longer than this, whatever the versions say.
-pub const MAX_AGE: Duration = Duration::from_secs(5);
+pub const MAX_AGE: Duration = Duration::from_secs(1);
 
 /// The responses kept rendered: pages, a letter's JSON, its badge.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -89,7 +89,21 @@ pub async fn integrate_all(state: &AppState) -> anyhow::Result<u64> {
 
 /// Integrates one letter's due entries into one new signed checkpoint.
 pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: &str) -> anyhow::Result<u64> {
-    let mut guard = state.logs.lock(state.store.as_ref(), letter).await?;
+    // What storage holds decides: the tree catches up with checkpoints another
+    // node published, and is built on exactly the stored size.
+    let mut guard = state.logs.lock(state.store.as_ref(), letter, 0).await?;
+    let latest = state.store.latest_checkpoint(letter).await?;
+    let (stored_size, old_count) = latest.map_or((0, 0), |c| (c.size, c.count));
+    let loaded = guard.as_ref().map_or(0, |log| log.tree.size().get());
+    if loaded != stored_size {
+        if loaded > stored_size {
+            // Ahead of storage (a commit of ours that failed): read it again.
+            *guard = None;
+        }
+        // Behind storage: another node published; the missing leaves are read.
+        drop(guard);
+        guard = state.logs.lock(state.store.as_ref(), letter, stored_size).await?;
+    }
     let log = guard.as_mut().expect("loaded by lock");
     let now = state.clock.now();
     let due = state.store.due_entries(letter, now, MAX_BATCH).await?;
@@ -97,7 +111,6 @@ pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: 
         return Ok(0);
     }
     let old_size = log.tree.size();
-    let old_count = state.store.latest_checkpoint(letter).await?.map_or(0, |c| c.count);
 
     // Withdrawals go last and shuffled, so their order reveals nothing.
     let (mut withdrawals, others): (Vec<_>, Vec<_>) =
@@ -149,7 +162,9 @@ pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: 
     }
     .await;
     if let Err(error) = result {
-        log.tree.truncate(old_size);
+        // Another node may have published meanwhile: the tree is read again
+        // from storage next time, never patched by guessing.
+        *guard = None;
         return Err(error);
     }
     state.cache.invalidate();
@@ -206,7 +221,7 @@ pub async fn inclusion_proof(
     if size > current || !size.contains(index) {
         return Err(ProofRequestError::OutOfRange { current: current.get() });
     }
-    let guard = state.logs.lock(state.store.as_ref(), letter.id).await?;
+    let guard = state.logs.lock(state.store.as_ref(), letter.id, size.get()).await?;
     let tree = &guard.as_ref().expect("loaded by lock").tree;
     let proof = tree.inclusion_proof(index, size).map_err(anyhow::Error::from)?;
     let leaf = tree.leaf_hash(index).context("leaf present")?;
@@ -224,7 +239,7 @@ pub async fn consistency_proof(
     if from == 0 || from > to || to > current.get() {
         return Err(ProofRequestError::OutOfRange { current: current.get() });
     }
-    let guard = state.logs.lock(state.store.as_ref(), letter.id).await?;
+    let guard = state.logs.lock(state.store.as_ref(), letter.id, to).await?;
     let tree = &guard.as_ref().expect("loaded by lock").tree;
     Ok(tree.consistency_proof(TreeSize::new(from), TreeSize::new(to)).map_err(anyhow::Error::from)?)
 }
@@ -245,7 +260,7 @@ pub async fn tile_bytes(state: &AppState, letter: &Letter, tile: Tile) -> anyhow
             Ok(Some(encode_entry_bundle(leaves.iter().map(Vec::as_slice))))
         }
         TileKind::Hashes { .. } => {
-            let guard = state.logs.lock(state.store.as_ref(), letter.id).await?;
+            let guard = state.logs.lock(state.store.as_ref(), letter.id, size.get()).await?;
             let tree = &guard.as_ref().expect("loaded by lock").tree;
             Ok(tile.hashes(tree).map(|hashes| encode_hashes(&hashes)))
         }

@@ -466,8 +466,9 @@ pub trait SignatureStore: Send + Sync {
 pub trait LogStore: Send + Sync {
     /// Letters with entries due for integration.
     async fn letters_with_due_entries(&self, now: OffsetDateTime) -> Result<Vec<LogTarget>, StoreError>;
-    /// The leaf hashes of the integrated entries, in index order.
-    async fn log_leaf_hashes(&self, letter: LetterId) -> Result<Vec<[u8; 32]>, StoreError>;
+    /// The leaf hashes of the integrated entries from index `from` up to the
+    /// latest checkpoint, in index order (a node catches its tree up with them).
+    async fn log_leaf_hashes(&self, letter: LetterId, from: u64) -> Result<Vec<[u8; 32]>, StoreError>;
     /// Due entries in the order they were made, at most `limit`.
     async fn due_entries(
         &self,

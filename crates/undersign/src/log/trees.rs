@@ -23,19 +23,31 @@ pub struct LetterLogs {
 }
 
 impl LetterLogs {
+    /// Locks a letter's tree, loaded and caught up to at least `at_least` leaves
+    /// from storage: another node may have integrated since this one last looked
+    /// (only the missing leaves are read).
     pub(crate) async fn lock(
         &self,
         store: &dyn LogStore,
         letter: LetterId,
+        at_least: u64,
     ) -> anyhow::Result<tokio::sync::OwnedMutexGuard<Option<LoadedLog>>> {
         let slot = {
             let mut logs = self.logs.lock().map_err(|_| anyhow::anyhow!("log registry poisoned"))?;
             logs.entry(letter).or_default().clone()
         };
         let mut guard = slot.lock_owned().await;
-        if guard.is_none() {
-            let hashes = store.log_leaf_hashes(letter).await?;
-            *guard = Some(LoadedLog { tree: Tree::from_leaf_hashes(hashes.into_iter().map(Hash)) });
+        match guard.as_mut() {
+            None => {
+                let hashes = store.log_leaf_hashes(letter, 0).await?;
+                *guard = Some(LoadedLog { tree: Tree::from_leaf_hashes(hashes.into_iter().map(Hash)) });
+            }
+            Some(log) if log.tree.size().get() < at_least => {
+                for hash in store.log_leaf_hashes(letter, log.tree.size().get()).await? {
+                    log.tree.push(Hash(hash));
+                }
+            }
+            Some(_) => {}
         }
         Ok(guard)
     }

@@ -1107,31 +1107,30 @@ impl LogStore for PostgresStore {
             .collect()
     }
 
-    async fn log_leaf_hashes(&self, letter: LetterId) -> Result<Vec<[u8; 32]>, StoreError> {
+    async fn log_leaf_hashes(&self, letter: LetterId, from: u64) -> Result<Vec<[u8; 32]>, StoreError> {
+        let from = sql_index(from);
         let client = self.pool.get().await?;
         let size: i64 =
             client.query_one("SELECT log_size FROM letters WHERE id = $1", &[&letter.0]).await?.get(0);
         let rows = client
             .query(
                 "SELECT leaf_index, leaf_hash FROM log_entries
-                 WHERE letter_id = $1 AND leaf_index IS NOT NULL AND leaf_index < $2 ORDER BY leaf_index",
-                &[&letter.0, &size],
+                 WHERE letter_id = $1 AND leaf_index >= $3 AND leaf_index < $2 ORDER BY leaf_index",
+                &[&letter.0, &size, &from],
             )
             .await?;
         let mut hashes = Vec::with_capacity(rows.len());
         for row in &rows {
             let index: i64 = row.try_get(0)?;
-            if index != hashes.len() as i64 {
-                return Err(StoreError::Corrupt(format!("letter {} lacks leaf {}", letter.0, hashes.len())));
+            if index != from + hashes.len() as i64 {
+                let missing = from + hashes.len() as i64;
+                return Err(StoreError::Corrupt(format!("letter {} lacks leaf {missing}", letter.0)));
             }
             hashes.push(hash32(row.try_get(1)?, "leaf hash")?);
         }
-        if hashes.len() as i64 != size {
-            return Err(StoreError::Corrupt(format!(
-                "letter {} has {} leaves, not {size}",
-                letter.0,
-                hashes.len()
-            )));
+        if from + hashes.len() as i64 != size.max(from) {
+            let have = from + hashes.len() as i64;
+            return Err(StoreError::Corrupt(format!("letter {} has {have} leaves, not {size}", letter.0)));
         }
         Ok(hashes)
     }

@@ -1215,33 +1215,31 @@ impl LogStore for SqliteStore {
         .await
     }
 
-    async fn log_leaf_hashes(&self, letter: LetterId) -> Result<Vec<[u8; 32]>, StoreError> {
+    async fn log_leaf_hashes(&self, letter: LetterId, from: u64) -> Result<Vec<[u8; 32]>, StoreError> {
+        let from = sql_index(from);
         self.read(move |conn| {
             let size: i64 =
                 conn.query_row("SELECT log_size FROM letters WHERE id = ?1", [letter.0], |r| r.get(0))?;
             let mut stmt = conn.prepare_cached(
                 "SELECT leaf_index, leaf_hash FROM log_entries
-                 WHERE letter_id = ?1 AND leaf_index IS NOT NULL AND leaf_index < ?2 ORDER BY leaf_index",
+                 WHERE letter_id = ?1 AND leaf_index >= ?3 AND leaf_index < ?2 ORDER BY leaf_index",
             )?;
-            let mut rows = stmt.query(params![letter.0, size])?;
-            let mut hashes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            let mut rows = stmt.query(params![letter.0, size, from])?;
+            let mut hashes = Vec::with_capacity(usize::try_from(size - from).unwrap_or(0));
             while let Some(row) = rows.next()? {
                 let index: i64 = row.get(0)?;
-                if index != hashes.len() as i64 {
-                    return Err(StoreError::Corrupt(format!(
-                        "letter {} lacks leaf {}",
-                        letter.0,
-                        hashes.len()
-                    )));
+                if index != from + hashes.len() as i64 {
+                    let missing = from + hashes.len() as i64;
+                    return Err(StoreError::Corrupt(format!("letter {} lacks leaf {missing}", letter.0)));
                 }
                 let hash: Vec<u8> = row.get(1)?;
                 hashes.push(hash.as_slice().try_into().map_err(|_| corrupt("leaf hash", "wrong length"))?);
             }
-            if hashes.len() as i64 != size {
+            if from + hashes.len() as i64 != size.max(from) {
                 return Err(StoreError::Corrupt(format!(
                     "letter {} has {} leaves, not {size}",
                     letter.0,
-                    hashes.len()
+                    from + hashes.len() as i64
                 )));
             }
             Ok(hashes)

@@ -220,6 +220,20 @@ impl TestApp {
         }
     }
 
+    /// A second node beside this one: its own data folder and port, the same
+    /// key files and the same PostgreSQL database (several nodes need one).
+    pub async fn spawn_peer(&self) -> Self {
+        let database = self.postgres.clone().expect("several nodes share a PostgreSQL database");
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let keys = dir.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        for entry in std::fs::read_dir(self.dir.path().join("keys")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, keys.join(path.file_name().unwrap())).unwrap();
+        }
+        Self::start(dir, Some(database), |_| {}).await
+    }
+
     pub fn state(&self) -> &Arc<AppState> {
         &self.app.as_ref().expect("running").state
     }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod letter_log;
 mod moderation;
+mod nodes;
 mod organisers;
 
 mod abuse;

@@ -1,0 +1,90 @@
+//! Several nodes on one PostgreSQL database (run when the tests run on
+//! PostgreSQL): what one node takes, every node counts, proves and shows.
+
+use crate::helpers::{LETTER, TestApp, on_postgres};
+
+#[tokio::test]
+#[ignore = "several nodes need PostgreSQL: scripts/test.sh runs it in the PostgreSQL pass"]
+async fn two_nodes_share_signatures_the_log_and_the_count() {
+    assert!(on_postgres(), "run with UNDERSIGN_TEST_DATABASE=postgres");
+    let first = TestApp::spawn().await;
+    let second = first.spawn_peer().await;
+    // Signatures and confirmations arrive at either node.
+    for i in 0..6 {
+        let node = if i % 2 == 0 { &first } else { &second };
+        node.sign_and_confirm(LETTER, &format!("Signer {i}"), &format!("signer{i}@example.org"), true).await;
+    }
+    // A signature taken by one node and confirmed through the other.
+    let response = first
+        .sign_form(
+            LETTER,
+            &[
+                ("name", "Across"),
+                ("email", "across@example.org"),
+                ("show_name", "true"),
+                ("consent", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let mails = crate::helpers::read_outbox(&first.outbox_dir());
+    let link = mails
+        .iter()
+        .chain(crate::helpers::read_outbox(&second.outbox_dir()).iter())
+        .filter(|m| m.to == "across@example.org")
+        .map(|m| m.confirmation_link())
+        .next();
+    let link = match link {
+        Some(link) => link,
+        None => {
+            // Either node's mail worker may have sent it.
+            let mut found = None;
+            for _ in 0..100 {
+                let all: Vec<_> = crate::helpers::read_outbox(&first.outbox_dir())
+                    .into_iter()
+                    .chain(crate::helpers::read_outbox(&second.outbox_dir()))
+                    .filter(|m| m.to == "across@example.org")
+                    .collect();
+                if let Some(mail) = all.first() {
+                    found = Some(mail.confirmation_link());
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            found.expect("the confirmation mail went out from one of the nodes")
+        }
+    };
+    // The link names the node's public address; the other node answers it too.
+    let path = link.split_once("/confirm/").map(|(_, token)| format!("/confirm/{token}")).unwrap();
+    let confirmed = second.client.post(second.url(&path)).send().await.unwrap();
+    assert_eq!(confirmed.status(), 303);
+
+    assert_eq!(first.count(LETTER).await, 7);
+    // The other node shows the same count within a second or two.
+    let mut seen = 0;
+    for _ in 0..40 {
+        seen = second.count(LETTER).await;
+        if seen == 7 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, 7, "every node counts every confirmation once");
+    // Both serve the one checkpoint, and proofs for leaves the other integrated.
+    let checkpoint = |app: &TestApp| {
+        let url = app.url(&format!("/letters/{LETTER}/log/checkpoint"));
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let (a, b) = (checkpoint(&first).await, checkpoint(&second).await);
+    assert_eq!(a, b, "one log, one checkpoint, whichever node is asked");
+    let size: u64 = a.lines().nth(1).unwrap().parse().unwrap();
+    assert_eq!(size, 8, "the text and seven signatures, each once");
+    for app in [&first, &second] {
+        for index in 0..size {
+            let proof =
+                app.get(&format!("/api/v1/letters/{LETTER}/log/inclusion?index={index}&size={size}")).await;
+            assert_eq!(proof.status(), 200, "leaf {index} is provable on every node");
+        }
+    }
+}
