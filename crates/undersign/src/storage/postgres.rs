@@ -80,7 +80,9 @@ impl From<tokio_postgres::Error> for StoreError {
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(error: deadpool_postgres::PoolError) -> Self {
         match error {
-            deadpool_postgres::PoolError::Backend(error) => error.into(),
+            // Getting a connection failed: the server is down, refuses us, or
+            // the network is cut; it heals when the server is back.
+            deadpool_postgres::PoolError::Backend(error) => StoreError::Unavailable(error.to_string()),
             deadpool_postgres::PoolError::Timeout(_) => StoreError::Busy,
             other => StoreError::Unavailable(other.to_string()),
         }

@@ -84,6 +84,14 @@ impl TestPostgres {
         Self { admin_url, name, url }
     }
 
+    /// A connection to the server's administrative database.
+    pub async fn admin(&self) -> tokio_postgres::Client {
+        let (client, connection) =
+            tokio_postgres::connect(&self.admin_url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client
+    }
+
     /// Runs SQL as the database's owner (for tests that break the database on
     /// purpose).
     pub async fn execute(&self, sql: &str) {

@@ -88,3 +88,48 @@ async fn two_nodes_share_signatures_the_log_and_the_count() {
         }
     }
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/test.sh runs it in the PostgreSQL pass"]
+async fn a_node_cut_off_from_the_database_answers_503_and_recovers_by_itself() {
+    assert!(on_postgres(), "run with UNDERSIGN_TEST_DATABASE=postgres");
+    let app = TestApp::spawn().await;
+    app.sign_and_confirm(LETTER, "Anna Ivanova", "anna@example.org", true).await;
+    let search = format!("/letters/{LETTER}/signatures?q=anna");
+    assert_eq!(app.get(&search).await.status(), 200);
+    let database = app.postgres.clone().unwrap();
+    // Cut the node off: its connections end and no new one is let in.
+    let admin = database.admin().await;
+    admin
+        .batch_execute(&format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false", database.name))
+        .await
+        .unwrap();
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&database.name],
+        )
+        .await
+        .unwrap();
+    let cut = app.get(&search).await;
+    assert_eq!(cut.status(), 503, "no page pretends all is well, none fails with a 500");
+    assert!(cut.headers().contains_key("retry-after"));
+    let api = app.get(&format!("/api/v1/letters/{LETTER}/signatures?q=anna")).await;
+    assert_eq!(api.status(), 503, "the API says so too");
+    // The database comes back: the node recovers without a restart.
+    admin
+        .batch_execute(&format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true", database.name))
+        .await
+        .unwrap();
+    let mut status = 0;
+    for _ in 0..100 {
+        status = app.get(&search).await.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "back within ten seconds");
+    app.sign_and_confirm(LETTER, "Boris Petrov", "boris@example.org", true).await;
+    assert_eq!(app.count(LETTER).await, 2, "nothing acknowledged was lost");
+}
