@@ -78,6 +78,11 @@ impl Application {
         self.mailer.await.context("mail worker task")?;
         self.integrator.await.context("log integrator task")?;
         self.maintenance.await.context("maintenance task")?;
+        // Another node takes the letters' logs over at once, not when the
+        // leases run out.
+        if let Err(error) = self.state.store.release_log_leases(&self.state.node_id).await {
+            tracing::warn!(%error, "could not release the integrator leases; they run out by themselves");
+        }
         Ok(())
     }
 

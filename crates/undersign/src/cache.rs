@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(entry(before, Duration::ZERO).usable(now, settled), Some(7));
         assert!(entry(before, SETTLE + Duration::from_millis(1)).usable(now, settled).is_none());
         assert_eq!(
-            entry(now, SETTLE * 10).usable(now, settled),
+            entry(now, MAX_AGE / 2).usable(now, settled),
             Some(7),
             "nothing new: usable until MAX_AGE"
         );
@@ -213,7 +213,7 @@ mod tests {
         let before = cache.version();
         cache.confirmed();
         assert!(entry(before, Duration::ZERO).usable(cache.version(), Freshness::Exact).is_none());
-        assert!(entry(cache.version(), SETTLE * 10).usable(cache.version(), Freshness::Exact).is_some());
+        assert!(entry(cache.version(), MAX_AGE / 2).usable(cache.version(), Freshness::Exact).is_some());
     }
 
     #[test]

@@ -87,8 +87,18 @@ pub async fn integrate_all(state: &AppState) -> anyhow::Result<u64> {
     Ok(added)
 }
 
-/// Integrates one letter's due entries into one new signed checkpoint.
+/// How long an integrator lease lasts; it is renewed on every pass, so a node
+/// that dies or is cut off is replaced this long after its last pass.
+pub const LEASE: time::Duration = time::Duration::seconds(5);
+
+/// Integrates one letter's due entries into one new signed checkpoint, if this
+/// node holds (or can take) the letter's integrator lease; another node's live
+/// lease means that node integrates it.
 pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: &str) -> anyhow::Result<u64> {
+    let now = state.clock.now();
+    let Some(fence) = state.store.acquire_log_lease(letter, &state.node_id, now, now + LEASE).await? else {
+        return Ok(0);
+    };
     // What storage holds decides: the tree catches up with checkpoints another
     // node published, and is built on exactly the stored size.
     let mut guard = state.logs.lock(state.store.as_ref(), letter, 0).await?;
@@ -157,7 +167,7 @@ pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: 
         let root = log.tree.root(size)?;
         let note = state.log_key.signer(origin)?.sign(&Checkpoint::new(origin, size, root).to_text())?;
         let checkpoint = StoredCheckpoint { size: size.get(), root: root.0, note, count };
-        state.store.commit_integration(letter, old_size.get(), integrated, checkpoint, now).await??;
+        state.store.commit_integration(letter, fence, old_size.get(), integrated, checkpoint, now).await??;
         anyhow::Ok(())
     }
     .await;

@@ -41,6 +41,9 @@ pub struct AppState {
     pub mail_quota: MailQuota,
     /// Letters and pages in memory; invalidate after writes that change them.
     pub cache: LetterCache,
+    /// This process among the nodes sharing a database: the holder of the
+    /// integrator leases it takes.
+    pub node_id: String,
 }
 
 impl AppState {
@@ -83,6 +86,7 @@ impl AppState {
             disposable: DisposableDomains::new(Some(config.disposable_domains_file())),
             mail_quota: MailQuota::new(config.limits.mails_per_address_per_day),
             cache: LetterCache::default(),
+            node_id: format!("{}-{}-{:08x}", hostname(), std::process::id(), rand::random::<u32>()),
             config: Arc::new(config),
         }))
     }
@@ -105,4 +109,13 @@ impl AppState {
     pub async fn open_with_system_clock(config: Config) -> anyhow::Result<Arc<Self>> {
         Self::open(config, Arc::new(SystemClock)).await
     }
+}
+
+/// The machine's name, for telling nodes apart in the lease table.
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "node".to_owned())
 }

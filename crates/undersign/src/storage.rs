@@ -297,7 +297,8 @@ pub struct StoredCheckpoint {
     pub count: u64,
 }
 
-/// The log moved on under the integrator (another writer): nothing was written.
+/// The log moved on under the integrator, or its lease was taken over (another
+/// node): nothing was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the log changed during integration")]
 pub struct IntegrationConflict;
@@ -476,11 +477,26 @@ pub trait LogStore: Send + Sync {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<DueEntry>, StoreError>;
+    /// Takes or keeps a letter's integrator lease for `holder` until `until`;
+    /// the fencing token to commit with, or `None` while another holder's lease
+    /// runs. A lease taken over gets a new, higher token.
+    async fn acquire_log_lease(
+        &self,
+        letter: LetterId,
+        holder: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Option<u64>, StoreError>;
+    /// Gives up `holder`'s leases (a node shutting down), so another node takes
+    /// over at once instead of when they run out.
+    async fn release_log_leases(&self, holder: &str) -> Result<(), StoreError>;
     /// Gives entries their leaves and stores the checkpoint, in one transaction,
-    /// if the log still has `expected_size` leaves.
+    /// if the letter's lease still has the token `fence` and the log still has
+    /// `expected_size` leaves.
     async fn commit_integration(
         &self,
         letter: LetterId,
+        fence: u64,
         expected_size: u64,
         entries: Vec<IntegratedEntry>,
         checkpoint: StoredCheckpoint,

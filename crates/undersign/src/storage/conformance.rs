@@ -294,12 +294,17 @@ pub async fn the_log_commits_only_on_the_size_it_was_built_on(store: &dyn Store)
     };
     let checkpoint =
         StoredCheckpoint { size: 1, root: [1; 32], note: "a signed note\n".to_owned(), count: 0 };
-    let stale =
-        store.commit_integration(letter, 3, vec![entry.clone()], checkpoint.clone(), t0()).await.unwrap();
+    let fence =
+        store.acquire_log_lease(letter, "node-a", t0(), t0() + time::Duration::seconds(5)).await.unwrap();
+    let fence = fence.expect("nobody held the lease");
+    let stale = store
+        .commit_integration(letter, fence, 3, vec![entry.clone()], checkpoint.clone(), t0())
+        .await
+        .unwrap();
     assert_eq!(stale, Err(IntegrationConflict), "built on a size the log does not have");
     assert_eq!(store.latest_checkpoint(letter).await.unwrap(), None, "nothing was written");
     store
-        .commit_integration(letter, 0, vec![entry.clone()], checkpoint.clone(), t0())
+        .commit_integration(letter, fence, 0, vec![entry.clone()], checkpoint.clone(), t0())
         .await
         .unwrap()
         .unwrap();
@@ -309,9 +314,38 @@ pub async fn the_log_commits_only_on_the_size_it_was_built_on(store: &dyn Store)
     assert!(store.log_leaf_hashes(letter, 1).await.unwrap().is_empty(), "nothing after the last leaf");
     assert!(store.due_entries(letter, t0(), 10).await.unwrap().is_empty());
     // A second integrator that loaded the log before this commit loses.
-    let second = store.commit_integration(letter, 0, vec![entry], checkpoint, t0()).await.unwrap();
+    let second = store.commit_integration(letter, fence, 0, vec![entry], checkpoint, t0()).await.unwrap();
     assert_eq!(second, Err(IntegrationConflict));
     assert_eq!(store.log_leaf_hashes(letter, 0).await.unwrap().len(), 1, "one leaf, never forked");
+}
+
+pub async fn one_node_holds_a_letters_lease_and_a_stale_holder_cannot_commit(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    let (now, lease) = (t0(), time::Duration::seconds(5));
+    let a = store.acquire_log_lease(letter, "node-a", now, now + lease).await.unwrap().expect("free");
+    assert_eq!(
+        store.acquire_log_lease(letter, "node-b", now, now + lease).await.unwrap(),
+        None,
+        "a holds it"
+    );
+    let renewed = store.acquire_log_lease(letter, "node-a", now + lease / 2, now + lease * 2).await.unwrap();
+    assert_eq!(renewed, Some(a), "renewing keeps the token");
+    // a stops renewing (paused, cut off): b takes over once the lease ran out.
+    let later = now + lease * 3;
+    let b = store.acquire_log_lease(letter, "node-b", later, later + lease).await.unwrap().expect("ran out");
+    assert!(b > a, "a takeover fences the old holder off");
+    let due = store.due_entries(letter, later, 10).await.unwrap();
+    let entry =
+        IntegratedEntry { id: due[0].id, leaf_index: 0, ref_index: None, leaf: vec![1], leaf_hash: [1; 32] };
+    let checkpoint = StoredCheckpoint { size: 1, root: [1; 32], note: "note\n".to_owned(), count: 0 };
+    let stale =
+        store.commit_integration(letter, a, 0, vec![entry.clone()], checkpoint.clone(), later).await.unwrap();
+    assert_eq!(stale, Err(IntegrationConflict), "a's token is old: nothing is published");
+    assert_eq!(store.latest_checkpoint(letter).await.unwrap(), None);
+    store.commit_integration(letter, b, 0, vec![entry], checkpoint, later).await.unwrap().unwrap();
+    // A node shutting down lets go at once.
+    store.release_log_leases("node-b").await.unwrap();
+    assert!(store.acquire_log_lease(letter, "node-a", later, later + lease).await.unwrap().is_some());
 }
 
 pub async fn api_tokens_and_watch_lists_are_kept_once(store: &dyn Store) {
@@ -391,6 +425,7 @@ macro_rules! conformance_suite {
             outbox_jobs_are_claimed_once_retried_and_given_up,
             a_lease_that_runs_out_frees_the_job_and_done_removes_it,
             the_log_commits_only_on_the_size_it_was_built_on,
+            one_node_holds_a_letters_lease_and_a_stale_holder_cannot_commit,
             api_tokens_and_watch_lists_are_kept_once,
             unconfirmed_signatures_expire_with_their_data,
             facts_name_look_alikes_and_the_mail_plan_picks_by_what_is_found

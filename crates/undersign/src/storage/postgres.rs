@@ -42,7 +42,10 @@ use letterlog::leaf::EntryKind;
 
 /// Forward-only migrations, applied in order; the table `undersign_schema`
 /// records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../migrations/postgres/0002_log_leases.sql"),
+];
 
 /// Taken while migrating, so two nodes starting at once do not both migrate.
 const MIGRATION_LOCK: i64 = 0x756e_6465_7273_6967; // "undersig"
@@ -1175,9 +1178,39 @@ impl LogStore for PostgresStore {
             .collect()
     }
 
+    async fn acquire_log_lease(
+        &self,
+        letter: LetterId,
+        holder: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Option<u64>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "INSERT INTO log_leases (letter_id, holder, token, expires_at) VALUES ($1, $2, 1, $4)
+                 ON CONFLICT (letter_id) DO UPDATE
+                   SET token = CASE WHEN log_leases.holder = excluded.holder THEN log_leases.token
+                                    ELSE log_leases.token + 1 END,
+                       holder = excluded.holder, expires_at = excluded.expires_at
+                   WHERE log_leases.holder = excluded.holder OR log_leases.expires_at <= $3
+                 RETURNING token",
+                &[&letter.0, &holder, &unix(now), &unix(until)],
+            )
+            .await?;
+        row.map(|r| count(r.try_get(0)?)).transpose()
+    }
+
+    async fn release_log_leases(&self, holder: &str) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client.execute("UPDATE log_leases SET expires_at = 0 WHERE holder = $1", &[&holder]).await?;
+        Ok(())
+    }
+
     async fn commit_integration(
         &self,
         letter: LetterId,
+        fence: u64,
         expected_size: u64,
         entries: Vec<IntegratedEntry>,
         checkpoint: StoredCheckpoint,
@@ -1185,6 +1218,15 @@ impl LogStore for PostgresStore {
     ) -> Result<Result<(), IntegrationConflict>, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        // The lease row's lock orders this commit against a takeover: a holder
+        // whose lease was taken has an old token and writes nothing.
+        let token: Option<i64> = tx
+            .query_opt("SELECT token FROM log_leases WHERE letter_id = $1 FOR UPDATE", &[&letter.0])
+            .await?
+            .map(|r| r.get(0));
+        if token != Some(sql_index(fence)) {
+            return Ok(Err(IntegrationConflict));
+        }
         // The letter's row lock: another integrator's commit waits here and then
         // sees the size this one wrote.
         let size: i64 =

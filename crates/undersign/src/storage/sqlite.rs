@@ -71,6 +71,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0017_pending_second_factor.sql"),
     include_str!("../../migrations/sqlite/0018_campaign_translations.sql"),
     include_str!("../../migrations/sqlite/0019_one_outbox.sql"),
+    include_str!("../../migrations/sqlite/0020_log_leases.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -1289,15 +1290,57 @@ impl LogStore for SqliteStore {
         .await
     }
 
+    async fn acquire_log_lease(
+        &self,
+        letter: LetterId,
+        holder: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Option<u64>, StoreError> {
+        let holder = holder.to_owned();
+        self.write(move |tx| {
+            let token: Option<i64> = tx
+                .prepare_cached(
+                    "INSERT INTO log_leases (letter_id, holder, token, expires_at) VALUES (?1, ?2, 1, ?4)
+                     ON CONFLICT (letter_id) DO UPDATE
+                       SET token = CASE WHEN log_leases.holder = excluded.holder THEN log_leases.token
+                                        ELSE log_leases.token + 1 END,
+                           holder = excluded.holder, expires_at = excluded.expires_at
+                       WHERE log_leases.holder = excluded.holder OR log_leases.expires_at <= ?3
+                     RETURNING token",
+                )?
+                .query_row(params![letter.0, holder, unix(now), unix(until)], |r| r.get(0))
+                .optional()?;
+            Ok(token.map(|t| t as u64))
+        })
+        .await
+    }
+
+    async fn release_log_leases(&self, holder: &str) -> Result<(), StoreError> {
+        let holder = holder.to_owned();
+        self.write(move |tx| {
+            tx.execute("UPDATE log_leases SET expires_at = 0 WHERE holder = ?1", [holder])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn commit_integration(
         &self,
         letter: LetterId,
+        fence: u64,
         expected_size: u64,
         entries: Vec<IntegratedEntry>,
         checkpoint: StoredCheckpoint,
         now: OffsetDateTime,
     ) -> Result<Result<(), IntegrationConflict>, StoreError> {
         self.write(move |tx| {
+            let token: Option<i64> = tx
+                .query_row("SELECT token FROM log_leases WHERE letter_id = ?1", [letter.0], |r| r.get(0))
+                .optional()?;
+            if token != Some(sql_index(fence)) {
+                return Ok(Err(IntegrationConflict));
+            }
             let size: i64 = tx.query_row("SELECT log_size FROM letters WHERE id = ?1", [letter.0], |r| r.get(0))?;
             if size != expected_size as i64 {
                 return Ok(Err(IntegrationConflict));
