@@ -35,6 +35,9 @@ pub struct InstanceKeys {
     accounts: LetterKey,
     /// Derives each session's CSRF token from its session token.
     csrf: SecretBox<[u8; 32]>,
+    /// A one-way fingerprint of the key file, recorded in the database so that
+    /// nodes with other keys refuse to start.
+    fingerprint: [u8; 32],
 }
 
 impl InstanceKeys {
@@ -47,7 +50,14 @@ impl InstanceKeys {
             pow: SecretBox::new(Box::new(derive(&master, b"undersign/v1 proof of work"))),
             accounts: LetterKey(SecretBox::new(Box::new(derive(&master, b"undersign/v1 account data")))),
             csrf: SecretBox::new(Box::new(derive(&master, b"undersign/v1 csrf"))),
+            fingerprint: derive(&master, b"undersign/v1 key fingerprint"),
         })
+    }
+
+    /// The key file's fingerprint: the same for every node with the same file,
+    /// and telling nothing of the key.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.fingerprint
     }
 
     /// A fresh random key for a new letter, and its wrapped form for storage.
@@ -225,6 +235,11 @@ impl LogKey {
     /// The signer for one letter's log.
     pub fn signer(&self, origin: &str) -> anyhow::Result<letterlog::note::NoteSigner> {
         Ok(letterlog::note::NoteSigner::new(origin, self.0.clone())?)
+    }
+
+    /// The log key's fingerprint: the SHA-256 of its public key.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        Sha256::digest(self.public_key().as_bytes()).into()
     }
 
     pub fn public_key(&self) -> ed25519_dalek::VerifyingKey {

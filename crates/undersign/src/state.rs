@@ -72,6 +72,25 @@ impl AppState {
                 Arc::new(store)
             }
         };
+        let differing = store
+            .check_key_fingerprints(
+                vec![
+                    ("instance.key".to_owned(), keys.fingerprint()),
+                    ("log.key".to_owned(), log_key.fingerprint()),
+                ],
+                clock.now(),
+            )
+            .await
+            .context("checking the key files against the database")?;
+        if !differing.is_empty() {
+            anyhow::bail!(
+                "the key files in {} ({}) are not the ones this database was first used with: every node \
+                 sharing a database must use the same key files (copy them from the first node); with \
+                 other keys the letters could not be opened and a second log key would fork every log",
+                config.keys_dir().display(),
+                differing.join(", ")
+            );
+        }
         Ok(Arc::new(Self {
             store,
             keys: Arc::new(keys),

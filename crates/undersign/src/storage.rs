@@ -533,6 +533,18 @@ pub trait AbuseStore: Send + Sync {
     async fn signature_flags(&self, letter: LetterId) -> Result<Vec<SignatureFlag>, StoreError>;
 }
 
+/// The instance itself: which key files its database belongs to.
+#[async_trait]
+pub trait InstanceStore: Send + Sync {
+    /// Records each key's fingerprint on first start; afterwards returns the
+    /// names of the keys whose fingerprint differs from the one recorded.
+    async fn check_key_fingerprints(
+        &self,
+        keys: Vec<(String, [u8; 32])>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<String>, StoreError>;
+}
+
 /// Everything the service stores, one narrow trait per concern; each
 /// implementation (one per database engine) implements them all. Consumers take
 /// the narrowest trait they use (`&dyn LogStore`, `Arc<dyn OutboxStore>`); a
@@ -547,6 +559,7 @@ pub trait Store:
     + moderation::ModerationStore
     + campaigns::CampaignStore
     + texts::TextStore
+    + InstanceStore
     + Send
     + Sync
     + 'static
@@ -563,6 +576,7 @@ impl<T> Store for T where
         + moderation::ModerationStore
         + campaigns::CampaignStore
         + texts::TextStore
+        + InstanceStore
         + Send
         + Sync
         + 'static

@@ -23,12 +23,12 @@ use crate::log::records::{SaltedRecord, text_record, withdrawal_record};
 use letterlog::leaf::EntryKind;
 
 use super::outbox::OutboxStore;
-use super::{AbuseStore, LetterStore, LogStore, SignatureStore};
+use super::{AbuseStore, InstanceStore, LetterStore, LogStore, SignatureStore};
 
 /// What the suite tests: the traits every backend implements first.
-pub trait Store: LetterStore + SignatureStore + LogStore + AbuseStore + OutboxStore {}
+pub trait Store: LetterStore + SignatureStore + LogStore + AbuseStore + OutboxStore + InstanceStore {}
 
-impl<T: LetterStore + SignatureStore + LogStore + AbuseStore + OutboxStore> Store for T {}
+impl<T: LetterStore + SignatureStore + LogStore + AbuseStore + OutboxStore + InstanceStore> Store for T {}
 
 /// A fixed moment, so every backend sees the same times.
 pub fn t0() -> OffsetDateTime {
@@ -348,6 +348,13 @@ pub async fn one_node_holds_a_letters_lease_and_a_stale_holder_cannot_commit(sto
     assert!(store.acquire_log_lease(letter, "node-a", later, later + lease).await.unwrap().is_some());
 }
 
+pub async fn the_first_keys_are_recorded_and_other_keys_are_named(store: &dyn Store) {
+    let keys = |log: u8| vec![("instance.key".to_owned(), [1; 32]), ("log.key".to_owned(), [log; 32])];
+    assert!(store.check_key_fingerprints(keys(2), t0()).await.unwrap().is_empty(), "recorded at first start");
+    assert!(store.check_key_fingerprints(keys(2), t0()).await.unwrap().is_empty(), "the same keys start");
+    assert_eq!(store.check_key_fingerprints(keys(3), t0()).await.unwrap(), ["log.key"], "another log key");
+}
+
 pub async fn api_tokens_and_watch_lists_are_kept_once(store: &dyn Store) {
     let letter = publish(store, "teachers-ask").await;
     assert!(store.create_api_token("importer", &token(1), t0()).await.unwrap());
@@ -426,6 +433,7 @@ macro_rules! conformance_suite {
             a_lease_that_runs_out_frees_the_job_and_done_removes_it,
             the_log_commits_only_on_the_size_it_was_built_on,
             one_node_holds_a_letters_lease_and_a_stale_holder_cannot_commit,
+            the_first_keys_are_recorded_and_other_keys_are_named,
             api_tokens_and_watch_lists_are_kept_once,
             unconfirmed_signatures_expire_with_their_data,
             facts_name_look_alikes_and_the_mail_plan_picks_by_what_is_found

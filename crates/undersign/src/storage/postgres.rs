@@ -26,10 +26,10 @@ use tokio_postgres::{NoTls, Row};
 use super::organisers::AuditEntry;
 use super::{
     AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
-    IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount, NewFlag,
-    PublicPreview, PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage, SignatureFacts,
-    SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
-    WithdrawOutcome, Withdrawal,
+    InstanceStore, IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount,
+    NewFlag, PublicPreview, PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage,
+    SignatureFacts, SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions,
+    SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken};
@@ -45,6 +45,7 @@ use letterlog::leaf::EntryKind;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_initial.sql"),
     include_str!("../../migrations/postgres/0002_log_leases.sql"),
+    include_str!("../../migrations/postgres/0003_instance_keys.sql"),
 ];
 
 /// Taken while migrating, so two nodes starting at once do not both migrate.
@@ -1365,6 +1366,37 @@ impl LogStore for PostgresStore {
                 Ok((count(row.try_get(0)?)?, state))
             })
             .collect()
+    }
+}
+
+#[async_trait]
+impl InstanceStore for PostgresStore {
+    async fn check_key_fingerprints(
+        &self,
+        keys: Vec<(String, [u8; 32])>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<String>, StoreError> {
+        let client = self.pool.get().await?;
+        let mut differing = Vec::new();
+        for (name, fingerprint) in &keys {
+            // The first node to start records its keys; every later one compares.
+            let recorded: Vec<u8> = client
+                .query_one(
+                    "WITH added AS (
+                         INSERT INTO instance_keys (name, fingerprint, recorded_at) VALUES ($1, $2, $3)
+                         ON CONFLICT DO NOTHING RETURNING fingerprint)
+                     SELECT fingerprint FROM added
+                     UNION ALL SELECT fingerprint FROM instance_keys WHERE name = $1
+                     LIMIT 1",
+                    &[name, &&fingerprint[..], &unix(now)],
+                )
+                .await?
+                .get(0);
+            if recorded != fingerprint {
+                differing.push(name.clone());
+            }
+        }
+        Ok(differing)
     }
 }
 

@@ -25,10 +25,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::organisers::AuditEntry;
 use super::{
     AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
-    IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount, NewFlag,
-    PublicPreview, PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage, SignatureFacts,
-    SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
-    WithdrawOutcome, Withdrawal,
+    InstanceStore, IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount,
+    NewFlag, PublicPreview, PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage,
+    SignatureFacts, SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions,
+    SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken};
@@ -72,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0018_campaign_translations.sql"),
     include_str!("../../migrations/sqlite/0019_one_outbox.sql"),
     include_str!("../../migrations/sqlite/0020_log_leases.sql"),
+    include_str!("../../migrations/sqlite/0021_instance_keys.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -1535,6 +1536,35 @@ impl AbuseStore for SqliteStore {
                 })
             })
             .collect()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl InstanceStore for SqliteStore {
+    async fn check_key_fingerprints(
+        &self,
+        keys: Vec<(String, [u8; 32])>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<String>, StoreError> {
+        self.write(move |tx| {
+            let mut differing = Vec::new();
+            for (name, fingerprint) in &keys {
+                tx.execute(
+                    "INSERT INTO instance_keys (name, fingerprint, recorded_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![name, &fingerprint[..], unix(now)],
+                )?;
+                let recorded: Vec<u8> =
+                    tx.query_row("SELECT fingerprint FROM instance_keys WHERE name = ?1", [name], |r| {
+                        r.get(0)
+                    })?;
+                if recorded != fingerprint {
+                    differing.push(name.clone());
+                }
+            }
+            Ok(differing)
         })
         .await
     }

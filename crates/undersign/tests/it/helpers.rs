@@ -162,6 +162,15 @@ impl TestApp {
         postgres: Option<Arc<TestPostgres>>,
         tweak: impl FnOnce(&mut Config),
     ) -> Self {
+        Self::start_with_clock(dir, postgres, Arc::new(ManualClock::default()), tweak).await
+    }
+
+    async fn start_with_clock(
+        dir: Arc<TempDir>,
+        postgres: Option<Arc<TestPostgres>>,
+        clock: Arc<ManualClock>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         log_buffer();
         let postgres = match postgres {
             Some(database) => Some(database),
@@ -191,7 +200,6 @@ impl TestApp {
             config.database = undersign::config::Database::Postgres(database.url.clone());
         }
         tweak(&mut config);
-        let clock = Arc::new(ManualClock::default());
         let state = AppState::open(config, clock.clone()).await.unwrap();
         let app = Application::start(state).await.unwrap();
         let address = format!("http://{}", app.local_addr());
@@ -228,22 +236,23 @@ impl TestApp {
         }
     }
 
-    /// A second node beside this one: its own data folder and port, the same
-    /// key files and the same PostgreSQL database (several nodes need one).
+    /// A second node beside this one: its own port, the same PostgreSQL
+    /// database, and the same data folder (the key files every node needs, and
+    /// one outbox folder whichever node's worker sends a mail).
     pub async fn spawn_peer(&self) -> Self {
         let database = self.postgres.clone().expect("several nodes share a PostgreSQL database");
-        let dir = Arc::new(tempfile::tempdir().unwrap());
-        let keys = dir.path().join("keys");
-        std::fs::create_dir_all(&keys).unwrap();
-        for entry in std::fs::read_dir(self.dir.path().join("keys")).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, keys.join(path.file_name().unwrap())).unwrap();
-        }
-        Self::start(dir, Some(database), |_| {}).await
+        // One time for all nodes, as synchronised clocks give them.
+        Self::start_with_clock(self.dir.clone(), Some(database), self.clock.clone(), |_| {}).await
     }
 
     pub fn state(&self) -> &Arc<AppState> {
         &self.app.as_ref().expect("running").state
+    }
+
+    /// Stops the server gracefully (SIGTERM's path): requests in flight finish,
+    /// the leases it held are released.
+    pub async fn stop(mut self) {
+        self.app.take().unwrap().stop().await.unwrap();
     }
 
     /// Stops the server gracefully and starts a new one on the same data folder.

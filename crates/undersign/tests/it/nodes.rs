@@ -87,6 +87,11 @@ async fn two_nodes_share_signatures_the_log_and_the_count() {
             assert_eq!(proof.status(), 200, "leaf {index} is provable on every node");
         }
     }
+    // Whichever node held the letter's lease stops (a deploy): the other one
+    // integrates from now on, at once, without waiting for the lease to run out.
+    first.stop().await;
+    second.sign_and_confirm(LETTER, "After", "after@example.org", true).await;
+    assert_eq!(second.count(LETTER).await, 8, "the remaining node carries on");
 }
 
 #[tokio::test]
@@ -132,4 +137,22 @@ async fn a_node_cut_off_from_the_database_answers_503_and_recovers_by_itself() {
     assert_eq!(status, 200, "back within ten seconds");
     app.sign_and_confirm(LETTER, "Boris Petrov", "boris@example.org", true).await;
     assert_eq!(app.count(LETTER).await, 2, "nothing acknowledged was lost");
+}
+
+#[tokio::test]
+#[ignore = "several nodes need PostgreSQL: scripts/test.sh runs it in the PostgreSQL pass"]
+async fn a_node_with_other_key_files_refuses_to_start() {
+    assert!(on_postgres(), "run with UNDERSIGN_TEST_DATABASE=postgres");
+    let first = TestApp::spawn().await;
+    let database = first.postgres.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Its own, new key files: the first start of a careless second node.
+    let mut config = undersign::config::Config::for_data_dir(dir.path(), "127.0.0.1:0".parse().unwrap());
+    config.database = undersign::config::Database::Postgres(database.url.clone());
+    let clock = std::sync::Arc::new(undersign::clock::ManualClock::default());
+    let refused = undersign::state::AppState::open(config, clock).await.err().expect("refused");
+    let message = format!("{refused:#}");
+    assert!(message.contains("not the ones this database was first used with"), "{message}");
+    assert!(message.contains("instance.key") && message.contains("log.key"), "{message}");
+    assert_eq!(first.get(&format!("/letters/{LETTER}")).await.status(), 200, "the first node is untouched");
 }
