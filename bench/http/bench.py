@@ -10,6 +10,9 @@ connections; each solution is used once), and the confirmation POST (64
 connections; each link once). Limits are raised for the benchmark by
 configuration (environment), not code. Prints req/s, p50, p99, server CPU and
 each rate as a ratio to /healthz at the same connection count.
+
+BENCH_DATABASE=postgres://user@host/db runs the server on PostgreSQL instead of
+SQLite: a fresh database is made on that server for the run and dropped after.
 """
 import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
@@ -36,6 +39,7 @@ MIXED_LINKS = 60000
 # production transport) instead of into the outbox folder; the confirmation rows,
 # which need the mailed links, are left out.
 MAIL = os.environ.get("BENCH_MAIL", "file")
+DATABASE = os.environ.get("BENCH_DATABASE")
 SOLUTIONS = {16: int(os.environ.get("BENCH_SOLUTIONS_16", "30000")), 64: int(os.environ.get("BENCH_SOLUTIONS_64", "50000"))}
 
 
@@ -72,8 +76,22 @@ def wrk(pid, base, connections, path="/", script=None, env=None, duration=None):
             "non2xx": int(errors.group(1)) if errors else 0}
 
 
+def psql(url, sql):
+    return subprocess.run(["psql", "-X", "-q", "-tA", "-d", url, "-c", sql], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def fresh_postgres():
+    """A new database on BENCH_DATABASE's server; returns its address and name."""
+    name = f"undersign_bench_{os.getpid()}"
+    psql(DATABASE, f"DROP DATABASE IF EXISTS {name}")
+    psql(DATABASE, f"CREATE DATABASE {name}")
+    return DATABASE[:DATABASE.rfind("/")] + "/" + name, name
+
+
 def main():
     data = tempfile.mkdtemp(prefix="undersign-bench-")
+    pg = fresh_postgres() if DATABASE else None
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "UNDERSIGN_DATA": data, "RUST_LOG": "warn",
@@ -83,6 +101,11 @@ def main():
            "UNDERSIGN_BURST_FLAG_PER_10_MINUTES": "1000000000",
            "UNDERSIGN_POW_BURST_PER_MINUTE": "100000000",
            "UNDERSIGN_CHALLENGE_BURST_PER_NETWORK": "1000000000", "UNDERSIGN_CHALLENGES_PER_HOUR_PER_NETWORK": "1000000000"}
+    if pg:
+        env["UNDERSIGN_DATABASE_URL"] = pg[0]
+        print(f"database: PostgreSQL ({psql(pg[0], 'SHOW server_version')}, synchronous_commit={psql(pg[0], 'SHOW synchronous_commit')})")
+    else:
+        print("database: SQLite in the data folder")
     letter = os.path.join(data, "letter.md")
     with open(letter, "w") as f:
         f.write(f"---\ntitle: Benchmark\nslug: {SLUG}\naddressee: To the benchmark\ncommunity: scientists\nlanguage: en\n---\nWe measure.\n")
@@ -200,6 +223,8 @@ def main():
         if sink:
             sink.terminate()
         shutil.rmtree(data, ignore_errors=True)
+        if pg:
+            psql(DATABASE, f"DROP DATABASE IF EXISTS {pg[1]} WITH (FORCE)")
 
 
 def print_table(rows, data, base):
@@ -207,9 +232,15 @@ def print_table(rows, data, base):
     for name, c, r, ceiling in rows:
         bound = "≥" if r.get("exhausted") else " "
         print(f"{name:<24} {c:>5} {bound}{r['rate']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['cpu']:>6.0f} {r['rate'] / ceiling['rate']:>9.2f} {r['non2xx']:>8}")
-    db = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data) if f.startswith("undersign.sqlite3"))
+    if DATABASE:
+        name = f"undersign_bench_{os.getpid()}"
+        db = int(psql(DATABASE, f"SELECT pg_database_size('{name}')"))
+        what = "database"
+    else:
+        db = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data) if f.startswith("undersign.sqlite3"))
+        what = "database + WAL"
     count = json.load(urllib.request.urlopen(f"{base}/api/v1/letters/{SLUG}"))["letter"]
-    print(f"database + WAL: {db / 1e6:.1f} MB; letter count {count['count']}, being added {count['being_added']}")
+    print(f"{what}: {db / 1e6:.1f} MB; letter count {count['count']}, being added {count['being_added']}")
 
 
 if __name__ == "__main__":
