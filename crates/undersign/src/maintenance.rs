@@ -45,7 +45,14 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<(u64, u64)> {
 /// Letters with a closing day close once that day (UTC) is over.
 async fn close_letters_past_their_day(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now();
-    let closed = state.store.close_letters_past_their_day(now.date(), now).await?;
+    let audit = crate::storage::organisers::AuditEntry {
+        at: now,
+        account: None,
+        letter: None,
+        action: crate::organisers::actions::LETTER_CLOSED.to_owned(),
+        detail: crate::organisers::detail("closing-day-passed", &[]),
+    };
+    let closed = state.store.close_letters_past_their_day(now.date(), audit).await?;
     if !closed.is_empty() {
         state.cache.invalidate();
         for slug in &closed {

@@ -380,12 +380,12 @@ pub trait LetterStore: Send + Sync {
     /// Stops a letter taking signatures; `false` if there is no such letter.
     /// Closes a published letter; `false` if there is none (or it was closed).
     async fn close_letter(&self, slug: &Slug, now: OffsetDateTime) -> Result<bool, StoreError>;
-    /// Closes every open letter whose closing day is before `today`, each with an
-    /// audit entry; returns their slugs.
+    /// Closes every open letter whose closing day is before `today`, each with
+    /// the audit entry given (its letter filled in); returns their slugs.
     async fn close_letters_past_their_day(
         &self,
         today: time::Date,
-        now: OffsetDateTime,
+        audit: organisers::AuditEntry,
     ) -> Result<Vec<Slug>, StoreError>;
     async fn letters(&self) -> Result<Vec<Letter>, StoreError>;
     async fn letter(&self, slug: &Slug) -> Result<Option<Letter>, StoreError>;

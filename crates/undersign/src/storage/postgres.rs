@@ -707,8 +707,9 @@ impl LetterStore for PostgresStore {
     async fn close_letters_past_their_day(
         &self,
         today: Date,
-        now: OffsetDateTime,
+        audit: AuditEntry,
     ) -> Result<Vec<Slug>, StoreError> {
+        let now = audit.at;
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         // Days are stored as YYYY-MM-DD: their text order is their date order.
@@ -722,13 +723,7 @@ impl LetterStore for PostgresStore {
             .await?;
         let mut closed = Vec::with_capacity(due.len());
         for row in &due {
-            let entry = AuditEntry {
-                at: now,
-                account: None,
-                letter: Some(LetterId(row.get(0))),
-                action: crate::organisers::actions::LETTER_CLOSED.to_owned(),
-                detail: crate::organisers::detail("closing-day-passed", &[]),
-            };
+            let entry = AuditEntry { letter: Some(LetterId(row.get(0))), ..audit.clone() };
             insert_audit(&tx, &entry).await?;
             closed.push(slug(row.get(1))?);
         }

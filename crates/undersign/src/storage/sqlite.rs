@@ -759,8 +759,9 @@ impl LetterStore for SqliteStore {
     async fn close_letters_past_their_day(
         &self,
         today: Date,
-        now: OffsetDateTime,
+        audit: AuditEntry,
     ) -> Result<Vec<Slug>, StoreError> {
+        let now = audit.at;
         self.write(move |tx| {
             // Days are stored as YYYY-MM-DD: their text order is their date order.
             let due: Vec<(i64, String)> = tx
@@ -773,13 +774,7 @@ impl LetterStore for SqliteStore {
                 .collect::<Result<_, _>>()?;
             due.into_iter()
                 .map(|(id, slug)| {
-                    let entry = AuditEntry {
-                        at: now,
-                        account: None,
-                        letter: Some(LetterId(id)),
-                        action: crate::organisers::actions::LETTER_CLOSED.to_owned(),
-                        detail: crate::organisers::detail("closing-day-passed", &[]),
-                    };
+                    let entry = AuditEntry { letter: Some(LetterId(id)), ..audit.clone() };
                     organisers::insert_audit(tx, &entry)?;
                     Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))
                 })
