@@ -191,6 +191,58 @@ impl TokenState {
     }
 }
 
+/// What storage holds about the signature behind a link, read in one query by
+/// each backend; the signer's page's state is decided from it here, once.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkFacts {
+    pub letter: Slug,
+    /// Its number, once confirmed.
+    pub seq: Option<u64>,
+    pub withdrawn: bool,
+    pub erased: bool,
+    pub held: bool,
+    /// The leaf of its signature entry, and of its withdrawal, once integrated.
+    pub leaf: Option<u64>,
+    pub withdrawal_leaf: Option<u64>,
+    /// When its withdrawal's batch is due (Unix seconds).
+    pub withdrawal_due: Option<i64>,
+    /// This link's time ran out.
+    pub expired: bool,
+}
+
+impl LinkFacts {
+    /// Whether the page needs the signature's public fields (only before it is
+    /// confirmed: the preview of what will be shown).
+    pub(crate) fn needs_preview(&self) -> bool {
+        self.seq.is_none() && !self.withdrawn && !self.expired
+    }
+
+    /// The page's one state; `preview` is read when [`Self::needs_preview`].
+    pub(crate) fn into_state(self, preview: Option<PublicPreview>) -> TokenState {
+        let letter = self.letter;
+        match (self.seq, preview) {
+            (Some(seq), _) => TokenState::Confirmed {
+                letter,
+                seq,
+                receipt: Receipt {
+                    leaf_index: self.leaf,
+                    held: self.held,
+                    withdrawal: self.withdrawn.then_some(Withdrawal {
+                        leaf_index: self.withdrawal_leaf,
+                        due_at: self.withdrawal_due.filter(|_| self.withdrawal_leaf.is_none()),
+                        erased: self.erased,
+                    }),
+                },
+            },
+            (None, _) if self.withdrawn => TokenState::DroppedUnconfirmed { letter },
+            (None, _) if self.expired => TokenState::Expired { letter },
+            (None, Some(preview)) => TokenState::Pending { letter, preview },
+            // The backend did not read what the page needs: say nothing wrong.
+            (None, None) => TokenState::Unknown,
+        }
+    }
+}
+
 /// Exactly what a signature will show under the letter once confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicPreview {

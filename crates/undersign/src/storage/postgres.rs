@@ -23,13 +23,14 @@ use time::{Date, OffsetDateTime};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use super::LinkFacts;
 use super::organisers::AuditEntry;
 use super::{
     AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
     InstanceStore, IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount,
-    NewFlag, PublicPreview, PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage,
-    SignatureFacts, SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions,
-    SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
+    NewFlag, PublicPreview, PublishRefusal, RecordState, SealedSignature, SearchPage, SignatureFacts,
+    SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
+    WithdrawOutcome,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken};
@@ -857,33 +858,25 @@ impl SignatureStore for PostgresStore {
                 &[&link.signature],
             )
             .await?;
-        let letter = slug(r.try_get(0)?)?;
         let (seq, withdrawn_at): (Option<i64>, Option<i64>) = (r.try_get(1)?, r.try_get(2)?);
-        let (erased, held): (bool, bool) = (r.try_get(3)?, r.try_get(4)?);
-        let (leaf, withdrawal_leaf, withdrawal_due): (Option<i64>, Option<i64>, Option<i64>) =
-            (r.try_get(5)?, r.try_get(6)?, r.try_get(7)?);
+        let (leaf, withdrawal_leaf): (Option<i64>, Option<i64>) = (r.try_get(5)?, r.try_get(6)?);
         let index = |i: Option<i64>| i.and_then(|i| u64::try_from(i).ok());
-        Ok(match seq {
-            Some(seq) => TokenState::Confirmed {
-                letter,
-                seq: count(seq)?,
-                receipt: Receipt {
-                    leaf_index: index(leaf),
-                    held,
-                    withdrawal: withdrawn_at.map(|_| Withdrawal {
-                        leaf_index: index(withdrawal_leaf),
-                        due_at: withdrawal_due.filter(|_| withdrawal_leaf.is_none()),
-                        erased,
-                    }),
-                },
-            },
-            None if withdrawn_at.is_some() => TokenState::DroppedUnconfirmed { letter },
-            None if link.expires_at < unix(now) => TokenState::Expired { letter },
-            None => TokenState::Pending {
-                letter,
-                preview: signature_row(&client, link.signature).await?.preview(),
-            },
-        })
+        let facts = LinkFacts {
+            letter: slug(r.try_get(0)?)?,
+            seq: seq.map(count).transpose()?,
+            withdrawn: withdrawn_at.is_some(),
+            erased: r.try_get(3)?,
+            held: r.try_get(4)?,
+            leaf: index(leaf),
+            withdrawal_leaf: index(withdrawal_leaf),
+            withdrawal_due: r.try_get(7)?,
+            expired: link.expires_at < unix(now),
+        };
+        let preview = match facts.needs_preview() {
+            true => Some(signature_row(&client, link.signature).await?.preview()),
+            false => None,
+        };
+        Ok(facts.into_state(preview))
     }
 
     async fn confirm_signature(

@@ -22,13 +22,14 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use time::{Date, OffsetDateTime};
 use tokio::sync::{mpsc, oneshot};
 
+use super::LinkFacts;
 use super::organisers::AuditEntry;
 use super::{
     AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
     InstanceStore, IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount,
-    NewFlag, PublicPreview, PublishRefusal, Receipt, RecordState, SealedSignature, SearchPage,
-    SignatureFacts, SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions,
-    SubmitOutcome, TokenState, WithdrawOutcome, Withdrawal,
+    NewFlag, PublicPreview, PublishRefusal, RecordState, SealedSignature, SearchPage, SignatureFacts,
+    SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
+    WithdrawOutcome,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken};
@@ -936,26 +937,21 @@ impl SignatureStore for SqliteStore {
                 })?;
             // The page takes the letter itself from the cache: a receipt reloads
             // every two seconds while its entry is on its way.
-            let letter = Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?;
             let index = |i: Option<i64>| i.and_then(|i| u64::try_from(i).ok());
-            Ok(match seq {
-                Some(seq) => TokenState::Confirmed {
-                    letter,
-                    seq: u64::try_from(seq).map_err(|_| corrupt("sequence", &seq.to_string()))?,
-                    receipt: Receipt {
-                        leaf_index: index(leaf),
-                        held,
-                        withdrawal: withdrawn_at.map(|_| Withdrawal {
-                            leaf_index: index(withdrawal_leaf),
-                            due_at: withdrawal_due.filter(|_| withdrawal_leaf.is_none()),
-                            erased,
-                        }),
-                    },
-                },
-                None if withdrawn_at.is_some() => TokenState::DroppedUnconfirmed { letter },
-                None if link.expires_at < unix(now) => TokenState::Expired { letter },
-                None => TokenState::Pending { letter, preview: signature_row(conn, link.signature)?.preview() },
-            })
+            let facts = LinkFacts {
+                letter: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
+                seq: seq.map(|n| u64::try_from(n).map_err(|_| corrupt("sequence", &n.to_string()))).transpose()?,
+                withdrawn: withdrawn_at.is_some(),
+                erased,
+                held,
+                leaf: index(leaf),
+                withdrawal_leaf: index(withdrawal_leaf),
+                withdrawal_due,
+                expired: link.expires_at < unix(now),
+            };
+            let preview =
+                if facts.needs_preview() { Some(signature_row(conn, link.signature)?.preview()) } else { None };
+            Ok(facts.into_state(preview))
         })
         .await
     }
