@@ -27,33 +27,14 @@ async fn two_nodes_share_signatures_the_log_and_the_count() {
         )
         .await;
     assert_eq!(response.status(), 303);
-    let mails = crate::helpers::read_outbox(&first.outbox_dir());
-    let link = mails
+    // The nodes share one outbox folder: whichever node's worker sent it.
+    let link = first
+        .wait_for_mails(7)
+        .await
         .iter()
-        .chain(crate::helpers::read_outbox(&second.outbox_dir()).iter())
-        .filter(|m| m.to == "across@example.org")
-        .map(|m| m.confirmation_link())
-        .next();
-    let link = match link {
-        Some(link) => link,
-        None => {
-            // Either node's mail worker may have sent it.
-            let mut found = None;
-            for _ in 0..100 {
-                let all: Vec<_> = crate::helpers::read_outbox(&first.outbox_dir())
-                    .into_iter()
-                    .chain(crate::helpers::read_outbox(&second.outbox_dir()))
-                    .filter(|m| m.to == "across@example.org")
-                    .collect();
-                if let Some(mail) = all.first() {
-                    found = Some(mail.confirmation_link());
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            found.expect("the confirmation mail went out from one of the nodes")
-        }
-    };
+        .find(|m| m.to == "across@example.org")
+        .unwrap()
+        .confirmation_link();
     // The link names the node's public address; the other node answers it too.
     let path = link.split_once("/confirm/").map(|(_, token)| format!("/confirm/{token}")).unwrap();
     let confirmed = second.client.post(second.url(&path)).send().await.unwrap();
