@@ -68,6 +68,14 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Copy this instance's SQLite database into an empty PostgreSQL database,
+    /// then check that every letter's checkpoint and counts are the same in both.
+    /// Stop the server first. Interrupted, it leaves the target empty: run it again.
+    Migrate {
+        /// The PostgreSQL database to copy into (postgres://user@host/db); it must be empty.
+        #[arg(long, value_name = "URL", env = "UNDERSIGN_MIGRATE_TO", hide_env_values = true)]
+        to: String,
+    },
     /// Write letters' logs as static files that any web server can mirror.
     Export {
         /// The folder to write into.
@@ -188,6 +196,31 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{} files written to {}", summary.files, static_dir.display());
             Ok(())
         }
+        Command::Migrate { to } => {
+            let mut progress = migrate_progress::Progress::new();
+            let report = undersign::storage::transfer::copy_sqlite_to_postgres(
+                &config.database_path(),
+                &to,
+                &mut progress,
+            )
+            .await?;
+            drop(progress);
+            let rows: u64 = report.tables.iter().map(|(_, rows)| rows).sum();
+            println!("copied {rows} rows in {} tables", report.tables.len());
+            for letter in &report.letters {
+                match (letter.checkpoint, letter.root_base64()) {
+                    (Some((size, _, count)), Some(root)) => println!(
+                        "{}: checkpoint size {size}, count {count}, root {root}: the same in both",
+                        letter.slug
+                    ),
+                    _ => println!("{}: no checkpoint yet: the same in both", letter.slug),
+                }
+            }
+            println!(
+                "done: start the nodes with --database (or UNDERSIGN_DATABASE_URL) and this instance's key folder"
+            );
+            Ok(())
+        }
         Command::Verify { .. } => unreachable!("handled before configuration is loaded"),
         Command::Letter { command: LetterCommand::Watch { slug, name } } => {
             let slug = undersign::domain::Slug::parse(&slug).map_err(|e| anyhow::anyhow!("{slug:?}: {e}"))?;
@@ -258,6 +291,63 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             .await?;
             println!("closed /letters/{slug}");
             Ok(())
+        }
+    }
+}
+
+mod migrate_progress {
+    //! `migrate`'s progress: a bar per table on a terminal, a plain line per
+    //! step otherwise (logs, CI).
+
+    use std::io::IsTerminal;
+    use std::time::Instant;
+
+    use indicatif::{ProgressBar, ProgressStyle};
+    use undersign::storage::transfer::TransferProgress;
+
+    pub struct Progress {
+        terminal: bool,
+        bar: Option<ProgressBar>,
+        started: Instant,
+    }
+
+    impl Progress {
+        pub fn new() -> Self {
+            Self { terminal: std::io::stderr().is_terminal(), bar: None, started: Instant::now() }
+        }
+    }
+
+    impl TransferProgress for Progress {
+        fn table_started(&mut self, table: &str, rows: u64) {
+            // Off a terminal, one line when the table is done.
+            self.started = Instant::now();
+            if self.terminal {
+                let bar = ProgressBar::new(rows).with_message(table.to_owned());
+                if let Ok(style) =
+                    ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} rows ({per_sec}, {eta})")
+                {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                self.bar = Some(bar);
+            }
+        }
+
+        fn rows_copied(&mut self, rows: u64) {
+            if let Some(bar) = &self.bar {
+                bar.inc(rows);
+            }
+        }
+
+        fn table_finished(&mut self, table: &str, rows: u64) {
+            if let Some(bar) = self.bar.take() {
+                bar.finish();
+            } else {
+                eprintln!("copied {table}: {rows} rows in {:.1} s", self.started.elapsed().as_secs_f64());
+            }
+        }
+
+        fn step(&mut self, message: &str) {
+            eprintln!("{message}");
         }
     }
 }

@@ -2,71 +2,22 @@
 //! confirmations stream in and the integrator runs; after a restart every
 //! confirmed signature is in the log exactly once and `verify` passes.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
+
+use common::{Server, free_port, links};
 
 use undersign::verify::{Source, verify};
 
 const SIGNERS: usize = 120;
 const ROUNDS: usize = 4;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 async fn start(data: &Path, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_undersign"))
-        .args(["serve", "--data"])
-        .arg(data)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("UNDERSIGN_SIGNATURE_BURST_PER_NETWORK", "10000")
-        .env("UNDERSIGN_POW_MAXNUMBER", "1000")
-        .env("UNDERSIGN_SIGNATURE_BURST_PER_DOMAIN", "10000")
-        // Every client here is one loopback address fetching a challenge per signature.
-        .env("UNDERSIGN_CHALLENGE_BURST_PER_NETWORK", "1000000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    for _ in 0..100 {
-        if reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.is_ok() {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not start");
-}
-
-fn links(outbox: &Path) -> HashMap<String, String> {
-    let mut links = HashMap::new();
-    for entry in std::fs::read_dir(outbox).unwrap() {
-        // Complete messages only: the transport writes under a hidden name first.
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "eml") {
-            continue;
-        }
-        let raw = std::fs::read(path).unwrap();
-        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
-        let to = message.to().unwrap().first().unwrap().address().unwrap().to_owned();
-        let text = message.body_text(0).unwrap().into_owned();
-        let link =
-            text.split_whitespace().find(|w| w.contains("/confirm/") && !w.ends_with("/withdraw")).unwrap();
-        links.insert(to, link.to_owned());
-    }
-    links
+    Server::start(data, port, None).await
 }
 
 #[tokio::test]
@@ -140,8 +91,7 @@ async fn killing_the_server_mid_stream_loses_and_duplicates_nothing() {
             })
         };
         tokio::time::sleep(Duration::from_millis(30 + 40 * round as u64)).await;
-        server.0.kill().unwrap();
-        server.0.wait().unwrap();
+        server.kill();
         let confirmed = stream.await.unwrap();
         acknowledged += confirmed.len();
         eprintln!("round {round}: {} confirmations acknowledged before the kill", confirmed.len());
@@ -249,8 +199,7 @@ async fn acknowledged_signatures_survive_kill_nine_rounds() {
         }).collect();
         // Kill at a moment that varies from round to round.
         tokio::time::sleep(Duration::from_millis(40 + (round as u64 * 37) % 160)).await;
-        server.0.kill().unwrap();
-        server.0.wait().unwrap();
+        server.kill();
         let mut answered = Vec::new();
         for stream in streams {
             answered.extend(stream.await.unwrap());

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod postgres;
 mod sqlite;
 pub mod texts;
+pub mod transfer;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;

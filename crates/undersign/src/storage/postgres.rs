@@ -1,13 +1,9 @@
-//! The PostgreSQL backend (under construction: see `docs/ARCHITECTURE.md`).
+//! The PostgreSQL backend: every store trait, for one or several nodes.
 //!
 //! Connections come from a `deadpool-postgres` pool; every write is one
 //! transaction. Schema changes are `migrations/postgres/*.sql`, applied in
 //! order at start under an advisory lock, so nodes starting together apply each
 //! one once. Times are Unix seconds as on SQLite.
-//!
-//! Done so far: letters, signatures, the log, abuse resistance and the outbox
-//! (the conformance suite passes on them). Not yet: organisers, moderation,
-//! campaign editing and letter texts, so `serve` cannot use it yet.
 
 mod campaigns;
 mod moderation;
@@ -118,10 +114,17 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// A connection of the pool, for work outside the traits (`migrate`'s copy).
+    pub(crate) async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        Ok(self.pool.get().await?)
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+        // "already exists, skipping" on every start is noise in the node's log.
+        tx.batch_execute("SET LOCAL client_min_messages = warning").await?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS undersign_schema (version INTEGER NOT NULL)").await?;
         let done: i32 =
             tx.query_one("SELECT coalesce(max(version), 0) FROM undersign_schema", &[]).await?.get(0);
