@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test suite of undersign. On a fresh Debian machine it first
 # installs what the tests need: Chromium and chromedriver (the browser test),
-# aiosmtpd (the real SMTP server of the SMTP transport test) and the official
+# aiosmtpd (the real SMTP server of the SMTP transport test), nginx (in front of
+# the several-node test) and the official
 # altcha-lib from npm (the proof-of-work interoperability test), and schemathesis
 # from PyPI in a virtualenv (the API fuzzer, scripts/fuzz-api.sh). The storage
 # tests of the PostgreSQL backend use a real server: UNDERSIGN_TEST_POSTGRES, by
@@ -18,6 +19,8 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v pg_isready >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib)
+# nginx in front of several nodes: the tested example configuration.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -q
@@ -54,3 +57,5 @@ cargo nextest run --workspace --locked --no-fail-fast
 # moderation, mail and the log, each test on a database of its own; and the
 # tests of several nodes on one database, which only PostgreSQL can run.
 UNDERSIGN_TEST_DATABASE=postgres cargo nextest run -p undersign --test it --locked --no-fail-fast --run-ignored all
+# Three nodes of the real binary behind nginx, the integrator killed mid-stream.
+cargo nextest run -p undersign-cli --test nodes --locked --no-fail-fast --run-ignored all

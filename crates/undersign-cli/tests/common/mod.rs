@@ -8,6 +8,15 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// How to start a server beyond its data folder and port.
+#[derive(Default)]
+pub struct Launch<'a> {
+    pub database: Option<&'a str>,
+    pub public_url: Option<&'a str>,
+    pub demo: bool,
+    pub client_ip_header: Option<&'a str>,
+}
+
 /// A running `undersign serve`; killed (SIGKILL) when dropped.
 pub struct Server {
     pub child: Child,
@@ -18,15 +27,15 @@ impl Server {
     /// Starts `undersign serve` on `port` with loose abuse limits (every client
     /// here is one loopback address) and waits until it answers.
     pub async fn start(data: &Path, port: u16, database: Option<&str>) -> Server {
-        Self::launch(data, port, database, false).await
+        Self::launch(data, port, Launch { database, ..Launch::default() }).await
     }
 
     /// `serve --demo` on SQLite.
     pub async fn start_demo(data: &Path, port: u16) -> Server {
-        Self::launch(data, port, None, true).await
+        Self::launch(data, port, Launch { demo: true, ..Launch::default() }).await
     }
 
-    async fn launch(data: &Path, port: u16, database: Option<&str>, demo: bool) -> Server {
+    pub async fn launch(data: &Path, port: u16, launch: Launch<'_>) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_undersign"));
         command
             .args(["serve", "--data"])
@@ -39,11 +48,17 @@ impl Server {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        if let Some(url) = database {
+        if let Some(url) = launch.database {
             command.args(["--database", url]);
         }
-        if demo {
+        if let Some(url) = launch.public_url {
+            command.args(["--public-url", url]);
+        }
+        if launch.demo {
             command.arg("--demo");
+        }
+        if let Some(header) = launch.client_ip_header {
+            command.env("UNDERSIGN_CLIENT_IP_HEADER", header);
         }
         let server = Server { child: command.spawn().unwrap(), base: format!("http://127.0.0.1:{port}") };
         for _ in 0..300 {
@@ -97,8 +112,8 @@ pub fn cli(data: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Publishes a small letter from a file.
-pub fn publish(data: &Path, slug: &str) {
+/// Publishes a small letter from a file (on `database` when given).
+pub fn publish(data: &Path, slug: &str, database: Option<&str>) {
     let letter = data.join(format!("{slug}.md"));
     std::fs::write(
         &letter,
@@ -107,7 +122,9 @@ pub fn publish(data: &Path, slug: &str) {
         ),
     )
     .unwrap();
-    cli(data, &["letter", "publish", letter.to_str().unwrap()]);
+    let mut args = vec!["letter", "publish", letter.to_str().unwrap()];
+    args.extend(database.iter().flat_map(|url| ["--database", url]));
+    cli(data, &args);
 }
 
 /// The confirmation links in the outbox, by recipient.
