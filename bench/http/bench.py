@@ -9,7 +9,10 @@ signature POST with a real, pre-solved proof of work at normal difficulty (64
 connections; each solution is used once), and the confirmation POST (64
 connections; each link once). Limits are raised for the benchmark by
 configuration (environment), not code. Prints req/s, p50, p99, server CPU and
-each rate as a ratio to /healthz at the same connection count.
+each rate as a ratio to /healthz at the same connection count. The durable rows
+also show requests per synced write: the rate divided by the disk's raw rate of
+4 KiB O_DSYNC writes, measured in the same run (above 1, commits are grouped);
+on PostgreSQL also requests per WAL flush (pg_stat_wal) and PostgreSQL's CPU.
 
 BENCH_DATABASE=postgres://user@host/db runs the server on PostgreSQL instead of
 SQLite: a fresh database is made on that server for the run and dropped after.
@@ -59,21 +62,61 @@ def to_ms(text):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def postgres_cpu_seconds():
+    """CPU time of every PostgreSQL process on this machine (the server's share of a row)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+        except OSError:
+            continue
+        if "(postgres)" in stat:
+            fields = stat.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def wal_syncs():
+    """WAL flushes to disk since the statistics were reset (pg_stat_wal, all databases)."""
+    return int(psql(DATABASE, "SELECT wal_sync FROM pg_stat_wal"))
+
+
+def synced_write_rate(directory, seconds=2.0):
+    """The disk's raw rate of synced writes: 4 KiB writes with O_DSYNC, each
+    waiting for the disk, cycling over a 4 MiB file (what a commit costs at least)."""
+    path = os.path.join(directory, "synced-write-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_DSYNC, 0o600)
+    block, n, started = b"\0" * 4096, 0, time.time()
+    try:
+        while time.time() - started < seconds:
+            os.pwrite(fd, block, (n % 1024) * 4096)
+            n += 1
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return n / (time.time() - started)
+
+
 def wrk(pid, base, connections, path="/", script=None, env=None, duration=None):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration or DURATION}", "--latency", "--timeout", "10s"]
     if script:
         cmd += ["-s", os.path.join(HERE, script)]
+    db_before, syncs_before = (postgres_cpu_seconds(), wal_syncs()) if DATABASE else (0, 0)
     before, started = cpu_seconds(pid), time.time()
     out = subprocess.run(cmd + [base + path], capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
     elapsed = time.time() - started
     cpu = (cpu_seconds(pid) - before) / elapsed * 100
+    db_cpu = (postgres_cpu_seconds() - db_before) / elapsed * 100 if DATABASE else None
+    syncs = wal_syncs() - syncs_before if DATABASE else None
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
     p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     return {"rate": rate, "p50": p50, "p99": p99, "cpu": cpu, "requests": requests,
-            "non2xx": int(errors.group(1)) if errors else 0}
+            "non2xx": int(errors.group(1)) if errors else 0, "db_cpu": db_cpu, "wal_syncs": syncs}
 
 
 def psql(url, sql):
@@ -145,6 +188,7 @@ def main():
         solved = sum(SOLUTIONS[c] for c in POW_CONNECTIONS)
         print(f"solved {solved} challenges at normal difficulty in {time.time() - started:.0f} s (the clients' work, before the run)")
         rows = []
+        DISK.append(synced_write_rate(data))
         for c in CONNECTIONS:
             ceiling = wrk(server.pid, base, c, "/healthz")
             rows.append(("GET /healthz", c, ceiling, ceiling))
@@ -158,6 +202,7 @@ def main():
                 pow_run["exhausted"] = pow_run["requests"] >= SOLUTIONS[c]
                 rows.append(("POST signature (PoW)", c, pow_run, ceiling))
         if MAIL == "smtp":
+            DISK.append(synced_write_rate(data))
             print_table(rows, data, base)
             return 0
         # Confirmation links from the outbox (the mail worker writes them as it goes).
@@ -208,6 +253,7 @@ def main():
         mixed = wrk(server.pid, base, 64, f"/letters/{SLUG}", duration="4s")
         confirmer.join()
         rows.append(("GET page, confirming", 64, mixed, ceiling))
+        DISK.append(synced_write_rate(data))
         ran_out = storm.get("requests", 0) >= len(links) - half
         print(f"while the page was read, {'≥ ' if ran_out else ''}{storm.get('rate', 0):.0f} confirmations/s ran beside it")
         print(f"confirmation links: {half} for the confirmation row, {len(links) - half} for the mixed row")
@@ -227,11 +273,26 @@ def main():
             psql(DATABASE, f"DROP DATABASE IF EXISTS {pg[1]} WITH (FORCE)")
 
 
+# The rows whose every request commits to disk.
+DURABLE = ("POST signature (token)", "POST signature (PoW)", "POST confirmation")
+# The disk's synced-write rate, measured in the same run (before the durable rows and at the end).
+DISK = []
+
+
 def print_table(rows, data, base):
-    print(f"{'request':<24} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU %':>6} {'× healthz':>9} {'non-2xx':>8}")
+    disk = sum(DISK) / len(DISK) if DISK else None
+    if DISK:
+        print("disk: " + ", then ".join(f"{r:.0f}" for r in DISK) + " synced 4 KiB writes/s (O_DSYNC) in this run")
+    print(f"{'request':<24} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU %':>6} {'DB CPU %':>8} "
+          f"{'× healthz':>9} {'non-2xx':>8} {'per sync':>8} {'per WAL sync':>12}")
     for name, c, r, ceiling in rows:
         bound = "≥" if r.get("exhausted") else " "
-        print(f"{name:<24} {c:>5} {bound}{r['rate']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['cpu']:>6.0f} {r['rate'] / ceiling['rate']:>9.2f} {r['non2xx']:>8}")
+        db_cpu = f"{r['db_cpu']:.0f}" if r.get("db_cpu") is not None else "-"
+        # Requests per synced write the disk can do: above 1, commits are grouped.
+        per_sync = f"{r['rate'] / disk:.2f}" if disk and name in DURABLE else "-"
+        per_wal = f"{r['requests'] / r['wal_syncs']:.1f}" if name in DURABLE and r.get("wal_syncs") else "-"
+        print(f"{name:<24} {c:>5} {bound}{r['rate']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['cpu']:>6.0f} {db_cpu:>8} "
+              f"{r['rate'] / ceiling['rate']:>9.2f} {r['non2xx']:>8} {per_sync:>8} {per_wal:>12}")
     if DATABASE:
         name = f"undersign_bench_{os.getpid()}"
         db = int(psql(DATABASE, f"SELECT pg_database_size('{name}')"))

@@ -415,6 +415,76 @@ pub async fn facts_name_look_alikes_and_the_mail_plan_picks_by_what_is_found(sto
     );
 }
 
+/// A burst of submissions at once (stored in groups where the backend groups
+/// them): one signature per address, one use per proof of work, each with the
+/// plan's mail and its flags.
+pub async fn a_burst_of_submissions_keeps_one_signature_per_address_and_one_use_per_proof(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    let anna = submit_with_link(store, letter, 1, "Anna Ivanova").await;
+    store.confirm_signature(&token(1), t0()).await.unwrap().expect("the link is valid");
+    let drain = store.claim_mail_jobs(t0(), t0(), 100).await.unwrap();
+    store.finish_mail_jobs(drain.iter().map(|j| (j.id, JobEnd::Done)).collect()).await.unwrap();
+
+    let mut burst = Vec::new();
+    // Addresses 10..30, each twice, with proofs of their own.
+    for n in 10..30u8 {
+        let mut flagged = signature(letter, n, &format!("Signer {n}"));
+        flagged.flags = vec![NewFlag { other: Some(anna), ..NewFlag::new(FlagKind::DuplicateName) }];
+        burst.push((flagged, options(n)));
+        burst.push((signature(letter, n, &format!("Signer {n}")), options(n + 100)));
+    }
+    // One proof of work used by three new addresses.
+    for n in 40..43u8 {
+        burst.push((signature(letter, n, "Boris"), options(200)));
+    }
+    // The confirmed address again.
+    burst.push((signature(letter, 1, "Anna Ivanova"), options(201)));
+    let outcomes = futures_util::future::join_all(
+        burst.into_iter().map(|(signature, options)| store.submit_signature(signature, options, t0())),
+    )
+    .await;
+    let outcomes: Vec<SubmitOutcome> = outcomes.into_iter().map(|o| o.expect("storage works")).collect();
+
+    for pair in outcomes[..40].chunks(2) {
+        let created: Vec<SignatureId> = pair
+            .iter()
+            .filter_map(|o| if let SubmitOutcome::Created(id) = o { Some(*id) } else { None })
+            .collect();
+        assert_eq!(created.len(), 1, "one of an address's two submissions is stored: {pair:?}");
+        assert!(
+            pair.contains(&SubmitOutcome::Duplicate { existing: created[0], confirmed: false }),
+            "the other is its duplicate: {pair:?}"
+        );
+    }
+    let shared_proof = &outcomes[40..43];
+    assert_eq!(
+        shared_proof.iter().filter(|o| **o == SubmitOutcome::Replayed).count(),
+        2,
+        "a proof of work is used once: {shared_proof:?}"
+    );
+    assert!(matches!(outcomes[43], SubmitOutcome::Duplicate { confirmed: true, .. }));
+
+    // Mail: a confirmation for each of the 20 + 1 new signatures and each of the
+    // 20 pending duplicates, and "already signed" for the confirmed address.
+    let jobs = store.claim_mail_jobs(t0(), t0(), 1000).await.unwrap();
+    let kinds =
+        |kind: MailKind| jobs.iter().filter(|j| matches!(&j.mail, Mail::Signer(m) if m.kind == kind)).count();
+    assert_eq!((kinds(MailKind::Confirm), kinds(MailKind::AlreadySigned)), (41, 1));
+    let flags = store.signature_flags(letter).await.unwrap();
+    let created: Vec<SignatureId> = outcomes
+        .iter()
+        .filter_map(|o| if let SubmitOutcome::Created(id) = o { Some(*id) } else { None })
+        .collect();
+    assert_eq!(created.len(), 21);
+    let stored_flags = flags
+        .iter()
+        .filter(|f| {
+            f.kind == FlagKind::DuplicateName && f.other == Some(anna) && created.contains(&f.signature)
+        })
+        .count();
+    assert_eq!(stored_flags, 20, "each flagged submission's flag is stored with the signature stored");
+}
+
 /// One `#[tokio::test]` per conformance test, each on a fresh store made by
 /// `$fresh` (an expression whose value has a `store()` giving `&dyn Store` and
 /// cleans up when dropped).
@@ -436,7 +506,8 @@ macro_rules! conformance_suite {
             the_first_keys_are_recorded_and_other_keys_are_named,
             api_tokens_and_watch_lists_are_kept_once,
             unconfirmed_signatures_expire_with_their_data,
-            facts_name_look_alikes_and_the_mail_plan_picks_by_what_is_found
+            facts_name_look_alikes_and_the_mail_plan_picks_by_what_is_found,
+            a_burst_of_submissions_keeps_one_signature_per_address_and_one_use_per_proof
         );
     };
     (@each $fresh:expr; $($test:ident),* $(,)?) => {

@@ -9,6 +9,7 @@ mod campaigns;
 mod moderation;
 mod organisers;
 mod outbox;
+mod submissions;
 mod texts;
 
 use std::str::FromStr;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use time::{Date, OffsetDateTime};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::LinkFacts;
@@ -94,13 +96,21 @@ impl From<deadpool_postgres::PoolError> for StoreError {
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    /// Signature submissions, stored in groups (`submissions.rs`).
+    submissions: std::sync::Arc<submissions::Submissions>,
 }
 
 impl PostgresStore {
     /// Connects (`postgres://user@host/db`) and applies the migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let config = tokio_postgres::Config::from_str(url)
+        let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("the database address is not valid: {e}")))?;
+        // Statements are prepared once per connection (`CachedStatements`), but
+        // planned on every call: a plan made generic while a table was nearly
+        // empty (a new letter) would otherwise stay, and one such plan scanned a
+        // letter's every signature on each signing.
+        let options = config.get_options().map(|o| format!("{o} ")).unwrap_or_default();
+        config.options(format!("{options}-c plan_cache_mode=force_custom_plan"));
         let manager =
             Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
@@ -109,7 +119,8 @@ impl PostgresStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let store = Self { pool };
+        let submissions = std::sync::Arc::new(submissions::Submissions::start(pool.clone()));
+        let store = Self { pool, submissions };
         store.migrate().await?;
         Ok(store)
     }
@@ -122,12 +133,12 @@ impl PostgresStore {
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+        tx.exec("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
         // "already exists, skipping" on every start is noise in the node's log.
         tx.batch_execute("SET LOCAL client_min_messages = warning").await?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS undersign_schema (version INTEGER NOT NULL)").await?;
         let done: i32 =
-            tx.query_one("SELECT coalesce(max(version), 0) FROM undersign_schema", &[]).await?.get(0);
+            tx.fetch_one("SELECT coalesce(max(version), 0) FROM undersign_schema", &[]).await?.get(0);
         let done = usize::try_from(done).map_err(|_| corrupt("schema version", &done.to_string()))?;
         if done > MIGRATIONS.len() {
             return Err(StoreError::Corrupt(format!(
@@ -138,12 +149,53 @@ impl PostgresStore {
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(done) {
             tx.batch_execute(sql).await?;
             let version = i32::try_from(index + 1).expect("few migrations");
-            tx.execute("INSERT INTO undersign_schema (version) VALUES ($1)", &[&version]).await?;
+            tx.exec("INSERT INTO undersign_schema (version) VALUES ($1)", &[&version]).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 }
+
+/// Queries through each connection's statement cache: a statement is parsed
+/// and planned once per connection instead of on every call, which saves the
+/// server that work and the driver a round trip. Every query of this backend
+/// goes through these (the SQL texts are constants, so the cache stays small).
+#[async_trait]
+trait CachedStatements: GenericClient {
+    async fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.execute(&statement, params).await
+    }
+
+    async fn fetch(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query(&statement, params).await
+    }
+
+    async fn fetch_one(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query_one(&statement, params).await
+    }
+
+    async fn fetch_opt(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query_opt(&statement, params).await
+    }
+}
+
+impl<C: GenericClient> CachedStatements for C {}
 
 fn unix(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
@@ -246,7 +298,7 @@ async fn query_letters(
     let sql = format!(
         "SELECT {LETTER_COLUMNS} FROM letters l LEFT JOIN campaigns c ON c.id = l.campaign_id {filter}"
     );
-    client.query(&sql, args).await?.iter().map(letter_from_row).collect()
+    client.fetch(&sql, args).await?.iter().map(letter_from_row).collect()
 }
 
 async fn load_campaign(
@@ -257,7 +309,7 @@ async fn load_campaign(
     summary: String,
 ) -> Result<CampaignWithLetters, StoreError> {
     let timeline = client
-        .query(
+        .fetch(
             "SELECT date, kind, place, note, source_url FROM timeline_entries
              WHERE campaign_id = $1 AND NOT hidden ORDER BY date, id",
             &[&id],
@@ -276,7 +328,7 @@ async fn load_campaign(
         .collect::<Result<Vec<_>, StoreError>>()?;
     let letters = query_letters(client, "WHERE l.campaign_id = $1 ORDER BY l.id", &[&id]).await?;
     let related = client
-        .query(
+        .fetch(
             "SELECT c.slug, c.title FROM campaign_links k JOIN campaigns c ON c.id = k.related_id
              WHERE k.campaign_id = $1 ORDER BY c.created_at DESC, c.id DESC",
             &[&id],
@@ -294,7 +346,7 @@ async fn load_campaign(
 
 async fn insert_audit(client: &impl GenericClient, entry: &AuditEntry) -> Result<(), StoreError> {
     client
-        .execute(
+        .exec(
             "INSERT INTO audit_log (at, account_id, letter_id, action, detail) VALUES ($1, $2, $3, $4, $5)",
             &[
                 &unix(entry.at),
@@ -320,7 +372,7 @@ async fn insert_entry(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .exec(
             "INSERT INTO log_entries (letter_id, kind, signature_id, commit_hash, salt, record, withheld, due_at,
                  created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -352,7 +404,7 @@ async fn insert_signature_row(
         Signer::Organisation { pledge } => (true, pledge.as_ref().map(|p| p.as_str().to_owned())),
     };
     let row = client
-        .query_opt(
+        .fetch_opt(
             "INSERT INTO signatures (letter_id, email_lookup, email_sealed, name, title, affiliation,
                  city, country, orcid, organisation, pledge, show_name, language, status, created_at,
                  email_canonical_lookup, name_key, held, version, verified_domain)
@@ -388,7 +440,7 @@ async fn insert_signature_row(
 async fn insert_flags(client: &impl GenericClient, id: i64, flags: &[NewFlag]) -> Result<(), StoreError> {
     for flag in flags {
         client
-            .execute(
+            .exec(
                 "INSERT INTO signature_flags (signature_id, kind, detail, other_id) VALUES ($1, $2, $3, $4)",
                 &[&id, &flag.kind.as_str(), &flag.detail, &flag.other.map(|o| o.0)],
             )
@@ -432,7 +484,7 @@ struct SignatureRow {
 
 async fn signature_row(client: &impl GenericClient, signature: i64) -> Result<SignatureRow, StoreError> {
     let r = client
-        .query_one(
+        .fetch_one(
             "SELECT name, title, affiliation, city, country, orcid, organisation, pledge, show_name,
                     verified_domain
              FROM signatures WHERE id = $1",
@@ -502,14 +554,14 @@ async fn confirm_row(
     now: OffsetDateTime,
 ) -> Result<u64, StoreError> {
     let seq: i64 = client
-        .query_one(
+        .fetch_one(
             "UPDATE letters SET confirmed_count = confirmed_count + 1 WHERE id = $1 RETURNING confirmed_count",
             &[&letter],
         )
         .await?
         .get(0);
     client
-        .execute(
+        .exec(
             "UPDATE signatures SET status = 'confirmed', seq = $2, confirmed_at = $3
              WHERE id = $1 AND status = 'pending'",
             &[&signature, &seq, &unix(now)],
@@ -526,7 +578,7 @@ async fn confirm_row(
 /// affiliation and city, folded as SQLite's `remove_diacritics` folds them.
 async fn add_to_search(client: &impl GenericClient, signature: i64) -> Result<(), StoreError> {
     client
-        .execute(
+        .exec(
             "UPDATE signatures
              SET search = to_tsvector('simple', undersign_fold(
                  name || ' ' || coalesce(affiliation, '') || ' ' || coalesce(city, '')))
@@ -538,7 +590,7 @@ async fn add_to_search(client: &impl GenericClient, signature: i64) -> Result<()
 }
 
 async fn remove_from_search(client: &impl GenericClient, signature: i64) -> Result<(), StoreError> {
-    client.execute("UPDATE signatures SET search = NULL WHERE id = $1", &[&signature]).await?;
+    client.exec("UPDATE signatures SET search = NULL WHERE id = $1", &[&signature]).await?;
     Ok(())
 }
 
@@ -551,7 +603,7 @@ struct Link {
 /// The link with this hash, compared again in constant time.
 async fn find_link(client: &impl GenericClient, hash: &[u8; 32]) -> Result<Option<Link>, StoreError> {
     let row = client
-        .query_opt(
+        .fetch_opt(
             "SELECT token_hash, signature_id, expires_at FROM confirmation_links WHERE token_hash = $1",
             &[&&hash[..]],
         )
@@ -566,7 +618,7 @@ async fn erase_signature(client: &impl GenericClient, signature: i64) -> Result<
     let mut random_lookup = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random_lookup);
     client
-        .execute(
+        .exec(
             "UPDATE signatures SET email_sealed = NULL, email_lookup = $2, name = '', title = NULL,
                  affiliation = NULL, city = NULL, country = NULL, orcid = NULL, pledge = NULL,
                  email_canonical_lookup = NULL, name_key = '', search = NULL
@@ -575,7 +627,7 @@ async fn erase_signature(client: &impl GenericClient, signature: i64) -> Result<
         )
         .await?;
     client
-        .execute(
+        .exec(
             "UPDATE log_entries SET salt = NULL, record = NULL WHERE signature_id = $1 AND kind = 'signature'",
             &[&signature],
         )
@@ -605,7 +657,7 @@ impl LetterStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(row) = tx
-            .query_opt(
+            .fetch_opt(
                 "INSERT INTO campaigns (slug, title, summary, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (slug) DO NOTHING RETURNING id",
                 &[&campaign.slug.as_str(), &campaign.title, &campaign.summary, &unix(now)],
@@ -616,7 +668,7 @@ impl LetterStore for PostgresStore {
         };
         let id: i64 = row.get(0);
         for entry in &campaign.timeline {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO timeline_entries (campaign_id, date, kind, place, note, source_url)
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 &[&id, &entry.date.to_string(), &entry.kind, &entry.place, &entry.note, &entry.source_url],
@@ -641,14 +693,14 @@ impl LetterStore for PostgresStore {
         let campaign_id: Option<i64> = match &draft.campaign {
             None => None,
             Some(campaign) => {
-                match tx.query_opt("SELECT id FROM campaigns WHERE slug = $1", &[&campaign.as_str()]).await? {
+                match tx.fetch_opt("SELECT id FROM campaigns WHERE slug = $1", &[&campaign.as_str()]).await? {
                     Some(row) => Some(row.get(0)),
                     None => return Ok(Err(PublishRefusal::UnknownCampaign(campaign.to_string()))),
                 }
             }
         };
         let inserted = tx
-            .query_opt(
+            .fetch_opt(
                 "INSERT INTO letters (slug, title, addressee, community, language, body, organisations,
                      status, published_at, campaign_id, pull_quote, wrapped_key, log_origin, closes_on, target)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $13, $14)
@@ -675,7 +727,7 @@ impl LetterStore for PostgresStore {
             return Ok(Err(PublishRefusal::SlugTaken(draft.slug.to_string())));
         };
         let id: i64 = row.get(0);
-        tx.execute(
+        tx.exec(
             "INSERT INTO letter_texts (letter_id, version, language, title, addressee, body, published_at)
              VALUES ($1, 1, $2, $3, $4, $5, $6)",
             &[&id, &draft.language.as_str(), &draft.title, &draft.addressee, &draft.body, &unix(now)],
@@ -684,8 +736,8 @@ impl LetterStore for PostgresStore {
         // Leaf 0: the published text, integrated with the first checkpoint.
         insert_entry(&tx, id, EntryKind::Text, None, &text, false, now, now).await?;
         if let Some(from) = from_draft {
-            tx.execute("DELETE FROM drafts WHERE id = $1", &[&from.draft]).await?;
-            tx.execute(
+            tx.exec("DELETE FROM drafts WHERE id = $1", &[&from.draft]).await?;
+            tx.exec(
                 "INSERT INTO letter_roles (letter_id, account_id, role, granted_at) VALUES ($1, $2, 'organiser', $3)
                  ON CONFLICT DO NOTHING",
                 &[&id, &from.owner.0, &unix(now)],
@@ -700,7 +752,7 @@ impl LetterStore for PostgresStore {
     async fn close_letter(&self, slug: &Slug, now: OffsetDateTime) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
         let changed = client
-            .execute(
+            .exec(
                 "UPDATE letters SET status = 'closed', closed_at = $2 WHERE slug = $1 AND status = 'published'",
                 &[&slug.as_str(), &unix(now)],
             )
@@ -718,7 +770,7 @@ impl LetterStore for PostgresStore {
         let tx = client.transaction().await?;
         // Days are stored as YYYY-MM-DD: their text order is their date order.
         let due = tx
-            .query(
+            .fetch(
                 "UPDATE letters SET status = 'closed', closed_at = $2
                  WHERE status = 'published' AND closes_on IS NOT NULL AND closes_on < $1
                  RETURNING id, slug",
@@ -748,7 +800,7 @@ impl LetterStore for PostgresStore {
     async fn wrapped_letter_key(&self, letter: LetterId) -> Result<Option<Vec<u8>>, StoreError> {
         let client = self.pool.get().await?;
         Ok(client
-            .query_opt("SELECT wrapped_key FROM letters WHERE id = $1", &[&letter.0])
+            .fetch_opt("SELECT wrapped_key FROM letters WHERE id = $1", &[&letter.0])
             .await?
             .map(|r| r.get(0)))
     }
@@ -756,7 +808,7 @@ impl LetterStore for PostgresStore {
     async fn campaigns(&self) -> Result<Vec<CampaignWithLetters>, StoreError> {
         let client = self.pool.get().await?;
         let heads = client
-            .query("SELECT id, slug, title, summary FROM campaigns ORDER BY created_at DESC, id DESC", &[])
+            .fetch("SELECT id, slug, title, summary FROM campaigns ORDER BY created_at DESC, id DESC", &[])
             .await?;
         let mut out = Vec::with_capacity(heads.len());
         for r in heads {
@@ -768,7 +820,7 @@ impl LetterStore for PostgresStore {
     async fn campaign(&self, slug: &Slug) -> Result<Option<CampaignWithLetters>, StoreError> {
         let client = self.pool.get().await?;
         let head = client
-            .query_opt("SELECT id, slug, title, summary FROM campaigns WHERE slug = $1", &[&slug.as_str()])
+            .fetch_opt("SELECT id, slug, title, summary FROM campaigns WHERE slug = $1", &[&slug.as_str()])
             .await?;
         match head {
             Some(r) => Ok(Some(load_campaign(&client, r.get(0), r.get(1), r.get(2), r.get(3)).await?)),
@@ -787,7 +839,7 @@ impl SignatureStore for PostgresStore {
     ) -> Result<SignatureFacts, StoreError> {
         let client = self.pool.get().await?;
         let row = client
-            .query_one(
+            .fetch_one(
                 "SELECT (SELECT id FROM signatures WHERE letter_id = $1 AND email_canonical_lookup = $2 LIMIT 1),
                         (SELECT id FROM signatures WHERE letter_id = $1 AND name_key = $3 AND $3 != '' LIMIT 1),
                         EXISTS (SELECT 1 FROM watch_list WHERE letter_id = $1 AND name_key = $3 AND $3 != '')",
@@ -807,52 +859,14 @@ impl SignatureStore for PostgresStore {
         options: SubmitOptions,
         now: OffsetDateTime,
     ) -> Result<SubmitOutcome, StoreError> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        if let Some(solution) = &options.spend {
-            let spent = tx
-                .execute(
-                    "INSERT INTO spent_challenges (expires_at, challenge) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    &[&unix(solution.expires_at), &&solution.challenge[..]],
-                )
-                .await?;
-            if spent == 0 {
-                return Ok(SubmitOutcome::Replayed);
-            }
-        }
-        let plan = options.mail;
-        let outcome = match insert_signature_row(&tx, &signature, now).await? {
-            Some(id) => {
-                insert_flags(&tx, id, &signature.flags).await?;
-                if let Some(kind) = plan.created {
-                    outbox::enqueue_signer_mail(&tx, kind, id, now).await?;
-                }
-                SubmitOutcome::Created(SignatureId(id))
-            }
-            None => {
-                let row = tx
-                    .query_one(
-                        "SELECT id, status FROM signatures WHERE letter_id = $1 AND email_lookup = $2",
-                        &[&signature.letter.0, &&signature.email_lookup.0[..]],
-                    )
-                    .await?;
-                let (id, status): (i64, String) = (row.get(0), row.get(1));
-                let confirmed = status == "confirmed";
-                if let Some(kind) = if confirmed { plan.confirmed } else { plan.pending } {
-                    outbox::enqueue_signer_mail(&tx, kind, id, now).await?;
-                }
-                SubmitOutcome::Duplicate { existing: SignatureId(id), confirmed }
-            }
-        };
-        tx.commit().await?;
-        Ok(outcome)
+        self.submissions.submit(signature, options, now).await
     }
 
     async fn token_state(&self, token: &HashedToken, now: OffsetDateTime) -> Result<TokenState, StoreError> {
         let client = self.pool.get().await?;
         let Some(link) = find_link(&client, &token.0).await? else { return Ok(TokenState::Unknown) };
         let r = client
-            .query_one(
+            .fetch_one(
                 "SELECT l.slug, s.seq, s.withdrawn_at, s.name = '', s.held,
                         (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'signature'),
                         (SELECT e.leaf_index FROM log_entries e WHERE e.signature_id = s.id AND e.kind = 'withdrawal'),
@@ -894,7 +908,7 @@ impl SignatureStore for PostgresStore {
         };
         // The signature's row lock: two presses of one link confirm it once.
         let r = tx
-            .query_one(
+            .fetch_one(
                 "SELECT s.letter_id, s.seq, l.status, l.slug, s.held, s.withdrawn_at
                  FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = $1 FOR UPDATE OF s",
                 &[&link.signature],
@@ -941,7 +955,7 @@ impl SignatureStore for PostgresStore {
              ORDER BY s.seq DESC LIMIT $3"
         );
         client
-            .query(&sql, &[&letter.0, &before, &i64::from(limit)])
+            .fetch(&sql, &[&letter.0, &before, &i64::from(limit)])
             .await?
             .iter()
             .map(public_signature)
@@ -985,10 +999,10 @@ impl SignatureStore for PostgresStore {
                            WHERE letter_id = $1 AND search @@ to_tsquery('simple', undersign_fold($2))
                            LIMIT $3) m";
         let mut query = whole;
-        let mut matches: i64 = client.query_one(count_sql, &[&letter.0, &query, &counted]).await?.get(0);
+        let mut matches: i64 = client.fetch_one(count_sql, &[&letter.0, &query, &counted]).await?.get(0);
         if matches == 0 {
             query = search_query(words, true);
-            matches = client.query_one(count_sql, &[&letter.0, &query, &counted]).await?.get(0);
+            matches = client.fetch_one(count_sql, &[&letter.0, &query, &counted]).await?.get(0);
         }
         let matches = count(matches)?;
         let matches = if matches > count_up_to {
@@ -1004,7 +1018,7 @@ impl SignatureStore for PostgresStore {
              ORDER BY s.seq DESC LIMIT $4"
         );
         let rows = client
-            .query(&sql, &[&letter.0, &query, &before, &i64::from(limit)])
+            .fetch(&sql, &[&letter.0, &query, &before, &i64::from(limit)])
             .await?
             .iter()
             .map(public_signature)
@@ -1026,7 +1040,7 @@ impl SignatureStore for PostgresStore {
             return Ok(Err(ConfirmRefusal::UnknownToken));
         };
         let Some(r) = tx
-            .query_opt(
+            .fetch_opt(
                 "SELECT s.id, s.letter_id, s.status, s.withdrawn_at, l.slug, s.held
                  FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = $1 FOR UPDATE OF s",
                 &[&link.signature],
@@ -1042,7 +1056,7 @@ impl SignatureStore for PostgresStore {
         if withdrawn_at.is_some() {
             return Ok(Ok(WithdrawOutcome::AlreadyWithdrawn { letter }));
         }
-        tx.execute("UPDATE signatures SET withdrawn_at = $2 WHERE id = $1", &[&id, &unix(now)]).await?;
+        tx.exec("UPDATE signatures SET withdrawn_at = $2 WHERE id = $1", &[&id, &unix(now)]).await?;
         remove_from_search(&tx, id).await?;
         // A held signature never entered the log: there is nothing to cancel.
         let outcome = if status == "confirmed" && !held {
@@ -1050,7 +1064,7 @@ impl SignatureStore for PostgresStore {
                 .await?;
             WithdrawOutcome::Queued { letter }
         } else {
-            tx.execute("DELETE FROM mail_jobs WHERE signature_id = $1", &[&id]).await?;
+            tx.exec("DELETE FROM mail_jobs WHERE signature_id = $1", &[&id]).await?;
             WithdrawOutcome::DroppedUnconfirmed { letter }
         };
         if erase || status != "confirmed" {
@@ -1069,13 +1083,12 @@ impl SignatureStore for PostgresStore {
         let tx = client.transaction().await?;
         // Jobs, flags and links go with their signatures (ON DELETE CASCADE).
         let signatures = tx
-            .execute(
+            .exec(
                 "DELETE FROM signatures WHERE status = 'pending' AND created_at < $1",
                 &[&unix(pending_before)],
             )
             .await?;
-        let challenges =
-            tx.execute("DELETE FROM spent_challenges WHERE expires_at < $1", &[&unix(now)]).await?;
+        let challenges = tx.exec("DELETE FROM spent_challenges WHERE expires_at < $1", &[&unix(now)]).await?;
         tx.commit().await?;
         Ok((signatures, challenges))
     }
@@ -1086,7 +1099,7 @@ impl LogStore for PostgresStore {
     async fn letters_with_due_entries(&self, now: OffsetDateTime) -> Result<Vec<LogTarget>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT l.id, l.slug, l.log_origin FROM letters l
                  WHERE EXISTS (SELECT 1 FROM log_entries e
                                WHERE e.letter_id = l.id AND e.leaf_index IS NULL AND e.due_at <= $1)",
@@ -1108,9 +1121,9 @@ impl LogStore for PostgresStore {
         let from = sql_index(from);
         let client = self.pool.get().await?;
         let size: i64 =
-            client.query_one("SELECT log_size FROM letters WHERE id = $1", &[&letter.0]).await?.get(0);
+            client.fetch_one("SELECT log_size FROM letters WHERE id = $1", &[&letter.0]).await?.get(0);
         let rows = client
-            .query(
+            .fetch(
                 "SELECT leaf_index, leaf_hash FROM log_entries
                  WHERE letter_id = $1 AND leaf_index >= $3 AND leaf_index < $2 ORDER BY leaf_index",
                 &[&letter.0, &size, &from],
@@ -1140,7 +1153,7 @@ impl LogStore for PostgresStore {
     ) -> Result<Vec<DueEntry>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
-            .query(
+            .fetch(
                 "SELECT e.id, e.kind, e.commit_hash, t.target,
                         t.target IS NOT NULL AND EXISTS (
                             SELECT 1 FROM log_entries c
@@ -1179,7 +1192,7 @@ impl LogStore for PostgresStore {
     ) -> Result<Option<u64>, StoreError> {
         let client = self.pool.get().await?;
         let row = client
-            .query_opt(
+            .fetch_opt(
                 "INSERT INTO log_leases (letter_id, holder, token, expires_at) VALUES ($1, $2, 1, $4)
                  ON CONFLICT (letter_id) DO UPDATE
                    SET token = CASE WHEN log_leases.holder = excluded.holder THEN log_leases.token
@@ -1195,7 +1208,7 @@ impl LogStore for PostgresStore {
 
     async fn release_log_leases(&self, holder: &str) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        client.execute("UPDATE log_leases SET expires_at = 0 WHERE holder = $1", &[&holder]).await?;
+        client.exec("UPDATE log_leases SET expires_at = 0 WHERE holder = $1", &[&holder]).await?;
         Ok(())
     }
 
@@ -1213,7 +1226,7 @@ impl LogStore for PostgresStore {
         // The lease row's lock orders this commit against a takeover: a holder
         // whose lease was taken has an old token and writes nothing.
         let token: Option<i64> = tx
-            .query_opt("SELECT token FROM log_leases WHERE letter_id = $1 FOR UPDATE", &[&letter.0])
+            .fetch_opt("SELECT token FROM log_leases WHERE letter_id = $1 FOR UPDATE", &[&letter.0])
             .await?
             .map(|r| r.get(0));
         if token != Some(sql_index(fence)) {
@@ -1222,13 +1235,13 @@ impl LogStore for PostgresStore {
         // The letter's row lock: another integrator's commit waits here and then
         // sees the size this one wrote.
         let size: i64 =
-            tx.query_one("SELECT log_size FROM letters WHERE id = $1 FOR UPDATE", &[&letter.0]).await?.get(0);
+            tx.fetch_one("SELECT log_size FROM letters WHERE id = $1 FOR UPDATE", &[&letter.0]).await?.get(0);
         if size != sql_index(expected_size) {
             return Ok(Err(IntegrationConflict));
         }
         for entry in &entries {
             let changed = tx
-                .execute(
+                .exec(
                     "UPDATE log_entries SET leaf_index = $2, ref_index = $3, leaf = $4, leaf_hash = $5
                      WHERE id = $1 AND leaf_index IS NULL",
                     &[
@@ -1246,7 +1259,7 @@ impl LogStore for PostgresStore {
             }
         }
         let inserted = tx
-            .execute(
+            .exec(
                 "INSERT INTO checkpoints (letter_id, size, root, note, count, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                 &[
@@ -1265,7 +1278,7 @@ impl LogStore for PostgresStore {
                 checkpoint.size
             )));
         }
-        tx.execute(
+        tx.exec(
             "UPDATE letters SET log_size = $2, log_count = $3 WHERE id = $1",
             &[&letter.0, &sql_index(checkpoint.size), &sql_index(checkpoint.count)],
         )
@@ -1277,7 +1290,7 @@ impl LogStore for PostgresStore {
     async fn latest_checkpoint(&self, letter: LetterId) -> Result<Option<StoredCheckpoint>, StoreError> {
         let client = self.pool.get().await?;
         let row = client
-            .query_opt(
+            .fetch_opt(
                 "SELECT size, root, note, count FROM checkpoints WHERE letter_id = $1 ORDER BY size DESC LIMIT 1",
                 &[&letter.0],
             )
@@ -1296,7 +1309,7 @@ impl LogStore for PostgresStore {
     async fn entry_kinds(&self, letter: LetterId, size: u64) -> Result<EntryKinds, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
-            .query(
+            .fetch(
                 "SELECT kind, count(*) FROM log_entries
                  WHERE letter_id = $1 AND kind != 'signature' AND leaf_index IS NOT NULL AND leaf_index < $2
                  GROUP BY kind",
@@ -1320,7 +1333,7 @@ impl LogStore for PostgresStore {
     async fn log_leaves(&self, letter: LetterId, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         let client = self.pool.get().await?;
         Ok(client
-            .query(
+            .fetch(
                 "SELECT leaf FROM log_entries
                  WHERE letter_id = $1 AND leaf_index >= $2 AND leaf_index < $3 ORDER BY leaf_index",
                 &[&letter.0, &sql_index(from), &sql_index(to)],
@@ -1339,7 +1352,7 @@ impl LogStore for PostgresStore {
     ) -> Result<Vec<(u64, RecordState)>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
-            .query(
+            .fetch(
                 "SELECT leaf_index, salt, record, withheld FROM log_entries
                  WHERE letter_id = $1 AND leaf_index >= $2 AND leaf_index < $3 ORDER BY leaf_index",
                 &[&letter.0, &sql_index(from), &sql_index(to)],
@@ -1372,7 +1385,7 @@ impl InstanceStore for PostgresStore {
         for (name, fingerprint) in &keys {
             // The first node to start records its keys; every later one compares.
             let recorded: Vec<u8> = client
-                .query_one(
+                .fetch_one(
                     "WITH added AS (
                          INSERT INTO instance_keys (name, fingerprint, recorded_at) VALUES ($1, $2, $3)
                          ON CONFLICT DO NOTHING RETURNING fingerprint)
@@ -1396,7 +1409,7 @@ impl AbuseStore for PostgresStore {
     async fn add_to_watch_list(&self, letter: LetterId, name_key: &str) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
         let added = client
-            .execute(
+            .exec(
                 "INSERT INTO watch_list (letter_id, name_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&letter.0, &name_key],
             )
@@ -1412,7 +1425,7 @@ impl AbuseStore for PostgresStore {
     ) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
         let added = client
-            .execute(
+            .exec(
                 "INSERT INTO api_tokens (name, token_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 &[&name, &&token.0[..], &unix(now)],
             )
@@ -1423,7 +1436,7 @@ impl AbuseStore for PostgresStore {
     async fn api_token_exists(&self, token: &HashedToken) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
         let row = client
-            .query_opt("SELECT token_hash FROM api_tokens WHERE token_hash = $1", &[&&token.0[..]])
+            .fetch_opt("SELECT token_hash FROM api_tokens WHERE token_hash = $1", &[&&token.0[..]])
             .await?;
         Ok(row.is_some_and(|r| token.matches(r.get::<_, &[u8]>(0))))
     }
@@ -1431,7 +1444,7 @@ impl AbuseStore for PostgresStore {
     async fn signature_flags(&self, letter: LetterId) -> Result<Vec<SignatureFlag>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT f.signature_id, f.kind, f.other_id FROM signature_flags f
                  JOIN signatures s ON s.id = f.signature_id WHERE s.letter_id = $1 ORDER BY f.signature_id, f.kind",
                 &[&letter.0],

@@ -5,7 +5,7 @@ use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 
 use super::outbox::{enqueue_invitation, lookup};
-use super::{PostgresStore, insert_audit, parse_stored_day, slug, unix};
+use super::{CachedStatements, PostgresStore, insert_audit, parse_stored_day, slug, unix};
 use crate::crypto::SealedEmail;
 use crate::domain::{Campaign, LetterId, Slug, TimelineEntry};
 use crate::storage::StoreError;
@@ -13,7 +13,7 @@ use crate::storage::campaigns::{CampaignRefusal, CampaignStore, CampaignTranslat
 use crate::storage::organisers::{AccountId, AuditEntry, LetterMember, Role};
 
 async fn campaign_id(client: &impl GenericClient, slug: &str) -> Result<Option<i64>, StoreError> {
-    Ok(client.query_opt("SELECT id FROM campaigns WHERE slug = $1", &[&slug]).await?.map(|r| r.get(0)))
+    Ok(client.fetch_opt("SELECT id FROM campaigns WHERE slug = $1", &[&slug]).await?.map(|r| r.get(0)))
 }
 
 #[async_trait]
@@ -28,7 +28,7 @@ impl CampaignStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(row) = tx
-            .query_opt(
+            .fetch_opt(
                 "INSERT INTO campaigns (slug, title, summary, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (slug) DO NOTHING RETURNING id",
                 &[&campaign.slug.as_str(), &campaign.title, &campaign.summary, &unix(now)],
@@ -38,7 +38,7 @@ impl CampaignStore for PostgresStore {
             return Ok(Err(CampaignRefusal::SlugTaken(campaign.slug.to_string())));
         };
         let id: i64 = row.get(0);
-        tx.execute(
+        tx.exec(
             "INSERT INTO campaign_roles (campaign_id, account_id, granted_at) VALUES ($1, $2, $3)",
             &[&id, &owner.0, &unix(now)],
         )
@@ -58,7 +58,7 @@ impl CampaignStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let changed = tx
-            .execute(
+            .exec(
                 "UPDATE campaigns SET title = $2, summary = $3 WHERE slug = $1",
                 &[&slug.as_str(), &title, &summary],
             )
@@ -73,7 +73,7 @@ impl CampaignStore for PostgresStore {
     async fn is_campaign_organiser(&self, account: AccountId, slug: &Slug) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
         Ok(client
-            .query_one(
+            .fetch_one(
                 "SELECT EXISTS (SELECT 1 FROM campaign_roles r JOIN campaigns c ON c.id = r.campaign_id
                                 WHERE c.slug = $1 AND r.account_id = $2)",
                 &[&slug.as_str(), &account.0],
@@ -88,7 +88,7 @@ impl CampaignStore for PostgresStore {
     ) -> Result<Vec<(Slug, String)>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT c.slug, c.title FROM campaigns c
                  WHERE $1::BIGINT IS NULL
                     OR EXISTS (SELECT 1 FROM campaign_roles r WHERE r.campaign_id = c.id AND r.account_id = $1)
@@ -111,27 +111,27 @@ impl CampaignStore for PostgresStore {
         let tx = client.transaction().await?;
         let Some(campaign) = campaign_id(&tx, slug.as_str()).await? else { return Ok(false) };
         let language = translation.language.as_str();
-        tx.execute(
+        tx.exec(
             "INSERT INTO campaign_translations (campaign_id, language, title, summary) VALUES ($1, $2, $3, $4)
              ON CONFLICT (campaign_id, language) DO UPDATE SET title = excluded.title, summary = excluded.summary",
             &[&campaign, &language, &translation.title, &translation.summary],
         )
         .await?;
         // The whole language at once: what the form leaves empty goes.
-        tx.execute(
+        tx.exec(
             "DELETE FROM timeline_translations WHERE language = $2
                AND entry_id IN (SELECT id FROM timeline_entries WHERE campaign_id = $1)",
             &[&campaign, &language],
         )
         .await?;
-        tx.execute(
+        tx.exec(
             "DELETE FROM pull_quote_translations WHERE language = $2
                AND letter_id IN (SELECT id FROM letters WHERE campaign_id = $1)",
             &[&campaign, &language],
         )
         .await?;
         for (entry, place, note) in &translation.entries {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO timeline_translations (entry_id, language, place, note)
                  SELECT id, $2, $3, $4 FROM timeline_entries WHERE id = $1 AND campaign_id = $5",
                 &[entry, &language, place, note, &campaign],
@@ -139,7 +139,7 @@ impl CampaignStore for PostgresStore {
             .await?;
         }
         for (letter, quote) in &translation.quotes {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO pull_quote_translations (letter_id, language, quote)
                  SELECT id, $2, $3 FROM letters WHERE id = $1 AND campaign_id = $4",
                 &[&letter.0, &language, quote, &campaign],
@@ -154,7 +154,7 @@ impl CampaignStore for PostgresStore {
     async fn campaign_translations(&self, slug: &Slug) -> Result<Vec<CampaignTranslation>, StoreError> {
         let client = self.pool.get().await?;
         let mut translations: Vec<CampaignTranslation> = client
-            .query(
+            .fetch(
                 "SELECT t.language, t.title, t.summary FROM campaign_translations t
                  JOIN campaigns c ON c.id = t.campaign_id WHERE c.slug = $1 ORDER BY t.language",
                 &[&slug.as_str()],
@@ -173,7 +173,7 @@ impl CampaignStore for PostgresStore {
             .collect::<Result<_, StoreError>>()?;
         for translation in &mut translations {
             translation.entries = client
-                .query(
+                .fetch(
                     "SELECT t.entry_id, t.place, t.note FROM timeline_translations t
                      JOIN timeline_entries e ON e.id = t.entry_id JOIN campaigns c ON c.id = e.campaign_id
                      WHERE c.slug = $1 AND t.language = $2",
@@ -184,7 +184,7 @@ impl CampaignStore for PostgresStore {
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
                 .collect::<Result<_, StoreError>>()?;
             translation.quotes = client
-                .query(
+                .fetch(
                     "SELECT q.letter_id, q.quote FROM pull_quote_translations q
                      JOIN letters l ON l.id = q.letter_id JOIN campaigns c ON c.id = l.campaign_id
                      WHERE c.slug = $1 AND q.language = $2",
@@ -201,7 +201,7 @@ impl CampaignStore for PostgresStore {
     async fn timeline_entries(&self, slug: &Slug) -> Result<Vec<StoredTimelineEntry>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT t.id, t.hidden, t.date, t.kind, t.place, t.note, t.source_url
                  FROM timeline_entries t JOIN campaigns c ON c.id = t.campaign_id
                  WHERE c.slug = $1 ORDER BY t.date, t.id",
@@ -238,7 +238,7 @@ impl CampaignStore for PostgresStore {
         let date = entry.date.to_string();
         let saved = match id {
             None => {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO timeline_entries (campaign_id, date, kind, place, note, source_url)
                      VALUES ($1, $2, $3, $4, $5, $6)",
                     &[&campaign, &date, &entry.kind, &entry.place, &entry.note, &entry.source_url],
@@ -246,7 +246,7 @@ impl CampaignStore for PostgresStore {
                 .await?
             }
             Some(id) => {
-                tx.execute(
+                tx.exec(
                     "UPDATE timeline_entries SET date = $2, kind = $3, place = $4, note = $5, source_url = $6
                      WHERE id = $7 AND campaign_id = $1",
                     &[&campaign, &date, &entry.kind, &entry.place, &entry.note, &entry.source_url, &id],
@@ -271,7 +271,7 @@ impl CampaignStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let changed = tx
-            .execute(
+            .exec(
                 "UPDATE timeline_entries SET hidden = $3
                  WHERE id = $2 AND campaign_id = (SELECT id FROM campaigns WHERE slug = $1) AND hidden != $3",
                 &[&slug.as_str(), &id, &hidden],
@@ -301,7 +301,7 @@ impl CampaignStore for PostgresStore {
             None => None,
         };
         let changed = tx
-            .execute(
+            .exec(
                 "UPDATE letters SET campaign_id = $2, pull_quote = $3 WHERE id = $1",
                 &[&letter.0, &campaign, &pull_quote],
             )
@@ -323,7 +323,7 @@ impl CampaignStore for PostgresStore {
         let tx = client.transaction().await?;
         let Some(campaign) = campaign_id(&tx, slug.as_str()).await? else { return Ok(false) };
         let granted = tx
-            .execute(
+            .exec(
                 "INSERT INTO campaign_roles (campaign_id, account_id, granted_at) VALUES ($1, $2, $3)
                  ON CONFLICT DO NOTHING",
                 &[&campaign, &account.0, &unix(audit.at)],
@@ -341,7 +341,7 @@ impl CampaignStore for PostgresStore {
     async fn campaign_organisers(&self, slug: &Slug) -> Result<Vec<LetterMember>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT a.id, a.email_lookup, a.email_sealed FROM campaign_roles r
                  JOIN campaigns c ON c.id = r.campaign_id JOIN accounts a ON a.id = r.account_id
                  WHERE c.slug = $1 ORDER BY r.granted_at",
@@ -377,7 +377,7 @@ impl CampaignStore for PostgresStore {
             return Ok(false);
         }
         let linked = tx
-            .execute(
+            .exec(
                 "INSERT INTO campaign_links (campaign_id, related_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&from, &to],
             )

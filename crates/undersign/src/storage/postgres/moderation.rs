@@ -7,8 +7,8 @@ use tokio_postgres::types::ToSql;
 
 use super::outbox::enqueue_removal_mail;
 use super::{
-    PostgresStore, add_to_search, corrupt, count, insert_audit, insert_entry, insert_signature_entry,
-    remove_from_search, slug, unix,
+    CachedStatements, PostgresStore, add_to_search, corrupt, count, insert_audit, insert_entry,
+    insert_signature_entry, remove_from_search, slug, unix,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
@@ -40,7 +40,7 @@ async fn queue_items(
     args: &[&(dyn ToSql + Sync)],
 ) -> Result<Vec<QueueItem>, StoreError> {
     let mut items = Vec::new();
-    for r in client.query(sql, args).await? {
+    for r in client.fetch(sql, args).await? {
         items.push(QueueItem {
             signature: SignatureId(r.try_get(0)?),
             seq: r.try_get::<_, Option<i64>>(1)?.map(count).transpose()?,
@@ -54,7 +54,7 @@ async fn queue_items(
     }
     for item in &mut items {
         for r in client
-            .query(
+            .fetch(
                 "SELECT f.kind, o.seq, f.detail FROM signature_flags f
                  LEFT JOIN signatures o ON o.id = f.other_id WHERE f.signature_id = $1 ORDER BY f.id",
                 &[&item.signature.0],
@@ -78,7 +78,7 @@ async fn removal_lookup(
     now: OffsetDateTime,
 ) -> Result<Option<(i64, i64, RemovalState)>, StoreError> {
     let row = client
-        .query_opt(
+        .fetch_opt(
             "SELECT r.id, r.signature_id, r.state, l.slug, l.title, s.name FROM removal_requests r
              JOIN signatures s ON s.id = r.signature_id JOIN letters l ON l.id = s.letter_id
              WHERE r.token_hash = $1 AND r.token_expires_at > $2",
@@ -108,7 +108,7 @@ async fn shown_signature(
     seq: u64,
 ) -> Result<Option<i64>, StoreError> {
     Ok(client
-        .query_opt(
+        .fetch_opt(
             "SELECT id FROM signatures WHERE letter_id = $1 AND seq = $2 AND show_name
                AND NOT held AND struck_at IS NULL AND withdrawn_at IS NULL",
             &[&letter.0, &super::sql_index(seq)],
@@ -133,7 +133,7 @@ impl ModerationStore for PostgresStore {
         let tx = client.transaction().await?;
         let Some(id) = shown_signature(&tx, letter, seq).await? else { return Ok(false) };
         let request: i64 = tx
-            .query_one(
+            .fetch_one(
                 "INSERT INTO removal_requests (signature_id, email_lookup, email_sealed, language, note, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 &[&id, &&email_lookup.0[..], &email_sealed.0, &language.code(), &note, &unix(now)],
@@ -164,19 +164,19 @@ impl ModerationStore for PostgresStore {
         let Some((id, signature, state)) = removal_lookup(&tx, &token.0, now).await? else { return Ok(None) };
         if !state.confirmed {
             let note: String = tx
-                .query_one(
+                .fetch_one(
                     "UPDATE removal_requests SET state = 'confirmed', email_sealed = NULL WHERE id = $1
                      RETURNING note",
                     &[&id],
                 )
                 .await?
                 .get(0);
-            tx.execute(
+            tx.exec(
                 "INSERT INTO signature_flags (signature_id, kind, detail) VALUES ($1, 'removal_requested', $2)",
                 &[&signature, &note],
             )
             .await?;
-            tx.execute("UPDATE signatures SET approved_at = NULL WHERE id = $1", &[&signature]).await?;
+            tx.exec("UPDATE signatures SET approved_at = NULL WHERE id = $1", &[&signature]).await?;
         }
         tx.commit().await?;
         Ok(Some(RemovalState { confirmed: true, ..state }))
@@ -209,7 +209,7 @@ impl ModerationStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(row) = tx
-            .query_opt(
+            .fetch_opt(
                 "SELECT held FROM signatures WHERE id = $1 AND letter_id = $2 AND status = 'confirmed'
                    AND approved_at IS NULL AND struck_at IS NULL AND withdrawn_at IS NULL FOR UPDATE",
                 &[&signature.0, &letter.0],
@@ -219,7 +219,7 @@ impl ModerationStore for PostgresStore {
             return Ok(false);
         };
         let held: bool = row.try_get(0)?;
-        tx.execute(
+        tx.exec(
             "UPDATE signatures SET approved_at = $2, held = FALSE WHERE id = $1",
             &[&signature.0, &unix(now)],
         )
@@ -247,7 +247,7 @@ impl ModerationStore for PostgresStore {
         let mut tally = StrikeTally { in_log: 0, held: 0 };
         for signature in &signatures {
             let Some(row) = tx
-                .query_opt(
+                .fetch_opt(
                     "SELECT held FROM signatures WHERE id = $1 AND letter_id = $2 AND status = 'confirmed'
                        AND struck_at IS NULL AND withdrawn_at IS NULL FOR UPDATE",
                     &[&signature.0, &letter.0],
@@ -257,7 +257,7 @@ impl ModerationStore for PostgresStore {
                 continue;
             };
             let held: bool = row.try_get(0)?;
-            tx.execute(
+            tx.exec(
                 "UPDATE signatures SET struck_at = $2, strike_reason = $3 WHERE id = $1",
                 &[&signature.0, &unix(now), &reason],
             )
@@ -284,13 +284,13 @@ impl ModerationStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(id) = shown_signature(&tx, letter, seq).await? else { return Ok(false) };
-        tx.execute(
+        tx.exec(
             "INSERT INTO signature_flags (signature_id, kind, detail) VALUES ($1, 'reported', $2)",
             &[&id, &note],
         )
         .await?;
         // A kept signature that is reported again goes back to the queue.
-        tx.execute("UPDATE signatures SET approved_at = NULL WHERE id = $1", &[&id]).await?;
+        tx.exec("UPDATE signatures SET approved_at = NULL WHERE id = $1", &[&id]).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -7,7 +7,8 @@ use tokio_postgres::Row;
 
 use super::outbox::{enqueue_invitation, lookup};
 use super::{
-    PostgresStore, corrupt, count, from_unix, insert_audit, parse_stored_day, slug, sql_index, unix,
+    CachedStatements, PostgresStore, corrupt, count, from_unix, insert_audit, parse_stored_day, slug,
+    sql_index, unix,
 };
 use crate::crypto::{EmailLookup, HashedToken, SealedEmail};
 use crate::domain::{Community, LetterDraft, LetterId, LetterLanguage};
@@ -74,7 +75,7 @@ fn audit_from_row(row: &Row) -> Result<AuditEntry, StoreError> {
 /// The account a session belongs to, its row locked for the transaction.
 async fn session_account(client: &impl GenericClient, session: &[u8; 32]) -> Result<Option<i64>, StoreError> {
     Ok(client
-        .query_opt("SELECT account_id FROM sessions WHERE token_hash = $1", &[&&session[..]])
+        .fetch_opt("SELECT account_id FROM sessions WHERE token_hash = $1", &[&&session[..]])
         .await?
         .map(|r| r.get(0)))
 }
@@ -84,7 +85,7 @@ impl OrganiserStore for PostgresStore {
     async fn account_by_lookup(&self, lookup: &EmailLookup) -> Result<Option<AccountId>, StoreError> {
         let client = self.pool.get().await?;
         Ok(client
-            .query_opt("SELECT id FROM accounts WHERE email_lookup = $1", &[&&lookup.0[..]])
+            .fetch_opt("SELECT id FROM accounts WHERE email_lookup = $1", &[&&lookup.0[..]])
             .await?
             .map(|r| AccountId(r.get(0))))
     }
@@ -100,7 +101,7 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let inserted = tx
-            .query_opt(
+            .fetch_opt(
                 "INSERT INTO accounts (email_lookup, email_sealed, language, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (email_lookup) DO NOTHING RETURNING id",
                 &[&&lookup.0[..], &sealed.0, &language.code(), &unix(now)],
@@ -109,14 +110,14 @@ impl OrganiserStore for PostgresStore {
         let (id, created): (i64, bool) = match inserted {
             Some(row) => (row.get(0), true),
             None => (
-                tx.query_one("SELECT id FROM accounts WHERE email_lookup = $1", &[&&lookup.0[..]])
+                tx.fetch_one("SELECT id FROM accounts WHERE email_lookup = $1", &[&&lookup.0[..]])
                     .await?
                     .get(0),
                 false,
             ),
         };
         if admin {
-            tx.execute("UPDATE accounts SET is_admin = TRUE WHERE id = $1", &[&id]).await?;
+            tx.exec("UPDATE accounts SET is_admin = TRUE WHERE id = $1", &[&id]).await?;
         }
         tx.commit().await?;
         Ok((AccountId(id), created))
@@ -126,10 +127,7 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let changed = tx
-            .execute(
-                "UPDATE accounts SET may_publish = TRUE WHERE id = $1 AND NOT may_publish",
-                &[&account.0],
-            )
+            .exec("UPDATE accounts SET may_publish = TRUE WHERE id = $1 AND NOT may_publish", &[&account.0])
             .await?;
         if changed == 0 {
             return Ok(false);
@@ -149,22 +147,22 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         // One address's requests take turns, so the hourly cap holds across nodes.
-        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended(encode($1, 'hex'), 0))", &[&&lookup.0[..]])
+        tx.exec("SELECT pg_advisory_xact_lock(hashtextextended(encode($1, 'hex'), 0))", &[&&lookup.0[..]])
             .await?;
         let recent: i64 = tx
-            .query_one(
+            .fetch_one(
                 "SELECT count(*) FROM sign_in_requests WHERE email_lookup = $1 AND requested_at > $2",
                 &[&&lookup.0[..], &(unix(now) - 3600)],
             )
             .await?
             .get(0);
-        tx.execute(
+        tx.exec(
             "INSERT INTO sign_in_requests (email_lookup, requested_at) VALUES ($1, $2)",
             &[&&lookup.0[..], &unix(now)],
         )
         .await?;
         if recent < i64::from(per_hour) {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO mail_jobs (kind, account_id, next_attempt_at, created_at)
                  SELECT 'sign_in', id, $2, $2 FROM accounts WHERE email_lookup = $1",
                 &[&&lookup.0[..], &unix(now)],
@@ -184,7 +182,7 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(row) = tx
-            .query_opt(
+            .fetch_opt(
                 "DELETE FROM sign_in_links WHERE token_hash = $1 AND expires_at > $2 RETURNING account_id",
                 &[&&link.0[..], &unix(now)],
             )
@@ -194,14 +192,14 @@ impl OrganiserStore for PostgresStore {
         };
         let account_id: i64 = row.get(0);
         let account = account_from_row(
-            &tx.query_one(
+            &tx.fetch_one(
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"),
                 &[&account_id],
             )
             .await?,
             0,
         )?;
-        tx.execute(
+        tx.exec(
             "INSERT INTO sessions (token_hash, account_id, second_factor_done, created_at, last_seen_at)
              VALUES ($1, $2, $3, $4, $4)",
             &[&&session.0[..], &account.id.0, &!account.has_second_factor(), &unix(now)],
@@ -214,7 +212,7 @@ impl OrganiserStore for PostgresStore {
     async fn session(&self, session: &HashedToken) -> Result<Option<Session>, StoreError> {
         let client = self.pool.get().await?;
         let row = client
-            .query_opt(
+            .fetch_opt(
                 &format!(
                     "SELECT {ACCOUNT_COLUMNS}, s.second_factor_done, s.created_at, s.last_seen_at,
                             s.pending_totp_sealed
@@ -239,7 +237,7 @@ impl OrganiserStore for PostgresStore {
     async fn touch_session(&self, session: &HashedToken, now: OffsetDateTime) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
         client
-            .execute(
+            .exec(
                 "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1",
                 &[&&session.0[..], &unix(now)],
             )
@@ -249,7 +247,7 @@ impl OrganiserStore for PostgresStore {
 
     async fn end_session(&self, session: &HashedToken) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        client.execute("DELETE FROM sessions WHERE token_hash = $1", &[&&session.0[..]]).await?;
+        client.exec("DELETE FROM sessions WHERE token_hash = $1", &[&&session.0[..]]).await?;
         Ok(())
     }
 
@@ -260,7 +258,7 @@ impl OrganiserStore for PostgresStore {
         let Some(account) = session_account(&tx, &session.0).await? else { return Ok(false) };
         // A code works once: the step only moves forward, on any node.
         let advanced = tx
-            .execute(
+            .exec(
                 "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2",
                 &[&account, &step],
             )
@@ -268,7 +266,7 @@ impl OrganiserStore for PostgresStore {
         if advanced == 0 {
             return Ok(false);
         }
-        tx.execute("UPDATE sessions SET second_factor_done = TRUE WHERE token_hash = $1", &[&&session.0[..]])
+        tx.exec("UPDATE sessions SET second_factor_done = TRUE WHERE token_hash = $1", &[&&session.0[..]])
             .await?;
         tx.commit().await?;
         Ok(true)
@@ -282,7 +280,7 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let spent = tx
-            .execute(
+            .exec(
                 "DELETE FROM recovery_codes WHERE code_hash = $2
                    AND account_id = (SELECT account_id FROM sessions WHERE token_hash = $1)",
                 &[&&session.0[..], &&code.0[..]],
@@ -291,7 +289,7 @@ impl OrganiserStore for PostgresStore {
         if spent == 0 {
             return Ok(false);
         }
-        tx.execute("UPDATE sessions SET second_factor_done = TRUE WHERE token_hash = $1", &[&&session.0[..]])
+        tx.exec("UPDATE sessions SET second_factor_done = TRUE WHERE token_hash = $1", &[&&session.0[..]])
             .await?;
         tx.commit().await?;
         Ok(true)
@@ -304,7 +302,7 @@ impl OrganiserStore for PostgresStore {
     ) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
         client
-            .execute(
+            .exec(
                 "UPDATE sessions SET pending_totp_sealed = $2 WHERE token_hash = $1",
                 &[&&session.0[..], &sealed_secret],
             )
@@ -325,14 +323,14 @@ impl OrganiserStore for PostgresStore {
         let account = session_account(&tx, &session.0)
             .await?
             .ok_or_else(|| StoreError::Corrupt("enrolling without a session".into()))?;
-        tx.execute(
+        tx.exec(
             "UPDATE accounts SET totp_sealed = $2, totp_last_step = $3 WHERE id = $1",
             &[&account, &sealed_secret, &step],
         )
         .await?;
-        tx.execute("DELETE FROM recovery_codes WHERE account_id = $1", &[&account]).await?;
+        tx.exec("DELETE FROM recovery_codes WHERE account_id = $1", &[&account]).await?;
         for code in &recovery_codes {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)",
                 &[&account, &&code.0[..]],
             )
@@ -340,7 +338,7 @@ impl OrganiserStore for PostgresStore {
         }
         // Other browsers signed in before the second factor existed must prove
         // it too.
-        tx.execute(
+        tx.exec(
             "UPDATE sessions SET second_factor_done = (token_hash = $2), pending_totp_sealed = NULL
              WHERE account_id = $1",
             &[&account, &&session.0[..]],
@@ -360,15 +358,15 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let sessions = tx
-            .execute(
+            .exec(
                 "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2",
                 &[&unix(idle_before), &unix(opened_before)],
             )
             .await?;
-        tx.execute("DELETE FROM sign_in_links WHERE expires_at <= $1", &[&unix(now)]).await?;
-        tx.execute("DELETE FROM sign_in_requests WHERE requested_at < $1", &[&unix(requests_before)]).await?;
+        tx.exec("DELETE FROM sign_in_links WHERE expires_at <= $1", &[&unix(now)]).await?;
+        tx.exec("DELETE FROM sign_in_requests WHERE requested_at < $1", &[&unix(requests_before)]).await?;
         // Removal requests nobody confirmed in time: their sealed address goes.
-        tx.execute(
+        tx.exec(
             "DELETE FROM removal_requests WHERE state = 'sent' AND token_expires_at <= $1",
             &[&unix(now)],
         )
@@ -380,7 +378,7 @@ impl OrganiserStore for PostgresStore {
     async fn letter_role(&self, account: AccountId, letter: LetterId) -> Result<Option<Role>, StoreError> {
         let client = self.pool.get().await?;
         let roles = client
-            .query(
+            .fetch(
                 "SELECT role FROM letter_roles WHERE account_id = $1 AND letter_id = $2",
                 &[&account.0, &letter.0],
             )
@@ -395,7 +393,7 @@ impl OrganiserStore for PostgresStore {
     async fn roles_of(&self, account: AccountId) -> Result<Vec<RoleOnLetter>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT l.id, l.slug, l.title, r.role FROM letter_roles r JOIN letters l ON l.id = r.letter_id
                  WHERE r.account_id = $1 ORDER BY l.published_at DESC, l.id DESC",
                 &[&account.0],
@@ -416,7 +414,7 @@ impl OrganiserStore for PostgresStore {
     async fn letter_members(&self, letter: LetterId) -> Result<Vec<LetterMember>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT a.id, r.role, a.email_lookup, a.email_sealed FROM letter_roles r
                  JOIN accounts a ON a.id = r.account_id WHERE r.letter_id = $1 ORDER BY r.role, r.granted_at",
                 &[&letter.0],
@@ -445,7 +443,7 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let had: bool = tx
-            .query_one(
+            .fetch_one(
                 "SELECT EXISTS (SELECT 1 FROM letter_roles WHERE letter_id = $1 AND account_id = $2 AND role = $3)",
                 &[&letter.0, &account.0, &role.as_str()],
             )
@@ -454,12 +452,12 @@ impl OrganiserStore for PostgresStore {
         if had {
             return Ok(false);
         }
-        tx.execute(
+        tx.exec(
             "DELETE FROM letter_roles WHERE letter_id = $1 AND account_id = $2",
             &[&letter.0, &account.0],
         )
         .await?;
-        tx.execute(
+        tx.exec(
             "INSERT INTO letter_roles (letter_id, account_id, role, granted_at) VALUES ($1, $2, $3, $4)",
             &[&letter.0, &account.0, &role.as_str(), &unix(audit.at)],
         )
@@ -483,7 +481,7 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let taken: bool = tx
-            .query_one(
+            .fetch_one(
                 "SELECT EXISTS (SELECT 1 FROM letters WHERE slug = $1)
                      OR EXISTS (SELECT 1 FROM drafts WHERE slug = $1 AND id IS DISTINCT FROM $2)",
                 &[&draft.slug.as_str(), &id],
@@ -496,7 +494,7 @@ impl OrganiserStore for PostgresStore {
         let (closes_on, target) = (draft.closes_on.map(|d| d.to_string()), draft.target.map(sql_index));
         let id = match id {
             None => tx
-                .query_one(
+                .fetch_one(
                     "INSERT INTO drafts (slug, title, addressee, community, language, body, organisations,
                          closes_on, target, created_at, updated_at, owner_id)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
@@ -518,7 +516,7 @@ impl OrganiserStore for PostgresStore {
                 .get(0),
             Some(id) => {
                 let updated = tx
-                    .query_opt(
+                    .fetch_opt(
                         "UPDATE drafts SET slug = $1, title = $2, addressee = $3, community = $4, language = $5,
                              body = $6, organisations = $7, closes_on = $8, target = $9, updated_at = $10
                          WHERE id = $12 AND owner_id = $11 RETURNING id",
@@ -552,7 +550,7 @@ impl OrganiserStore for PostgresStore {
     async fn draft(&self, id: i64) -> Result<Option<StoredDraft>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query_opt(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1"), &[&id])
+            .fetch_opt(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1"), &[&id])
             .await?
             .map(|r| draft_from_row(&r))
             .transpose()
@@ -561,7 +559,7 @@ impl OrganiserStore for PostgresStore {
     async fn drafts(&self, owner: AccountId) -> Result<Vec<StoredDraft>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 &format!(
                     "SELECT {DRAFT_COLUMNS} FROM drafts WHERE owner_id = $1 ORDER BY updated_at DESC, id DESC"
                 ),
@@ -584,7 +582,7 @@ impl OrganiserStore for PostgresStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let changed = tx
-            .execute(
+            .exec(
                 "UPDATE letters SET form_fields = $2, organisations_allowed = $3, verified_domains = $4 WHERE id = $1",
                 &[&letter.0, &fields, &organisations, &domains],
             )
@@ -608,7 +606,7 @@ impl OrganiserStore for PostgresStore {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT at, account_id, letter_id, action, detail FROM audit_log
                  WHERE $1::BIGINT IS NULL OR letter_id = $1 ORDER BY id DESC LIMIT $2",
                 &[&letter.map(|l| l.0), &i64::from(limit)],
@@ -627,7 +625,7 @@ impl OrganiserStore for PostgresStore {
     ) -> Result<Vec<SignerContact>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT seq, name, email_lookup, email_sealed FROM signatures
                  WHERE letter_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
                 &[&letter.0, &sql_index(after_seq), &i64::from(limit)],
@@ -651,7 +649,7 @@ impl OrganiserStore for PostgresStore {
     ) -> Result<Option<(EmailLookup, SealedEmail)>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query_opt("SELECT email_lookup, email_sealed FROM accounts WHERE id = $1", &[&account.0])
+            .fetch_opt("SELECT email_lookup, email_sealed FROM accounts WHERE id = $1", &[&account.0])
             .await?
             .map(|r| Ok((lookup(r.try_get(0)?)?, SealedEmail(r.try_get(1)?))))
             .transpose()

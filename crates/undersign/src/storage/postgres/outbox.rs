@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 
-use super::{PostgresStore, corrupt, from_unix, slug, unix};
+use super::{CachedStatements, PostgresStore, corrupt, from_unix, slug, unix};
 use crate::crypto::{EmailLookup, SealedEmail};
 use crate::domain::{LetterId, SignatureId};
 use crate::i18n::Language;
@@ -25,7 +25,7 @@ pub(super) async fn enqueue_signer_mail(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .exec(
             "INSERT INTO mail_jobs (kind, signature_id, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)",
             &[&kind.as_str(), &signature, &unix(now)],
         )
@@ -47,7 +47,7 @@ async fn signer_mail(
     signature: i64,
 ) -> Result<SignerMail, StoreError> {
     let r = client
-        .query_one(
+        .fetch_one(
             "SELECT s.status, l.slug, l.title, l.wrapped_key, s.email_lookup, s.email_sealed, s.language
              FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = $1",
             &[&signature],
@@ -72,7 +72,7 @@ async fn slug_and_title(
     id: Option<i64>,
 ) -> Result<Option<(crate::domain::Slug, String)>, StoreError> {
     let Some(id) = id else { return Ok(None) };
-    let row = client.query_opt(&format!("SELECT slug, title FROM {table} WHERE id = $1"), &[&id]).await?;
+    let row = client.fetch_opt(&format!("SELECT slug, title FROM {table} WHERE id = $1"), &[&id]).await?;
     row.map(|r| Ok((slug(r.try_get(0)?)?, r.try_get(1)?))).transpose()
 }
 
@@ -88,7 +88,7 @@ async fn organiser_mail(
     let (letter, campaign, role_text): (Option<i64>, Option<i64>, Option<&str>) =
         (job.try_get(5)?, job.try_get(6)?, job.try_get(7)?);
     let a = client
-        .query_one("SELECT email_lookup, email_sealed, language FROM accounts WHERE id = $1", &[&account])
+        .fetch_one("SELECT email_lookup, email_sealed, language FROM accounts WHERE id = $1", &[&account])
         .await?;
     let campaign = slug_and_title(client, "campaigns", campaign).await?;
     let kind = match (kind, role_text) {
@@ -112,7 +112,7 @@ async fn organiser_mail(
 
 async fn removal_mail(client: &impl GenericClient, request: i64) -> Result<RemovalMail, StoreError> {
     let r = client
-        .query_one(
+        .fetch_one(
             "SELECT l.slug, l.title, l.wrapped_key, r.email_lookup, r.email_sealed, r.language, s.name
              FROM removal_requests r JOIN signatures s ON s.id = r.signature_id
              JOIN letters l ON l.id = s.letter_id WHERE r.id = $1",
@@ -144,7 +144,7 @@ impl OutboxStore for PostgresStore {
         // Locked rows are skipped, not waited for: another worker holds them
         // until its lease is written and committed, then they are not due.
         let rows = tx
-            .query(
+            .fetch(
                 "UPDATE mail_jobs SET attempts = attempts + 1, next_attempt_at = $2
                  WHERE id IN (SELECT id FROM mail_jobs WHERE state = 'queued' AND next_attempt_at <= $1
                               ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
@@ -181,7 +181,7 @@ impl OutboxStore for PostgresStore {
         for link in &links {
             match link {
                 IssuedLink::Confirmation { signature, token, expires_at } => {
-                    tx.execute(
+                    tx.exec(
                         "INSERT INTO confirmation_links (token_hash, signature_id, expires_at)
                          SELECT $2, id, $3 FROM signatures WHERE id = $1 AND status = 'pending'",
                         &[&signature.0, &&token.0[..], &unix(*expires_at)],
@@ -189,21 +189,21 @@ impl OutboxStore for PostgresStore {
                     .await?;
                 }
                 IssuedLink::Reconfirmation { signature, token } => {
-                    tx.execute(
+                    tx.exec(
                         "UPDATE signatures SET reconfirm_token_hash = $2 WHERE id = $1",
                         &[&signature.0, &&token.0[..]],
                     )
                     .await?;
                 }
                 IssuedLink::SignIn { account, token, expires_at } => {
-                    tx.execute(
+                    tx.exec(
                         "INSERT INTO sign_in_links (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
                         &[&&token.0[..], &account.0, &unix(*expires_at)],
                     )
                     .await?;
                 }
                 IssuedLink::Removal { request, token, expires_at } => {
-                    tx.execute(
+                    tx.exec(
                         "UPDATE removal_requests SET token_hash = $2, token_expires_at = $3
                          WHERE id = $1 AND state = 'queued'",
                         &[request, &&token.0[..], &unix(*expires_at)],
@@ -222,29 +222,29 @@ impl OutboxStore for PostgresStore {
         for (job, end) in &ends {
             match end {
                 JobEnd::Done => {
-                    tx.execute(
+                    tx.exec(
                         "UPDATE removal_requests SET state = 'sent'
                          WHERE state = 'queued' AND id = (SELECT removal_request_id FROM mail_jobs WHERE id = $1)",
                         &[job],
                     )
                     .await?;
-                    tx.execute("DELETE FROM mail_jobs WHERE id = $1", &[job]).await?;
+                    tx.exec("DELETE FROM mail_jobs WHERE id = $1", &[job]).await?;
                 }
                 JobEnd::Retry { at, error } => {
-                    tx.execute(
+                    tx.exec(
                         "UPDATE mail_jobs SET next_attempt_at = $2, last_error = $3 WHERE id = $1",
                         &[job, &unix(*at), error],
                     )
                     .await?;
                 }
                 JobEnd::Dead { error } => {
-                    tx.execute(
+                    tx.exec(
                         "UPDATE removal_requests SET state = 'dead', email_sealed = NULL, token_hash = NULL
                          WHERE state = 'queued' AND id = (SELECT removal_request_id FROM mail_jobs WHERE id = $1)",
                         &[job],
                     )
                     .await?;
-                    tx.execute(
+                    tx.exec(
                         "UPDATE mail_jobs SET state = 'dead', last_error = $2 WHERE id = $1",
                         &[job, error],
                     )
@@ -259,7 +259,7 @@ impl OutboxStore for PostgresStore {
     async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         let client = self.pool.get().await?;
         let at: Option<i64> = client
-            .query_one("SELECT min(next_attempt_at) FROM mail_jobs WHERE state = 'queued'", &[])
+            .fetch_one("SELECT min(next_attempt_at) FROM mail_jobs WHERE state = 'queued'", &[])
             .await?
             .get(0);
         at.map(from_unix).transpose()
@@ -277,7 +277,7 @@ pub(super) async fn enqueue_invitation(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .exec(
             "INSERT INTO mail_jobs (kind, account_id, letter_id, campaign_id, role, next_attempt_at, created_at)
              VALUES ('invitation', $1, $2, $3, $4, $5, $5)",
             &[&account.0, &letter.map(|l| l.0), &campaign, &role, &unix(now)],
@@ -293,7 +293,7 @@ pub(super) async fn enqueue_removal_mail(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .exec(
             "INSERT INTO mail_jobs (kind, removal_request_id, next_attempt_at, created_at)
              VALUES ('removal_request', $1, $2, $2)",
             &[&request, &unix(now)],

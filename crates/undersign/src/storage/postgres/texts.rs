@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 
-use super::{PostgresStore, corrupt, from_unix, insert_audit, insert_entry, query_letters, unix};
+use super::{
+    CachedStatements, PostgresStore, corrupt, from_unix, insert_audit, insert_entry, query_letters, unix,
+};
 use crate::crypto::HashedToken;
 use crate::domain::{LetterId, LetterLanguage};
 use crate::log::records::{SaltedRecord, text_record};
@@ -21,7 +23,7 @@ async fn letter_head(
     letter: LetterId,
 ) -> Result<(String, i32, bool), StoreError> {
     let r = client
-        .query_one("SELECT language, version, status FROM letters WHERE id = $1 FOR UPDATE", &[&letter.0])
+        .fetch_one("SELECT language, version, status FROM letters WHERE id = $1 FOR UPDATE", &[&letter.0])
         .await?;
     Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<_, &str>(2)? == "published"))
 }
@@ -34,7 +36,7 @@ async fn insert_text(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .exec(
             "INSERT INTO letter_texts (letter_id, version, language, title, addressee, body, published_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
@@ -64,7 +66,7 @@ async fn reconfirm_lookup(
     token: &[u8; 32],
 ) -> Result<Option<ReconfirmState>, StoreError> {
     let Some(r) = client
-        .query_opt(
+        .fetch_opt(
             "SELECT letter_id, version FROM signatures WHERE reconfirm_token_hash = $1
                AND withdrawn_at IS NULL AND struck_at IS NULL",
             &[&&token[..]],
@@ -87,7 +89,7 @@ impl TextStore for PostgresStore {
     async fn letter_texts(&self, letter: LetterId) -> Result<Vec<LetterText>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query(
+            .fetch(
                 "SELECT t.version, t.language, t.title, t.addressee, t.body, t.published_at
                  FROM letter_texts t JOIN letters l ON l.id = t.letter_id
                  WHERE t.letter_id = $1 ORDER BY t.version, t.language != l.language, t.language",
@@ -124,7 +126,7 @@ impl TextStore for PostgresStore {
             return Ok(Err(TextRefusal::Closed));
         }
         let r =
-            tx.query_one("SELECT title, addressee, body FROM letters WHERE id = $1", &[&letter.0]).await?;
+            tx.fetch_one("SELECT title, addressee, body FROM letters WHERE id = $1", &[&letter.0]).await?;
         let current: (String, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
         if current == (text.title.clone(), text.addressee.clone(), text.body.clone()) {
             return Ok(Err(TextRefusal::Unchanged));
@@ -136,7 +138,7 @@ impl TextStore for PostgresStore {
             ..text
         };
         insert_text(&tx, letter, next, &text, now).await?;
-        tx.execute(
+        tx.exec(
             "UPDATE letters SET title = $2, addressee = $3, body = $4, version = $5 WHERE id = $1",
             &[&letter.0, &text.title, &text.addressee, &text.body, &next],
         )
@@ -160,7 +162,7 @@ impl TextStore for PostgresStore {
             return Ok(Err(TextRefusal::SameLanguage));
         }
         let exists: bool = tx
-            .query_one(
+            .fetch_one(
                 "SELECT EXISTS (SELECT 1 FROM letter_texts WHERE letter_id = $1 AND version = $2 AND language = $3)",
                 &[&letter.0, &version, &text.language.as_str()],
             )
@@ -186,7 +188,7 @@ impl TextStore for PostgresStore {
         let tx = client.transaction().await?;
         let (_, version, _) = letter_head(&tx, letter).await?;
         let ids: Vec<i64> = tx
-            .query(
+            .fetch(
                 "UPDATE signatures SET notified_version = $2
                  WHERE id IN (SELECT id FROM signatures WHERE letter_id = $1 AND status = 'confirmed'
                                 AND version < $2 AND notified_version < $2 AND withdrawn_at IS NULL
@@ -209,7 +211,7 @@ impl TextStore for PostgresStore {
     async fn letters_with_version_notices_due(&self) -> Result<Vec<LetterId>, StoreError> {
         let client = self.pool.get().await?;
         Ok(client
-            .query(
+            .fetch(
                 "SELECT l.id FROM letters l WHERE l.version > 1 AND EXISTS (
                      SELECT 1 FROM signatures s WHERE s.letter_id = l.id AND s.status = 'confirmed'
                        AND s.version < l.version AND s.notified_version < l.version
@@ -232,7 +234,7 @@ impl TextStore for PostgresStore {
         let tx = client.transaction().await?;
         let Some(state) = reconfirm_lookup(&tx, &token.0).await? else { return Ok(None) };
         let version = i32::try_from(state.letter.version).map_err(|_| corrupt("version", "too large"))?;
-        tx.execute(
+        tx.exec(
             "UPDATE signatures SET version = $2 WHERE reconfirm_token_hash = $1",
             &[&&token.0[..], &version],
         )
