@@ -179,6 +179,10 @@ pub async fn copy_sqlite_to_postgres(
         }
     }
     tx.commit().await.context("committing the copy")?;
+    // Fresh tables have no statistics: without them the planner picks poor
+    // plans (a signer list scanning a million rows) until autovacuum runs.
+    progress.step("gathering the planner's statistics (ANALYZE)");
+    client.batch_execute("ANALYZE").await.context("analyzing the copied tables")?;
     drop(client);
 
     progress.step("comparing every letter's checkpoint and counts");
