@@ -664,3 +664,32 @@ async fn both_engines_have_the_same_tables_and_columns() {
     );
     assert!(lite.len() > 150, "the schemas were read ({} columns)", lite.len());
 }
+
+/// TLS to the server, its certificate verified. Debian's PostgreSQL serves TLS
+/// with its "snakeoil" certificate, made for `localhost`, which stands in for
+/// a private CA here.
+#[tokio::test]
+async fn tls_connections_verify_the_servers_certificate() {
+    const SNAKEOIL: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    let fresh = FreshPostgres::new().await;
+    let local = with_database(&fresh.admin_url, &fresh.name).replace("@127.0.0.1:", "@localhost:");
+    assert!(local.contains("@localhost:"), "this test runs against the local server of scripts/test.sh");
+    let verified = format!("{local}?sslmode=verify-full&sslrootcert={SNAKEOIL}");
+    let store = super::postgres::PostgresStore::connect(&verified)
+        .await
+        .expect("TLS with the server's certificate verified against the given root");
+    let client = store.client().await.unwrap();
+    let encrypted: bool = client
+        .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted, "the connection is encrypted");
+    drop(client);
+    drop(store);
+    let Err(refused) = super::postgres::PostgresStore::connect(&format!("{local}?sslmode=require")).await
+    else {
+        panic!("a certificate no public root vouches for is refused");
+    };
+    assert!(refused.to_string().contains("certificate"), "{refused}");
+}

@@ -11,6 +11,7 @@ mod organisers;
 mod outbox;
 mod submissions;
 mod texts;
+mod tls;
 
 use std::str::FromStr;
 
@@ -58,7 +59,7 @@ impl From<tokio_postgres::Error> for StoreError {
         let unreachable = error.is_closed()
             || std::error::Error::source(&error).is_some_and(|source| source.is::<std::io::Error>());
         match error.code() {
-            _ if unreachable => StoreError::Unavailable(error.to_string()),
+            _ if unreachable => StoreError::Unavailable(with_causes(&error)),
             Some(code)
                 if *code == SqlState::ADMIN_SHUTDOWN
                     || *code == SqlState::CRASH_SHUTDOWN
@@ -66,7 +67,7 @@ impl From<tokio_postgres::Error> for StoreError {
                     || *code == SqlState::CONNECTION_FAILURE
                     || *code == SqlState::CONNECTION_EXCEPTION =>
             {
-                StoreError::Unavailable(error.to_string())
+                StoreError::Unavailable(with_causes(&error))
             }
             Some(code)
                 if *code == SqlState::T_R_SERIALIZATION_FAILURE
@@ -80,12 +81,25 @@ impl From<tokio_postgres::Error> for StoreError {
     }
 }
 
+/// The error and what caused it ("error performing TLS handshake: invalid
+/// peer certificate: UnknownIssuer"): the driver's own text stops at the first.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
+}
+
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(error: deadpool_postgres::PoolError) -> Self {
         match error {
             // Getting a connection failed: the server is down, refuses us, or
             // the network is cut; it heals when the server is back.
-            deadpool_postgres::PoolError::Backend(error) => StoreError::Unavailable(error.to_string()),
+            deadpool_postgres::PoolError::Backend(error) => StoreError::Unavailable(with_causes(&error)),
             deadpool_postgres::PoolError::Timeout(_) => StoreError::Busy,
             other => StoreError::Unavailable(other.to_string()),
         }
@@ -103,7 +117,8 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects (`postgres://user@host/db`) and applies the migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let mut config = tokio_postgres::Config::from_str(url)
+        let connection = tls::connection(url)?;
+        let mut config = tokio_postgres::Config::from_str(&connection.url)
             .map_err(|e| StoreError::Unavailable(format!("the database address is not valid: {e}")))?;
         // Statements are prepared once per connection (`CachedStatements`), but
         // planned on every call: a plan made generic while a table was nearly
@@ -111,8 +126,11 @@ impl PostgresStore {
         // letter's every signature on each signing.
         let options = config.get_options().map(|o| format!("{o} ")).unwrap_or_default();
         config.options(format!("{options}-c plan_cache_mode=force_custom_plan"));
-        let manager =
-            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match &connection.tls {
+            None => Manager::from_config(config, NoTls, recycling),
+            Some(settings) => Manager::from_config(config, tls::connector(settings)?, recycling),
+        };
         let pool = Pool::builder(manager)
             .max_size(16)
             .wait_timeout(Some(std::time::Duration::from_secs(5)))
