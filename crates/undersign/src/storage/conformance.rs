@@ -560,6 +560,13 @@ pub fn test_postgres_url() -> String {
 
 impl FreshPostgres {
     pub async fn new() -> Self {
+        let mut fresh = Self::empty().await;
+        fresh.open().await;
+        fresh
+    }
+
+    /// A database with nothing in it, not even the schema: `open` migrates it.
+    pub async fn empty() -> Self {
         let admin_url = test_postgres_url();
         let name = format!("undersign_test_{}_{:016x}", std::process::id(), rand::random::<u64>());
         let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
@@ -567,10 +574,23 @@ impl FreshPostgres {
             .expect("the PostgreSQL server for tests is running (scripts/test.sh starts it)");
         tokio::spawn(connection);
         admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("a new database");
-        let url = with_database(&admin_url, &name);
+        Self { store: None, admin_url, name }
+    }
+
+    /// Connects the store, which applies the migrations still missing.
+    pub async fn open(&mut self) {
+        let url = with_database(&self.admin_url, &self.name);
         let store =
-            super::postgres::PostgresStore::connect(&url).await.expect("the new database opens and migrates");
-        Self { store: Some(store), admin_url, name }
+            super::postgres::PostgresStore::connect(&url).await.expect("the database opens and migrates");
+        self.store = Some(store);
+    }
+
+    /// A plain client on the test's database.
+    pub async fn client(&self) -> tokio_postgres::Client {
+        let url = with_database(&self.admin_url, &self.name);
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -604,6 +624,55 @@ impl Drop for FreshPostgres {
         if !matches!(dropped, Ok(Some(()))) {
             eprintln!("could not drop the test database {}", self.name);
         }
+    }
+}
+
+/// The columns of a PostgreSQL database, as `table.column type`.
+async fn postgres_columns(client: &tokio_postgres::Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns
+             WHERE table_schema = 'public' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// A database left at any earlier schema version upgrades at start to the
+/// same schema as a new one, keeping its rows.
+#[tokio::test]
+async fn postgres_upgrades_from_every_earlier_schema_version() {
+    let complete = FreshPostgres::new().await;
+    let expected = postgres_columns(&complete.client().await).await;
+    for applied in 0..super::postgres::MIGRATIONS.len() {
+        let mut partial = FreshPostgres::empty().await;
+        let client = partial.client().await;
+        client.batch_execute("CREATE TABLE undersign_schema (version INTEGER NOT NULL)").await.unwrap();
+        for (index, sql) in super::postgres::MIGRATIONS[..applied].iter().enumerate() {
+            client.batch_execute(sql).await.unwrap();
+            let version = i32::try_from(index + 1).unwrap();
+            client.execute("INSERT INTO undersign_schema (version) VALUES ($1)", &[&version]).await.unwrap();
+        }
+        if applied > 0 {
+            client
+                .execute(
+                    "INSERT INTO campaigns (slug, title, summary, created_at) VALUES ('kept', 'Kept', '', 0)",
+                    &[],
+                )
+                .await
+                .unwrap();
+        }
+        partial.open().await;
+        assert_eq!(postgres_columns(&client).await, expected, "upgraded from version {applied}");
+        let kept: i64 = client.query_one("SELECT count(*) FROM campaigns", &[]).await.unwrap().get(0);
+        assert_eq!(kept, i64::from(applied > 0), "the rows of version {applied} are kept");
+        let version: i32 =
+            client.query_one("SELECT max(version) FROM undersign_schema", &[]).await.unwrap().get(0);
+        assert_eq!(version as usize, super::postgres::MIGRATIONS.len());
     }
 }
 

@@ -42,7 +42,7 @@ use letterlog::leaf::EntryKind;
 
 /// Forward-only migrations, applied in order; the table `undersign_schema`
 /// records how many have run.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_initial.sql"),
     include_str!("../../migrations/postgres/0002_log_leases.sql"),
     include_str!("../../migrations/postgres/0003_instance_keys.sql"),
