@@ -146,9 +146,7 @@ impl LetterCache {
         }
         let Some(letter) = store.letter(slug).await? else { return Ok(None) };
         let letter = Arc::new(letter);
-        // Only if nothing was written meanwhile: a read that raced a write must
-        // not be kept.
-        if self.version() == version
+        if self.may_keep(version)
             && let Ok(mut letters) = self.letters.lock()
         {
             letters.insert(slug.clone(), Entry { version, loaded: Instant::now(), value: letter.clone() });
@@ -162,11 +160,21 @@ impl LetterCache {
         pages.get(&(key.clone(), lang))?.usable(self.version(), freshness)
     }
 
+    /// Whether what was read at `version` may be kept: not if a change came in
+    /// meanwhile (the read may have raced it). Confirmations may have: the
+    /// entry keeps the confirmations it saw, so exact readers pass it by and
+    /// others use it only while it settles. (Refusing those too meant that
+    /// under a stream of confirmations a page slower to render than the gap
+    /// between two of them was never kept, and every reader rendered it.)
+    fn may_keep(&self, version: Version) -> bool {
+        self.version().generation == version.generation
+    }
+
     /// Keeps a page rendered from data read at `version` (taken before reading),
-    /// unless something was written since; returns it either way.
+    /// unless a change came in since; returns it either way.
     pub fn keep_page(&self, key: PageKey, lang: Language, version: Version, html: Bytes) -> Arc<CachedPage> {
         let page = Arc::new(CachedPage::new(html, lang));
-        if self.version() == version
+        if self.may_keep(version)
             && let Ok(mut pages) = self.pages.lock()
         {
             pages.insert((key, lang), Entry { version, loaded: Instant::now(), value: page.clone() });
@@ -214,6 +222,21 @@ mod tests {
         cache.confirmed();
         assert!(entry(before, Duration::ZERO).usable(cache.version(), Freshness::Exact).is_none());
         assert!(entry(cache.version(), MAX_AGE / 2).usable(cache.version(), Freshness::Exact).is_some());
+    }
+
+    #[test]
+    fn a_page_rendered_while_confirmations_came_in_is_kept_to_settle_but_not_across_a_change() {
+        let cache = LetterCache::default();
+        let key = PageKey::Home;
+        let read_at = cache.version();
+        cache.confirmed();
+        cache.keep_page(key.clone(), Language::En, read_at, Bytes::from_static(b"1"));
+        assert!(cache.page(&key, Language::En, Freshness::Settled).is_some(), "kept, settling");
+        assert!(cache.page(&key, Language::En, Freshness::Exact).is_none(), "not for exact readers");
+        let read_at = cache.version();
+        cache.invalidate();
+        cache.keep_page(key.clone(), Language::Ru, read_at, Bytes::from_static(b"2"));
+        assert!(cache.page(&key, Language::Ru, Freshness::Settled).is_none(), "a change came in: not kept");
     }
 
     #[test]
