@@ -93,11 +93,23 @@ impl TestPostgres {
     }
 
     /// Runs SQL as the database's owner (for tests that break the database on
-    /// purpose).
+    /// purpose). A deadlock with the app's own background work (dropping a
+    /// table while the integrator or the mail worker holds it) is retried.
     pub async fn execute(&self, sql: &str) {
         let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(connection);
-        client.batch_execute(sql).await.unwrap();
+        for attempt in 1.. {
+            match client.batch_execute(sql).await {
+                Ok(()) => return,
+                Err(error)
+                    if attempt < 10
+                        && error.code() == Some(&tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED) =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("{sql}: {error}"),
+            }
+        }
     }
 }
 
