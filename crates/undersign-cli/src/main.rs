@@ -35,6 +35,10 @@ enum Command {
         /// The address people reach this instance at, used in e-mailed links.
         #[arg(long, env = "UNDERSIGN_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Serve Prometheus metrics at http://ADDR/metrics (off by default; keep it
+        /// off the public network).
+        #[arg(long, value_name = "ADDR", env = "UNDERSIGN_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
         /// Load the demo campaign (once; loading again changes nothing).
         #[arg(long)]
         demo: bool,
@@ -138,9 +142,11 @@ fn main() -> anyhow::Result<()> {
         let code = runtime.block_on(verify(source, letter.as_deref(), key, previous.as_deref()));
         std::process::exit(code);
     }
-    let (listen, public_url) = match &cli.command {
-        Command::Serve { listen, public_url, .. } => (listen.clone(), public_url.clone()),
-        _ => (None, None),
+    let (listen, public_url, metrics_listen) = match &cli.command {
+        Command::Serve { listen, public_url, metrics_listen, .. } => {
+            (listen.clone(), public_url.clone(), metrics_listen.clone())
+        }
+        _ => (None, None, None),
     };
     let config = Config::load(Overrides {
         config_file: cli.config.clone(),
@@ -148,6 +154,7 @@ fn main() -> anyhow::Result<()> {
         database: cli.database.clone(),
         listen,
         public_url,
+        metrics_listen,
     })?;
     undersign::telemetry::init(config.log_format, std::io::stderr);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

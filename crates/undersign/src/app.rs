@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::mail::{MailTransport, MailWorker};
 use crate::state::AppState;
 use crate::web;
+use crate::web::server::ConnectionPolicy;
 
 /// A running server: its address, and a handle to stop it.
 pub struct Application {
@@ -47,14 +48,15 @@ impl Application {
         let maintenance = tokio::spawn(crate::maintenance::run(state.clone(), shutdown_rx.clone()));
 
         let router = web::router(state.clone());
-        let mut server_shutdown = shutdown_rx;
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = server_shutdown.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
+        let policy = ConnectionPolicy {
+            // Behind a proxy every connection comes from it: it limits clients.
+            per_client: state
+                .config
+                .client_ip_header
+                .is_none()
+                .then_some(state.config.connections_per_client),
+        };
+        let server = tokio::spawn(web::server::serve(listener, router, policy, shutdown_rx));
         // Command-line tools on this data folder print links to where we serve.
         if let Err(error) = crate::private_files::write_private_file(
             &state.config.served_url_file(),

@@ -29,7 +29,21 @@ pub struct Config {
     /// Withdrawals are integrated into the log together, once per this period.
     pub withdrawal_batch: time::Duration,
     pub pow: PowSettings,
+    /// Connections one client address may hold open at once (not applied to
+    /// loopback, nor when `client_ip_header` says a proxy is in front).
+    pub connections_per_client: u32,
+    /// `/readyz` answers 503 when a letter's confirmed signatures have waited
+    /// longer than this for a checkpoint.
+    pub ready_max_lag: std::time::Duration,
+    /// Where Prometheus metrics are served; off when `None`.
+    pub metrics_listen: Option<SocketAddr>,
 }
+
+/// Connections a client may hold by default: a university or an office
+/// behind one address opens many, each browser up to six.
+pub const DEFAULT_CONNECTIONS_PER_CLIENT: u32 = 128;
+/// How far the log integrator may fall behind before a node is not ready.
+pub const DEFAULT_READY_MAX_LAG: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The database engine and where it is.
 #[derive(Clone, PartialEq, Eq)]
@@ -209,6 +223,15 @@ struct FileConfig {
     letter_log: FileLetterLog,
     #[serde(default)]
     proof_of_work: FilePow,
+    #[serde(default)]
+    readiness: FileReadiness,
+    metrics_listen: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileReadiness {
+    max_integration_lag_seconds: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,6 +253,7 @@ struct FileLimits {
     burst_flag_per_10_minutes: Option<u32>,
     challenges_per_hour_per_network: Option<u32>,
     challenge_burst_per_network: Option<u32>,
+    connections_per_client: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -277,6 +301,7 @@ pub struct Overrides {
     pub database: Option<String>,
     pub listen: Option<String>,
     pub public_url: Option<String>,
+    pub metrics_listen: Option<String>,
 }
 
 pub const DEFAULT_DATA_DIR: &str = "./undersign-data";
@@ -310,6 +335,9 @@ impl Config {
         if let Some(url) = overrides.public_url {
             file.public_url = Some(url);
         }
+        if let Some(metrics) = overrides.metrics_listen {
+            file.metrics_listen = Some(metrics);
+        }
         resolve(file)
     }
 
@@ -326,6 +354,9 @@ impl Config {
             client_ip_header: None,
             withdrawal_batch: DEFAULT_WITHDRAWAL_BATCH,
             pow: PowSettings::default(),
+            connections_per_client: DEFAULT_CONNECTIONS_PER_CLIENT,
+            ready_max_lag: DEFAULT_READY_MAX_LAG,
+            metrics_listen: None,
         }
     }
 
@@ -396,6 +427,7 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
     set(&mut file.mail.smtp.password, "UNDERSIGN_SMTP_PASSWORD");
     set(&mut file.log.format, "UNDERSIGN_LOG_FORMAT");
     set(&mut file.client_ip_header, "UNDERSIGN_CLIENT_IP_HEADER");
+    set(&mut file.metrics_listen, "UNDERSIGN_METRICS_LISTEN");
     if let Some(n) = env("UNDERSIGN_SIGNATURES_PER_HOUR_PER_NETWORK").and_then(|v| v.parse().ok()) {
         file.limits.signatures_per_hour_per_network = Some(n);
     }
@@ -416,6 +448,8 @@ fn apply_env(file: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) {
         (&mut limits.burst_flag_per_10_minutes, "UNDERSIGN_BURST_FLAG_PER_10_MINUTES"),
         (&mut limits.challenges_per_hour_per_network, "UNDERSIGN_CHALLENGES_PER_HOUR_PER_NETWORK"),
         (&mut limits.challenge_burst_per_network, "UNDERSIGN_CHALLENGE_BURST_PER_NETWORK"),
+        (&mut limits.connections_per_client, "UNDERSIGN_CONNECTIONS_PER_CLIENT"),
+        (&mut file.readiness.max_integration_lag_seconds, "UNDERSIGN_READY_MAX_LAG_SECONDS"),
     ] {
         if let Some(n) = number(key) {
             *slot = Some(n);
@@ -529,6 +563,7 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
             .unwrap_or(d.challenges_per_hour_per_network),
         challenge_burst_per_network: l.challenge_burst_per_network.unwrap_or(d.challenge_burst_per_network),
     };
+    let connections_per_client = l.connections_per_client.unwrap_or(DEFAULT_CONNECTIONS_PER_CLIENT);
     let all_limits = [
         limits.per_hour_per_network,
         limits.burst_per_network,
@@ -540,6 +575,7 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
         limits.burst_flag_per_10_minutes,
         limits.challenges_per_hour_per_network,
         limits.challenge_burst_per_network,
+        connections_per_client,
     ];
     if all_limits.contains(&0) {
         bail!("every value under [limits] must be at least 1");
@@ -580,6 +616,19 @@ fn resolve(file: FileConfig) -> anyhow::Result<Config> {
             None => DEFAULT_WITHDRAWAL_BATCH,
         },
         pow,
+        connections_per_client,
+        ready_max_lag: match file.readiness.max_integration_lag_seconds {
+            Some(0) => bail!("readiness.max_integration_lag_seconds must be at least 1"),
+            Some(seconds) => std::time::Duration::from_secs(u64::from(seconds)),
+            None => DEFAULT_READY_MAX_LAG,
+        },
+        metrics_listen: match file.metrics_listen.as_deref().map(str::trim) {
+            None | Some("") | Some("off") => None,
+            Some(text) => Some(
+                text.parse()
+                    .with_context(|| format!("metrics_listen {text:?} must look like 127.0.0.1:9090"))?,
+            ),
+        },
     })
 }
 

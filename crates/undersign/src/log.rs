@@ -187,6 +187,7 @@ pub async fn integrate(state: &AppState, letter: LetterId, slug: &Slug, origin: 
 pub async fn run_integrator(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut backoff = crate::faults::Backoff::for_worker("log integrator");
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -196,15 +197,22 @@ pub async fn run_integrator(state: Arc<AppState>, mut shutdown: watch::Receiver<
         if *shutdown.borrow() {
             return;
         }
-        match integrate_all(&state).await {
-            Ok(0) => {}
-            Ok(_) => {
-                tokio::select! {
-                    () = tokio::time::sleep(GATHER) => {}
-                    _ = shutdown.changed() => {}
-                }
+        let pause = match integrate_all(&state).await {
+            Ok(0) => {
+                backoff.succeeded();
+                continue;
             }
-            Err(error) => tracing::error!(error = format!("{error:#}"), "log integration failed; will retry"),
+            Ok(_) => {
+                backoff.succeeded();
+                GATHER
+            }
+            // The database cannot write (or is gone): the entries wait where
+            // they are, and are integrated when it is back.
+            Err(error) => backoff.failed(&error),
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = shutdown.changed() => {}
         }
     }
 }

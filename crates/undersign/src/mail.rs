@@ -137,7 +137,12 @@ async fn deliver(
                 }
                 Err(error) => {
                     let delay = retry_delay(attempts);
-                    tracing::warn!(mail.job = job, mail.kind = kind, attempts, retry_in_s = delay.whole_seconds(), %error, "mail not sent; will retry");
+                    // A full disk or a relay that is down fails every job the
+                    // same way: logged once a minute with a count.
+                    static RETRIES: crate::faults::RepeatedErrors = crate::faults::RepeatedErrors::new();
+                    if let Some(repeats) = RETRIES.should_log(&error) {
+                        tracing::warn!(mail.job = job, mail.kind = kind, attempts, retry_in_s = delay.whole_seconds(), %error, repeats, "mail not sent; will retry");
+                    }
                     if outcome != StepOutcome::Abandoned {
                         outcome = StepOutcome::WillRetry;
                     }
@@ -183,14 +188,32 @@ impl MailWorker {
 
     /// Runs until `shutdown` turns true, then finishes the batch in hand and returns.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut backoff = crate::faults::Backoff::for_worker("mail");
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            match self.step_batch().await {
-                Ok(Step::Full(_)) => continue,
-                Ok(Step::Partial(StepOutcome::Idle)) => {}
-                Ok(Step::Partial(_)) => {
+            let step = match self.step_batch().await {
+                Ok(step) => {
+                    backoff.succeeded();
+                    step
+                }
+                Err(error) => {
+                    // The outbox cannot be read or written (a full disk, the
+                    // database down): wait, not spin; new mail cannot be queued
+                    // meanwhile either, so no wake-up is missed.
+                    let wait = backoff.failed(&anyhow::anyhow!("the outbox: {error}"));
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    continue;
+                }
+            };
+            match step {
+                Step::Full(_) => continue,
+                Step::Partial(StepOutcome::Idle) => {}
+                Step::Partial(_) => {
                     // More is probably on its way (a letter is being signed): let
                     // it gather into one batch instead of claiming a few at a time.
                     tokio::select! {
@@ -199,7 +222,6 @@ impl MailWorker {
                     }
                     continue;
                 }
-                Err(error) => tracing::error!(%error, "mail worker could not read the outbox"),
             }
             let pause = match self.store.next_mail_due().await {
                 Ok(Some(due)) => (due - self.clock.now()).clamp(Duration::ZERO, Duration::seconds(30)),

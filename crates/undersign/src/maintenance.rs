@@ -64,6 +64,9 @@ async fn close_letters_past_their_day(state: &AppState) -> anyhow::Result<()> {
 
 pub async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(EVERY);
+    // Runs every `EVERY` anyway: the back-off only keeps a repeated failure to
+    // one log line with a count.
+    let mut failures = crate::faults::Backoff::for_worker("maintenance");
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -72,8 +75,11 @@ pub async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             return;
         }
-        if let Err(error) = run_once(&state).await {
-            tracing::error!(error = format!("{error:#}"), "maintenance failed; will retry");
+        match run_once(&state).await {
+            Ok(_) => failures.succeeded(),
+            Err(error) => {
+                failures.failed(&error);
+            }
         }
     }
 }

@@ -14,8 +14,8 @@ use crate::rate_limit::Channel;
 use crate::state::AppState;
 use crate::storage::outbox::MailKind;
 use crate::storage::{
-    ConfirmRefusal, MailPlan, NewFlag, SealedSignature, StoreError, SubmitOptions, SubmitOutcome, TokenState,
-    WithdrawOutcome,
+    ConfirmRefusal, MailPlan, NewFlag, Outage, SealedSignature, StoreError, SubmitOptions, SubmitOutcome,
+    TokenState, WithdrawOutcome,
 };
 
 /// Why a signature was not taken.
@@ -30,9 +30,10 @@ pub enum SignError {
     /// This network submitted too many signatures; it may try again after the wait.
     #[error("too many signatures from this network")]
     RateLimited(std::time::Duration),
-    /// Too much is being written right now; nothing was stored. Try again shortly.
-    #[error("the service is busy")]
-    Busy,
+    /// Too much is being written right now, or the database cannot write;
+    /// nothing was stored. Try again after the wait.
+    #[error("the database cannot take the signature now")]
+    Unavailable(Outage),
     /// The proof of work is missing, wrong, expired or used.
     #[error("{0}")]
     ProofOfWork(PowError),
@@ -42,9 +43,9 @@ pub enum SignError {
 
 impl From<StoreError> for SignError {
     fn from(error: StoreError) -> Self {
-        match error {
-            error if error.is_transient() => SignError::Busy,
-            other => SignError::Internal(other.into()),
+        match error.outage() {
+            Some(outage) => SignError::Unavailable(outage),
+            None => SignError::Internal(error.into()),
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::crypto::{InstanceKeys, LogKey};
 use crate::domain::{Letter, Slug};
 use crate::log::trees::LetterLogs;
 use crate::rate_limit::SignRateLimiter;
+use crate::readiness::ReadinessCache;
 use crate::storage::postgres::PostgresStore;
 use crate::storage::{SqliteStore, Store, StoreError};
 
@@ -44,6 +45,8 @@ pub struct AppState {
     /// This process among the nodes sharing a database: the holder of the
     /// integrator leases it takes.
     pub node_id: String,
+    /// `/readyz`'s last answer, reused for a second.
+    pub readiness: ReadinessCache,
 }
 
 impl AppState {
@@ -105,6 +108,7 @@ impl AppState {
             disposable: DisposableDomains::new(Some(config.disposable_domains_file())),
             mail_quota: MailQuota::new(config.limits.mails_per_address_per_day),
             cache: LetterCache::default(),
+            readiness: ReadinessCache::default(),
             node_id: format!("{}-{}-{:08x}", hostname(), std::process::id(), rand::random::<u32>()),
             config: Arc::new(config),
         }))

@@ -44,6 +44,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the write was not committed: {0}")]
     CommitFailed(String),
+    /// The database cannot store anything now (its disk is full, an I/O error,
+    /// it is read-only): a 503 like `Unavailable`, healed when the operator
+    /// frees space or the server is writable again.
+    #[error("the database cannot write: {0}")]
+    Unwritable(String),
     /// Too much at once (the writer's queue or the connection pool stayed full):
     /// the caller should come back in a moment, a 503 with `Retry-After`
     /// (back-pressure instead of unbounded memory).
@@ -60,13 +65,44 @@ impl StoreError {
     /// Whether asking again later may succeed: the web layer answers 503 and
     /// `Retry-After` for these instead of 500.
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Busy | StoreError::Unavailable(_))
+        self.outage().is_some()
+    }
+
+    /// What kind of passing trouble this is, if it is one.
+    pub fn outage(&self) -> Option<Outage> {
+        match self {
+            StoreError::Busy => Some(Outage::Busy),
+            StoreError::Unavailable(_) | StoreError::Unwritable(_) => Some(Outage::Down),
+            StoreError::Backend(_) | StoreError::Corrupt(_) | StoreError::CommitFailed(_) => None,
+        }
     }
 
     /// Finds a transient storage failure anywhere in an error's chain.
-    pub fn is_transient_cause(error: &anyhow::Error) -> bool {
-        error.chain().any(|cause| cause.downcast_ref::<StoreError>().is_some_and(StoreError::is_transient))
+    pub fn outage_in(error: &anyhow::Error) -> Option<Outage> {
+        error.chain().find_map(|cause| cause.downcast_ref::<StoreError>().and_then(StoreError::outage))
     }
+}
+
+/// Why a write cannot be done now but will work later: both are answered 503
+/// with `Retry-After`, nothing of the request stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// Too much at once: seconds.
+    Busy,
+    /// The database is out of reach or cannot write (down, disk full,
+    /// read-only): until the operator fixes it, usually minutes.
+    Down,
+}
+
+/// How far a letter's log is behind: what waits for a checkpoint, and when
+/// the last one was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetterLogHealth {
+    pub slug: Slug,
+    /// The earliest due time of the entries not yet in a checkpoint (a
+    /// withdrawal is due at its batch's end, a signature when confirmed).
+    pub oldest_due: Option<OffsetDateTime>,
+    pub last_checkpoint_at: Option<OffsetDateTime>,
 }
 
 /// A validated signature ready to store: the address already sealed and hashed.
@@ -560,6 +596,8 @@ pub trait LogStore: Send + Sync {
     async fn entry_kinds(&self, letter: LetterId, size: u64) -> Result<EntryKinds, StoreError>;
     /// Leaf bytes for `from ≤ index < to` (integrated only).
     async fn log_leaves(&self, letter: LetterId, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Every letter's integration state, for readiness and metrics.
+    async fn log_health(&self) -> Result<Vec<LetterLogHealth>, StoreError>;
     /// Records for `from ≤ index < to` (integrated only).
     async fn log_records(
         &self,
@@ -596,6 +634,9 @@ pub trait InstanceStore: Send + Sync {
         keys: Vec<(String, [u8; 32])>,
         now: OffsetDateTime,
     ) -> Result<Vec<String>, StoreError>;
+    /// Writes `node`'s probe row (and deletes those of nodes unseen for a
+    /// day) and commits durably: whether the database accepts writes now.
+    async fn probe_write(&self, node: &str, now: OffsetDateTime) -> Result<(), StoreError>;
 }
 
 /// Everything the service stores, one narrow trait per concern; each

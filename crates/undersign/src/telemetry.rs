@@ -21,9 +21,11 @@ where
 {
     // The PostgreSQL driver logs every statement it prepares at debug: which
     // statements a request ran would tell a repeated signature from a first one,
-    // so the driver speaks at info whatever the default level.
+    // so the driver speaks at info whatever the default level. The pool warns
+    // once per failed connection attempt: while the server is down that is a
+    // line per request, and our own log says it once a minute with a count.
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("{level},tokio_postgres=info")));
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},tokio_postgres=info,deadpool=error")));
     // Colours only for a person at a terminal; a file, a pipe or journald gets
     // plain text (the service writes its log to stderr).
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

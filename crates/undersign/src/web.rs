@@ -14,6 +14,7 @@ mod letter_log;
 mod markdown;
 mod pages;
 mod router;
+pub mod server;
 mod session;
 mod views;
 

@@ -15,6 +15,8 @@ pub struct Launch<'a> {
     pub public_url: Option<&'a str>,
     pub demo: bool,
     pub client_ip_header: Option<&'a str>,
+    /// Where the server's log goes (else nowhere), and at which level.
+    pub log: Option<(&'a Path, &'a str)>,
 }
 
 /// A running `undersign serve`; killed (SIGKILL) when dropped.
@@ -45,9 +47,15 @@ impl Server {
             .env("UNDERSIGN_POW_MAXNUMBER", "1000")
             .env("UNDERSIGN_SIGNATURE_BURST_PER_DOMAIN", "100000")
             .env("UNDERSIGN_CHALLENGE_BURST_PER_NETWORK", "1000000")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(Stdio::null());
+        match launch.log {
+            Some((file, level)) => {
+                command.env("RUST_LOG", level).stderr(std::fs::File::create(file).unwrap());
+            }
+            None => {
+                command.env("RUST_LOG", "warn").stderr(Stdio::null());
+            }
+        }
         if let Some(url) = launch.database {
             command.args(["--database", url]);
         }
@@ -97,6 +105,44 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// `undersign verify` against a server: passes, and the log holds `count`.
+pub async fn verify_letter(base: &str, slug: &str, count: u64) {
+    let key = reqwest::get(format!("{base}/letters/{slug}/log/key")).await.unwrap().text().await.unwrap();
+    let verify = Command::new(env!("CARGO_BIN_EXE_undersign"))
+        .args(["verify", base, "--letter", slug, "--key", key.trim()])
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{base}: {}", String::from_utf8_lossy(&verify.stderr));
+    let printed = String::from_utf8_lossy(&verify.stdout);
+    assert!(printed.contains(&format!("count         {count} ")), "{printed}");
+}
+
+/// The names in a letter's log records (after its text, at index 0), with
+/// how often each appears.
+pub async fn names_in_log(base: &str, slug: &str) -> HashMap<String, usize> {
+    let mut names = HashMap::new();
+    let mut from = 1;
+    loop {
+        let records: Vec<serde_json::Value> =
+            reqwest::get(format!("{base}/letters/{slug}/log/records?from={from}&to={}", from + 1000))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        if records.is_empty() {
+            return names;
+        }
+        for record in &records {
+            let record: serde_json::Value = serde_json::from_str(record["record"].as_str().unwrap()).unwrap();
+            if let Some(name) = record["name"].as_str() {
+                *names.entry(name.to_owned()).or_insert(0) += 1;
+            }
+        }
+        from += records.len() as u64;
     }
 }
 

@@ -319,6 +319,35 @@ pub async fn the_log_commits_only_on_the_size_it_was_built_on(store: &dyn Store)
     assert_eq!(store.log_leaf_hashes(letter, 0).await.unwrap().len(), 1, "one leaf, never forked");
 }
 
+pub async fn log_health_says_what_waits_since_when_and_the_last_checkpoint(store: &dyn Store) {
+    let letter = publish(store, "teachers-ask").await;
+    let health = store.log_health().await.unwrap();
+    assert_eq!(health.len(), 1);
+    assert_eq!(health[0].slug.as_str(), "teachers-ask");
+    assert_eq!(health[0].oldest_due, Some(t0()), "the letter's text waits since it was published");
+    assert_eq!(health[0].last_checkpoint_at, None);
+    let due = store.due_entries(letter, t0(), 10).await.unwrap();
+    let entry =
+        IntegratedEntry { id: due[0].id, leaf_index: 0, ref_index: None, leaf: vec![1], leaf_hash: [1; 32] };
+    let checkpoint = StoredCheckpoint { size: 1, root: [1; 32], note: "note\n".to_owned(), count: 0 };
+    let later = t0() + time::Duration::seconds(3);
+    let fence = store.acquire_log_lease(letter, "node-a", later, later + time::Duration::seconds(5)).await;
+    let fence = fence.unwrap().expect("free");
+    store.commit_integration(letter, fence, 0, vec![entry], checkpoint, later).await.unwrap().unwrap();
+    let health = store.log_health().await.unwrap();
+    assert_eq!(health[0].oldest_due, None, "nothing waits");
+    assert_eq!(health[0].last_checkpoint_at, Some(later));
+}
+
+pub async fn a_probe_write_commits_for_any_node_again_and_again(store: &dyn Store) {
+    let two_days_ago = t0() - time::Duration::days(2);
+    store.probe_write("node-a", two_days_ago).await.expect("a first probe");
+    store.probe_write("node-a", two_days_ago).await.expect("the same node again");
+    // A later probe of another node clears node-a's stale row in the same write.
+    store.probe_write("node-b", t0()).await.expect("another node");
+    store.probe_write("node-a", t0()).await.expect("node-a back");
+}
+
 pub async fn one_node_holds_a_letters_lease_and_a_stale_holder_cannot_commit(store: &dyn Store) {
     let letter = publish(store, "teachers-ask").await;
     let (now, lease) = (t0(), time::Duration::seconds(5));
@@ -503,6 +532,8 @@ macro_rules! conformance_suite {
             a_lease_that_runs_out_frees_the_job_and_done_removes_it,
             the_log_commits_only_on_the_size_it_was_built_on,
             one_node_holds_a_letters_lease_and_a_stale_holder_cannot_commit,
+            log_health_says_what_waits_since_when_and_the_last_checkpoint,
+            a_probe_write_commits_for_any_node_again_and_again,
             the_first_keys_are_recorded_and_other_keys_are_named,
             api_tokens_and_watch_lists_are_kept_once,
             unconfirmed_signatures_expire_with_their_data,

@@ -26,10 +26,10 @@ use super::LinkFacts;
 use super::organisers::AuditEntry;
 use super::{
     AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
-    InstanceStore, IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount,
-    NewFlag, PublicPreview, PublishRefusal, RecordState, SealedSignature, SearchPage, SignatureFacts,
-    SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
-    WithdrawOutcome,
+    InstanceStore, IntegratedEntry, IntegrationConflict, LetterLogHealth, LetterStore, LogStore, LogTarget,
+    MatchCount, NewFlag, PublicPreview, PublishRefusal, RecordState, SealedSignature, SearchPage,
+    SignatureFacts, SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions,
+    SubmitOutcome, TokenState, WithdrawOutcome,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken};
@@ -46,14 +46,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_initial.sql"),
     include_str!("../../migrations/postgres/0002_log_leases.sql"),
     include_str!("../../migrations/postgres/0003_instance_keys.sql"),
+    include_str!("../../migrations/postgres/0004_node_probes.sql"),
 ];
 
 /// Taken while migrating, so two nodes starting at once do not both migrate.
 const MIGRATION_LOCK: i64 = 0x756e_6465_7273_6967; // "undersig"
 
-/// A lost connection or a server going away is `Unavailable` (a 503 that heals
-/// when the server is back); contention is `Busy`; anything else is a bug or a
-/// broken constraint, kept whole for the log.
+/// A lost connection or a server going away is `Unavailable` and a server
+/// that cannot write `Unwritable` (503s that heal when the server is back);
+/// contention is `Busy`; anything else is a bug or a broken constraint, kept
+/// whole for the log.
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
         let unreachable = error.is_closed()
@@ -68,6 +70,17 @@ impl From<tokio_postgres::Error> for StoreError {
                     || *code == SqlState::CONNECTION_EXCEPTION =>
             {
                 StoreError::Unavailable(with_causes(&error))
+            }
+            // The server is up but cannot write: its disk is full, an I/O
+            // error, a standby or `default_transaction_read_only`.
+            Some(code)
+                if *code == SqlState::DISK_FULL
+                    || *code == SqlState::IO_ERROR
+                    || *code == SqlState::READ_ONLY_SQL_TRANSACTION
+                    || *code == SqlState::INSUFFICIENT_RESOURCES
+                    || *code == SqlState::OUT_OF_MEMORY =>
+            {
+                StoreError::Unwritable(with_causes(&error))
             }
             Some(code)
                 if *code == SqlState::T_R_SERIALIZATION_FAILURE
@@ -1345,6 +1358,28 @@ impl LogStore for PostgresStore {
         .transpose()
     }
 
+    async fn log_health(&self) -> Result<Vec<LetterLogHealth>, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .fetch(
+                "SELECT l.slug,
+                        (SELECT min(e.due_at) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL),
+                        (SELECT c.created_at FROM checkpoints c WHERE c.letter_id = l.id ORDER BY c.size DESC LIMIT 1)
+                 FROM letters l ORDER BY l.id",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LetterLogHealth {
+                    slug: slug(r.try_get(0)?)?,
+                    oldest_due: r.try_get::<_, Option<i64>>(1)?.map(from_unix).transpose()?,
+                    last_checkpoint_at: r.try_get::<_, Option<i64>>(2)?.map(from_unix).transpose()?,
+                })
+            })
+            .collect()
+    }
+
     async fn entry_kinds(&self, letter: LetterId, size: u64) -> Result<EntryKinds, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
@@ -1440,6 +1475,19 @@ impl InstanceStore for PostgresStore {
             }
         }
         Ok(differing)
+    }
+
+    async fn probe_write(&self, node: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .exec(
+                "WITH gone AS (DELETE FROM node_probes WHERE seen_at < $2::BIGINT - 86400 AND node != $1)
+                 INSERT INTO node_probes (node, seen_at) VALUES ($1, $2)
+                 ON CONFLICT (node) DO UPDATE SET seen_at = excluded.seen_at",
+                &[&node, &unix(now)],
+            )
+            .await?;
+        Ok(())
     }
 }
 

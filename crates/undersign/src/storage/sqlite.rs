@@ -26,10 +26,10 @@ use super::LinkFacts;
 use super::organisers::AuditEntry;
 use super::{
     AbuseStore, CampaignWithLetters, ConfirmRefusal, DueEntry, EntryKinds, FromDraft, ImportedSignature,
-    InstanceStore, IntegratedEntry, IntegrationConflict, LetterStore, LogStore, LogTarget, MatchCount,
-    NewFlag, PublicPreview, PublishRefusal, RecordState, SealedSignature, SearchPage, SignatureFacts,
-    SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions, SubmitOutcome, TokenState,
-    WithdrawOutcome,
+    InstanceStore, IntegratedEntry, IntegrationConflict, LetterLogHealth, LetterStore, LogStore, LogTarget,
+    MatchCount, NewFlag, PublicPreview, PublishRefusal, RecordState, SealedSignature, SearchPage,
+    SignatureFacts, SignatureFlag, SignatureStore, StoreError, StoredCheckpoint, SubmitOptions,
+    SubmitOutcome, TokenState, WithdrawOutcome,
 };
 use crate::abuse::FlagKind;
 use crate::crypto::{EmailLookup, HashedToken};
@@ -41,12 +41,51 @@ use crate::log::records::{SaltedRecord, SignatureRecord};
 use letterlog::leaf::EntryKind;
 
 /// SQLite's own "busy" and "locked" mean another connection holds the file
-/// (a command beside a running server): asking again in a moment works.
+/// (a command beside a running server): asking again in a moment works. A full
+/// disk, an I/O error or a read-only file heal when the operator acts, and are
+/// answered 503 meanwhile, never 500.
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
-        match error.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => StoreError::Busy,
-            _ => StoreError::Backend(Box::new(error)),
+        match unwritable(error.sqlite_error_code()) {
+            Some(busy @ StoreError::Busy) => busy,
+            Some(fault) => StoreError::Unwritable(format!("{fault}: {error}")),
+            None => StoreError::Backend(Box::new(error)),
+        }
+    }
+}
+
+/// The passing faults among SQLite's result codes: `Busy`, or `Unwritable`
+/// saying which (the caller adds the driver's text).
+fn unwritable(code: Option<rusqlite::ErrorCode>) -> Option<StoreError> {
+    use rusqlite::ErrorCode;
+    let why = match code? {
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return Some(StoreError::Busy),
+        ErrorCode::DiskFull => "the disk is full",
+        ErrorCode::SystemIoFailure => "an I/O error",
+        ErrorCode::ReadOnly => "the database file is read-only",
+        ErrorCode::CannotOpen => "the database file cannot be opened",
+        ErrorCode::OutOfMemory => "out of memory",
+        _ => return None,
+    };
+    Some(StoreError::Unwritable(why.to_owned()))
+}
+
+/// Why a batch did not commit, kept for every caller in it (the driver's error
+/// itself cannot be cloned).
+#[derive(Debug, Clone)]
+struct CommitFailure {
+    code: Option<rusqlite::ErrorCode>,
+    message: String,
+}
+
+impl From<CommitFailure> for StoreError {
+    fn from(failure: CommitFailure) -> Self {
+        match unwritable(failure.code) {
+            Some(StoreError::Busy) => StoreError::Busy,
+            Some(StoreError::Unwritable(why)) => {
+                StoreError::Unwritable(format!("{why}: {}", failure.message))
+            }
+            _ => StoreError::CommitFailed(failure.message),
         }
     }
 }
@@ -74,6 +113,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0019_one_outbox.sql"),
     include_str!("../../migrations/sqlite/0020_log_leases.sql"),
     include_str!("../../migrations/sqlite/0021_instance_keys.sql"),
+    include_str!("../../migrations/sqlite/0022_node_probes.sql"),
 ];
 
 /// Room for this many queued writes before callers wait.
@@ -84,7 +124,7 @@ const IDLE_READERS: usize = 8;
 /// A write, run against the batch's savepoint. It says whether its changes stand
 /// and returns how to answer its caller once the batch's commit is known.
 type WriteJob = Box<dyn FnOnce(&Connection) -> (bool, Answer) + Send>;
-type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Answer = Box<dyn FnOnce(Result<(), CommitFailure>) + Send>;
 
 /// How long a write may wait for room in the queue before the caller is told to
 /// come back (503) instead of piling up.
@@ -92,6 +132,9 @@ const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Most writes in one commit; the rest wait for the next.
 const MAX_BATCH: usize = 512;
+
+/// A full disk fails every batch: logged once a minute with a count.
+static COMMIT_FAILURES: crate::faults::RepeatedErrors = crate::faults::RepeatedErrors::new();
 
 /// SQLite storage in one database file.
 #[derive(Clone)]
@@ -177,7 +220,7 @@ impl SqliteStore {
             let answer: Answer = Box::new(move |commit| {
                 let _ = reply.send(match (result, commit) {
                     (Ok(value), Ok(())) => Ok(value),
-                    (Ok(_), Err(error)) => Err(StoreError::CommitFailed(error)),
+                    (Ok(_), Err(failure)) => Err(failure.into()),
                     (Err(error), _) => Err(error),
                 });
             });
@@ -239,9 +282,17 @@ fn commit_batch(conn: &mut Connection, jobs: Vec<WriteJob>) {
         "write batch committed"
     );
     let outcome = committed.map_err(|error| {
-        tracing::error!(%error, "a write batch failed to commit");
-        error.to_string()
+        let failure = CommitFailure { code: error.sqlite_error_code(), message: error.to_string() };
+        if let Some(repeats) = COMMIT_FAILURES.should_log(&failure.message) {
+            tracing::error!(%error, repeats, "a write batch failed to commit");
+        }
+        failure
     });
+    if outcome.is_ok()
+        && let Some((failures, lasted)) = COMMIT_FAILURES.clear()
+    {
+        tracing::info!(failures, lasted_s = lasted.as_secs(), "write batches commit again");
+    }
     for answer in answers {
         answer(outcome.clone());
     }
@@ -1394,6 +1445,30 @@ impl LogStore for SqliteStore {
         .await
     }
 
+    async fn log_health(&self) -> Result<Vec<LetterLogHealth>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT l.slug,
+                            (SELECT min(e.due_at) FROM log_entries e WHERE e.letter_id = l.id AND e.leaf_index IS NULL),
+                            (SELECT c.created_at FROM checkpoints c WHERE c.letter_id = l.id ORDER BY c.size DESC LIMIT 1)
+                     FROM letters l ORDER BY l.id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?))
+            })?;
+            rows.map(|row| {
+                let (slug, oldest_due, checkpoint_at) = row?;
+                Ok(LetterLogHealth {
+                    slug: Slug::parse(&slug).map_err(|_| corrupt("letter slug", &slug))?,
+                    oldest_due: oldest_due.map(from_unix).transpose()?,
+                    last_checkpoint_at: checkpoint_at.map(from_unix).transpose()?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
     async fn entry_kinds(&self, letter: LetterId, size: u64) -> Result<EntryKinds, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
@@ -1556,6 +1631,21 @@ impl InstanceStore for SqliteStore {
                 }
             }
             Ok(differing)
+        })
+        .await
+    }
+
+    async fn probe_write(&self, node: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        let node = node.to_owned();
+        self.write(move |tx| {
+            tx.prepare_cached("DELETE FROM node_probes WHERE seen_at < ?2 - 86400 AND node != ?1")?
+                .execute(params![node, unix(now)])?;
+            tx.prepare_cached(
+                "INSERT INTO node_probes (node, seen_at) VALUES (?1, ?2)
+                 ON CONFLICT (node) DO UPDATE SET seen_at = excluded.seen_at",
+            )?
+            .execute(params![node, unix(now)])?;
+            Ok(())
         })
         .await
     }

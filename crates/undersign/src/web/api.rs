@@ -197,7 +197,7 @@ pub async fn create_signature(
         Err(SignError::UnknownLetter) => Err(not_found()),
         Err(SignError::LetterClosed) => Err(ApiError::general(StatusCode::CONFLICT, "letter_closed", lang)),
         Err(SignError::RateLimited(wait)) => Err(ApiError::rate_limited(lang, wait)),
-        Err(SignError::Busy) => Err(ApiError::busy(lang)),
+        Err(SignError::Unavailable(outage)) => Err(ApiError::unavailable(lang, outage)),
         Err(SignError::ProofOfWork(problem)) => Err(ApiError {
             status: StatusCode::BAD_REQUEST,
             errors: vec![ApiErrorItem {

@@ -8,7 +8,9 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
 use crate::domain::FieldErrors;
+use crate::faults::RepeatedErrors;
 use crate::i18n::{Language, Translator};
+use crate::storage::{Outage, StoreError};
 use crate::web::views::{ErrorView, PageMeta, field_error_message};
 
 /// A page that could not be shown as asked.
@@ -29,8 +31,9 @@ pub enum PageErrorKind {
     LetterClosed,
     /// Too many signatures from this network; try again after the wait.
     TooManyRequests(std::time::Duration),
-    /// The server is saturated; nothing was stored; try again in a moment.
-    Busy,
+    /// The database is saturated, out of reach or cannot write; nothing was
+    /// stored; try again after `Retry-After`.
+    Unavailable(Outage),
     /// Signed in, but this account may not do this.
     Forbidden,
     /// An organiser form without this session's CSRF token: nothing was done.
@@ -56,20 +59,20 @@ impl PageError {
         Self { lang, kind: PageErrorKind::Forbidden }
     }
 
-    /// A failure on our side: 503 when the database is saturated or out of
-    /// reach (asking again will work), else 500.
+    /// A failure on our side: 503 when the database is saturated, out of
+    /// reach or cannot write (asking again will work), else 500.
     pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
         let error = error.into();
-        if crate::storage::StoreError::is_transient_cause(&error) {
-            tracing::warn!(error = %format!("{error:#}"), "database busy or unavailable: answered 503");
-            return Self { lang, kind: PageErrorKind::Busy };
+        if let Some(outage) = StoreError::outage_in(&error) {
+            log_outage(&error);
+            return Self { lang, kind: PageErrorKind::Unavailable(outage) };
         }
         Self { lang, kind: PageErrorKind::Internal(error) }
     }
 
     /// A storage failure: 503 when the writer is saturated or the database out
     /// of reach, else 500.
-    pub fn store(lang: Language, error: crate::storage::StoreError) -> Self {
+    pub fn store(lang: Language, error: StoreError) -> Self {
         Self::internal(lang, error)
     }
 }
@@ -84,9 +87,10 @@ impl IntoResponse for PageError {
             PageErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             PageErrorKind::CsrfRejected => (StatusCode::FORBIDDEN, "csrf"),
             PageErrorKind::TooManyRequests(wait) => return rate_limited_page(self.lang, *wait),
-            PageErrorKind::Busy => {
-                let page = render_error_page(self.lang, StatusCode::SERVICE_UNAVAILABLE, "busy");
-                return (retry_after(BUSY_RETRY), page).into_response();
+            PageErrorKind::Unavailable(outage) => {
+                let (key, wait) = outage_answer(*outage);
+                let page = render_error_page(self.lang, StatusCode::SERVICE_UNAVAILABLE, key);
+                return (retry_after(wait), page).into_response();
             }
             PageErrorKind::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error while rendering a page");
@@ -99,6 +103,28 @@ impl IntoResponse for PageError {
 
 /// What a busy server asks clients to wait.
 pub const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+/// What a server whose database is down or cannot write asks clients to wait:
+/// an operator has to act, which takes minutes, not seconds.
+pub const DOWN_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The message key (the same for pages and the API) and the wait for each
+/// kind of outage.
+fn outage_answer(outage: Outage) -> (&'static str, std::time::Duration) {
+    match outage {
+        Outage::Busy => ("busy", BUSY_RETRY),
+        Outage::Down => ("unavailable", DOWN_RETRY),
+    }
+}
+
+/// Each 503 is logged, but a fault that lasts (a full disk) once a minute
+/// with a count, not once per request.
+fn log_outage(error: &anyhow::Error) {
+    static OUTAGES: RepeatedErrors = RepeatedErrors::new();
+    let message = format!("{error:#}");
+    if let Some(repeats) = OUTAGES.should_log(&message) {
+        tracing::warn!(error = message, repeats, "database busy, unavailable or unwritable: answered 503");
+    }
+}
 
 /// Whole minutes to wait, rounded up, at least one.
 pub fn minutes_to_wait(wait: std::time::Duration) -> u64 {
@@ -181,9 +207,11 @@ impl ApiError {
         }
     }
 
-    pub fn busy(lang: Language) -> Self {
-        let mut error = Self::general(StatusCode::SERVICE_UNAVAILABLE, "busy", lang);
-        error.retry_after = Some(BUSY_RETRY);
+    /// 503 with `Retry-After`: nothing was stored, asking again later works.
+    pub fn unavailable(lang: Language, outage: Outage) -> Self {
+        let (code, wait) = outage_answer(outage);
+        let mut error = Self::general(StatusCode::SERVICE_UNAVAILABLE, code, lang);
+        error.retry_after = Some(wait);
         error
     }
 
@@ -218,9 +246,9 @@ impl ApiError {
 
     pub fn internal(lang: Language, error: impl Into<anyhow::Error>) -> Self {
         let error = error.into();
-        if crate::storage::StoreError::is_transient_cause(&error) {
-            tracing::warn!(error = %format!("{error:#}"), "database busy or unavailable: answered 503");
-            return Self::busy(lang);
+        if let Some(outage) = StoreError::outage_in(&error) {
+            log_outage(&error);
+            return Self::unavailable(lang, outage);
         }
         tracing::error!(error = format!("{error:#}"), "internal error in the API");
         Self::general(StatusCode::INTERNAL_SERVER_ERROR, "internal", lang)

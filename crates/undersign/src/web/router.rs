@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
@@ -18,6 +18,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::i18n::Language;
+use crate::readiness::LogState;
 use crate::state::AppState;
 use crate::web::errors::{ApiError, render_error_page};
 use crate::web::lang::{self, Lang};
@@ -128,6 +129,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/letters/{slug}/signatures.csv", get(embeds::export_signatures_csv))
         .route("/letters/{slug}/badge.svg", get(embeds::get_badge))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/static/style.css", get(assets::get_style))
         .route("/static/altcha.js", get(assets::get_altcha_script))
         .route("/static/altcha-worker.js", get(assets::get_altcha_worker))
@@ -150,7 +152,11 @@ pub fn router(state: Arc<AppState>) -> Router {
                         .to_owned();
                     tracing::info_span!("request", method = %request.method(), route)
                 })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                // A 5xx is in the response line already, and its cause is
+                // logged where it arose (once a minute for a lasting fault):
+                // not a second ERROR line per request.
+                .on_failure(()),
         )
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(|_| {
@@ -171,6 +177,27 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// For load balancers and benchmarks: cheap, touches nothing.
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// For load balancers: 200 when this node's database takes writes and the
+/// letters' logs are current, else 503 saying which is not (no details of
+/// the fault: those are in the server's log).
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let readiness = state.readiness.check(&state).await;
+    let mut text = String::new();
+    match readiness.database {
+        None => text.push_str("database: writable\n"),
+        Some(problem) => text.push_str(&format!("database: {problem}\n")),
+    }
+    match &readiness.log {
+        LogState::Current => text.push_str("log: current\n"),
+        LogState::Behind { letter, by } => {
+            text.push_str(&format!("log: {} s behind on {letter}\n", by.as_secs()))
+        }
+        LogState::Unknown => text.push_str("log: unknown\n"),
+    }
+    let status = if readiness.is_ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, [(CACHE_CONTROL, "no-store")], text).into_response()
 }
 
 /// A JSON 404 under `/api/`, the friendly page elsewhere.

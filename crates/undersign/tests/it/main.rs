@@ -13,6 +13,7 @@ mod api;
 mod browser;
 mod campaign_editor;
 mod confirmation;
+mod connections;
 mod demo;
 mod docs;
 mod pages;

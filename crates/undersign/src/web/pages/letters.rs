@@ -258,7 +258,9 @@ pub async fn sign_letter(
             let page = letter_with_notice(&state, lang, &letter, &submission, notice).await?;
             Ok((StatusCode::TOO_MANY_REQUESTS, crate::web::errors::retry_after(wait), page).into_response())
         }
-        Err(SignError::Busy) => Err(PageError { lang, kind: PageErrorKind::Busy }),
+        Err(SignError::Unavailable(outage)) => {
+            Err(PageError { lang, kind: PageErrorKind::Unavailable(outage) })
+        }
         Err(SignError::ProofOfWork(problem)) => {
             let notice = Translator::new(lang).t(pow_message_id(problem));
             let page = letter_with_notice(&state, lang, &letter, &submission, notice).await?;
