@@ -59,3 +59,7 @@ cargo nextest run --workspace --locked --no-fail-fast
 UNDERSIGN_TEST_DATABASE=postgres cargo nextest run -p undersign --test it --locked --no-fail-fast --run-ignored all
 # Three nodes of the real binary behind nginx, the integrator killed mid-stream.
 cargo nextest run -p undersign-cli --test nodes --locked --no-fail-fast --run-ignored all
+# Faults survived by the real binary, alone and last: a full disk (a tmpfs,
+# so root) and the PostgreSQL server stopped and started under load (which
+# would cut every other test's connections).
+cargo nextest run -p undersign-cli --test faults --locked --no-fail-fast --run-ignored all --test-threads 1

@@ -328,11 +328,17 @@ async fn a_postgresql_restart_under_load_answers_503_then_recovers_with_nothing_
     assert!(before > 0, "signatures were acknowledged before the restart");
 
     // The server stops for a few seconds in the middle of the load.
+    let page = format!("{}/letters/{SLUG}", server.base);
+    assert_eq!(http.get(&page).send().await.unwrap().status(), 200);
     pg_ctlcluster("stop");
     let body = wait_for_readiness(&server.base, 503, Duration::from_secs(10)).await;
     assert!(body.contains("database: unavailable"), "{body}");
-    // Pages already shown are served from memory meanwhile.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Pages already shown are served as they were meanwhile.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let shown = http.get(&page).send().await.unwrap();
+    assert_eq!(shown.status(), 200, "the letter's page is served from memory while the database is down");
+    assert!(shown.text().await.unwrap().contains("Test letter"));
+    tokio::time::sleep(Duration::from_secs(1)).await;
     pg_ctlcluster("start");
     wait_for_readiness(&server.base, 200, Duration::from_secs(60)).await;
     let refused = unavailable.load(Ordering::Relaxed);

@@ -17,6 +17,10 @@
 //! same database (the `undersign letter` commands beside a running server, the
 //! other nodes on one PostgreSQL) is seen within [`MAX_AGE`]: no entry is used
 //! longer than that, so every node shows a new count within about a second.
+//!
+//! While the database is out of reach (down, restarting), the last letters
+//! read and pages rendered are served however old they are: readers see what
+//! they saw a moment before, not an error.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -144,7 +148,17 @@ impl LetterCache {
         {
             return Ok(Some(found));
         }
-        let Some(letter) = store.letter(slug).await? else { return Ok(None) };
+        let letter = match store.letter(slug).await {
+            Ok(Some(letter)) => letter,
+            Ok(None) => return Ok(None),
+            // The database is out of reach: what was shown last is better
+            // than an error page for a reader (writes are refused meanwhile).
+            Err(error) if error.is_transient() => match self.last_letter(slug) {
+                Some(letter) => return Ok(Some(letter)),
+                None => return Err(error),
+            },
+            Err(error) => return Err(error),
+        };
         let letter = Arc::new(letter);
         if self.may_keep(version)
             && let Ok(mut letters) = self.letters.lock()
@@ -152,6 +166,17 @@ impl LetterCache {
             letters.insert(slug.clone(), Entry { version, loaded: Instant::now(), value: letter.clone() });
         }
         Ok(Some(letter))
+    }
+
+    /// The letter as last read, however old: for when the database is out of reach.
+    fn last_letter(&self, slug: &Slug) -> Option<Arc<Letter>> {
+        self.letters.lock().ok()?.get(slug).map(|entry| entry.value.clone())
+    }
+
+    /// A response as last rendered, however old: for when the database is out
+    /// of reach and it cannot be rendered anew.
+    pub fn last_page(&self, key: &PageKey, lang: Language) -> Option<Arc<CachedPage>> {
+        self.pages.lock().ok()?.get(&(key.clone(), lang)).map(|entry| entry.value.clone())
     }
 
     /// A rendered response that may still be served at this freshness.

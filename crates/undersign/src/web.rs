@@ -67,6 +67,7 @@ async fn cached_response<F, E>(
 ) -> Result<axum::response::Response, E>
 where
     F: AsyncFnOnce() -> Result<String, E>,
+    E: errors::MaybeOutage,
 {
     use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
     use axum::response::IntoResponse;
@@ -74,8 +75,11 @@ where
         Some(page) => page,
         None => {
             let version = state.cache.version();
-            let body = render().await?;
-            state.cache.keep_page(key, lang, version, axum::body::Bytes::from(body))
+            match render().await {
+                Ok(body) => state.cache.keep_page(key, lang, version, axum::body::Bytes::from(body)),
+                Err(error) if error.is_outage() => state.cache.last_page(&key, lang).ok_or(error)?,
+                Err(error) => return Err(error),
+            }
         }
     };
     let validators = [(ETAG, page.etag.clone()), (CACHE_CONTROL, kind.cache_control.to_owned())];

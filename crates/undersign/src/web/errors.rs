@@ -101,6 +101,24 @@ impl IntoResponse for PageError {
     }
 }
 
+/// Whether an error is a passing outage of the database (a 503): a page kept
+/// from before may be served instead.
+pub trait MaybeOutage {
+    fn is_outage(&self) -> bool;
+}
+
+impl MaybeOutage for PageError {
+    fn is_outage(&self) -> bool {
+        matches!(self.kind, PageErrorKind::Unavailable(_))
+    }
+}
+
+impl MaybeOutage for ApiError {
+    fn is_outage(&self) -> bool {
+        self.status == StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
 /// What a busy server asks clients to wait.
 pub const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 /// What a server whose database is down or cannot write asks clients to wait:
