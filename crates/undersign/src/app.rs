@@ -23,6 +23,8 @@ pub struct Application {
     mailer: JoinHandle<()>,
     integrator: JoinHandle<()>,
     maintenance: JoinHandle<()>,
+    metrics: Option<JoinHandle<std::io::Result<()>>>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl Application {
@@ -32,6 +34,15 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", state.config.listen))?;
         let local_addr = listener.local_addr()?;
+        // Bound before anything starts, so a taken address stops us cleanly.
+        let metrics_listener = match state.config.metrics_listen {
+            Some(address) => {
+                let listener = crate::metrics::bind(address).await?;
+                tracing::info!(address = %listener.local_addr()?, "metrics are served at /metrics");
+                Some(listener)
+            }
+            None => None,
+        };
         let (shutdown, shutdown_rx) = watch::channel(false);
 
         let transport = MailTransport::from_config(&state.config.mail.transport, &state.config.outbox_dir())?;
@@ -46,6 +57,10 @@ impl Application {
         let mailer = tokio::spawn(worker.run(shutdown_rx.clone()));
         let integrator = tokio::spawn(crate::log::run_integrator(state.clone(), shutdown_rx.clone()));
         let maintenance = tokio::spawn(crate::maintenance::run(state.clone(), shutdown_rx.clone()));
+        let metrics_addr = metrics_listener.as_ref().map(TcpListener::local_addr).transpose()?;
+        let metrics = metrics_listener.map(|listener| {
+            tokio::spawn(crate::metrics::serve(listener, state.clone(), shutdown_rx.clone()))
+        });
 
         let router = web::router(state.clone());
         let policy = ConnectionPolicy {
@@ -65,11 +80,26 @@ impl Application {
             tracing::warn!(%error, "could not note the public address in the data folder");
         }
         tracing::info!(address = %local_addr, public_url = %state.config.public_url, "undersign is serving");
-        Ok(Self { state, local_addr, shutdown, server, mailer, integrator, maintenance })
+        Ok(Self {
+            state,
+            local_addr,
+            shutdown,
+            server,
+            mailer,
+            integrator,
+            maintenance,
+            metrics,
+            metrics_addr,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where metrics are served, when they are.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// Stops accepting connections, lets requests in flight, the mail job in hand
@@ -80,6 +110,9 @@ impl Application {
         self.mailer.await.context("mail worker task")?;
         self.integrator.await.context("log integrator task")?;
         self.maintenance.await.context("maintenance task")?;
+        if let Some(metrics) = self.metrics {
+            metrics.await.context("metrics task")?.context("metrics server")?;
+        }
         // Another node takes the letters' logs over at once, not when the
         // leases run out.
         if let Err(error) = self.state.store.release_log_leases(&self.state.node_id).await {

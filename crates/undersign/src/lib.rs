@@ -41,6 +41,7 @@ pub mod letter_file;
 pub mod log;
 pub mod mail;
 pub mod maintenance;
+pub mod metrics;
 pub mod organisers;
 pub mod private_files;
 pub mod publishing;

@@ -183,6 +183,7 @@ pub async fn submit_signature(
     // Nothing here may differ between a first and a repeated signature: beside a
     // proxy's access log, it would tell whether a person had signed.
     tracing::info!(letter.slug = %letter.slug, "signature received");
+    crate::metrics::metrics().signatures_received.inc();
     Ok(())
 }
 
@@ -227,6 +228,7 @@ pub async fn confirm_signature(
         state.log_wake.notify_one();
         state.cache.confirmed();
         tracing::info!(letter.slug = %confirmed.letter_slug, "signature confirmed");
+        crate::metrics::metrics().signatures_confirmed.inc();
     }
     Ok(result)
 }
@@ -249,6 +251,9 @@ pub async fn withdraw_signature(
     if let Ok(outcome) = &result {
         state.cache.invalidate();
         tracing::info!(erase, outcome = ?outcome_kind(outcome), "withdrawal received");
+        if !matches!(outcome, WithdrawOutcome::AlreadyWithdrawn { .. }) {
+            crate::metrics::metrics().signatures_withdrawn.inc();
+        }
     }
     Ok(result)
 }

@@ -75,6 +75,7 @@ pub async fn strike(
     let tally = state.store.strike_signatures(letter.id, signatures, reason.to_owned(), entry, now).await?;
     if tally.in_log + tally.held > 0 {
         tracing::info!(letter.slug = %letter.slug, struck = tally.in_log + tally.held, "signatures struck");
+        crate::metrics::metrics().signatures_struck.inc_by(tally.in_log + tally.held);
         state.log_wake.notify_one();
         state.cache.invalidate();
     }

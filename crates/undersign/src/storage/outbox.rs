@@ -159,4 +159,13 @@ pub trait OutboxStore: Send + Sync {
     async fn finish_mail_jobs(&self, ends: Vec<(i64, JobEnd)>) -> Result<(), StoreError>;
     /// The time the next queued job is due, if any.
     async fn next_mail_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
+    /// How many jobs are queued, and since when the earliest is due (metrics).
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
+}
+
+/// The outbox in two figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxStats {
+    pub waiting: u64,
+    pub oldest_due: Option<OffsetDateTime>,
 }

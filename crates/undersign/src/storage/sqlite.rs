@@ -197,7 +197,9 @@ impl SqliteStore {
                             Err(_) => break,
                         }
                     }
+                    let writes = jobs.len();
                     commit_batch(&mut conn, jobs);
+                    crate::metrics::metrics().committed("sqlite", writes, queue.len());
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;

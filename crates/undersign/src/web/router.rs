@@ -140,6 +140,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(page_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(lang::remember_language))
+        .layer(middleware::from_fn(crate::metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             // Log the route pattern, never the path: paths carry tokens.

@@ -257,6 +257,12 @@ impl TestApp {
         Self::start_with_clock(self.dir.clone(), Some(database), self.clock.clone(), |_| {}).await
     }
 
+    /// The metrics address, when the app was started with one.
+    pub fn metrics_url(&self) -> Option<String> {
+        let address = self.app.as_ref().expect("running").metrics_addr()?;
+        Some(format!("http://{address}/metrics"))
+    }
+
     pub fn state(&self) -> &Arc<AppState> {
         &self.app.as_ref().expect("running").state
     }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod letter_log;
+mod metrics;
 mod moderation;
 mod nodes;
 mod organisers;

@@ -6,15 +6,15 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 
-use super::{CachedStatements, PostgresStore, corrupt, from_unix, slug, unix};
+use super::{CachedStatements, PostgresStore, corrupt, count, from_unix, slug, unix};
 use crate::crypto::{EmailLookup, SealedEmail};
 use crate::domain::{LetterId, SignatureId};
 use crate::i18n::Language;
 use crate::storage::StoreError;
 use crate::storage::organisers::{AccountId, Role};
 use crate::storage::outbox::{
-    IssuedLink, JobEnd, Mail, MailJob, MailKind, OrganiserMail, OrganiserMailKind, OutboxStore, RemovalMail,
-    SignerMail,
+    IssuedLink, JobEnd, Mail, MailJob, MailKind, OrganiserMail, OrganiserMailKind, OutboxStats, OutboxStore,
+    RemovalMail, SignerMail,
 };
 
 /// Queues a signer's mail about a signature (in the caller's transaction).
@@ -263,6 +263,15 @@ impl OutboxStore for PostgresStore {
             .await?
             .get(0);
         at.map(from_unix).transpose()
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .fetch_one("SELECT count(*), min(next_attempt_at) FROM mail_jobs WHERE state = 'queued'", &[])
+            .await?;
+        let oldest: Option<i64> = row.try_get(1)?;
+        Ok(OutboxStats { waiting: count(row.try_get(0)?)?, oldest_due: oldest.map(from_unix).transpose()? })
     }
 }
 

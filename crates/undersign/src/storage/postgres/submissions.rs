@@ -69,6 +69,7 @@ async fn write_groups(pool: Pool, mut waiting: mpsc::Receiver<Submission>) {
                 Err(_) => break,
             }
         }
+        crate::metrics::metrics().committed("postgres", group.len(), waiting.len());
         if group.len() == 1 {
             let Submission { signature, options, now, reply } = group.pop().expect("one");
             let _ = reply.send(submit_one(&pool, signature, options, now).await);

@@ -13,8 +13,8 @@ use crate::i18n::Language;
 use crate::storage::StoreError;
 use crate::storage::organisers::AccountId;
 use crate::storage::outbox::{
-    IssuedLink, JobEnd, Mail, MailJob, MailKind, OrganiserMail, OrganiserMailKind, OutboxStore, RemovalMail,
-    SignerMail,
+    IssuedLink, JobEnd, Mail, MailJob, MailKind, OrganiserMail, OrganiserMailKind, OutboxStats, OutboxStore,
+    RemovalMail, SignerMail,
 };
 
 /// Queues a signer's mail about a signature (in the caller's transaction).
@@ -295,6 +295,18 @@ impl OutboxStore for SqliteStore {
                 |r| r.get(0),
             )?;
             at.map(from_unix).transpose()
+        })
+        .await
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        self.read(|conn| {
+            let (waiting, oldest): (i64, Option<i64>) = conn.query_row(
+                "SELECT count(*), min(next_attempt_at) FROM mail_jobs WHERE state = 'queued'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(OutboxStats { waiting: waiting as u64, oldest_due: oldest.map(from_unix).transpose()? })
         })
         .await
     }
