@@ -2,7 +2,7 @@
 # Runs every check and test suite of undersign. On a fresh Debian machine it first
 # installs what the tests need: Chromium and chromedriver (the browser test),
 # aiosmtpd (the real SMTP server of the SMTP transport test), nginx (in front of
-# the several-node test) and the official
+# the several-node test), age (encrypted backups) and the official
 # altcha-lib from npm (the proof-of-work interoperability test), and schemathesis
 # from PyPI in a virtualenv (the API fuzzer, scripts/fuzz-api.sh). The storage
 # tests of the PostgreSQL backend use a real server: UNDERSIGN_TEST_POSTGRES, by
@@ -21,6 +21,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v pg_isready >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib)
 # nginx in front of several nodes: the tested example configuration.
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+# age encrypts backups (`undersign backup --encrypt-to`).
+command -v age >/dev/null 2>&1 || missing+=(age)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -q
@@ -59,6 +61,8 @@ cargo nextest run --workspace --locked --no-fail-fast
 UNDERSIGN_TEST_DATABASE=postgres cargo nextest run -p undersign --test it --locked --no-fail-fast --run-ignored all
 # Three nodes of the real binary behind nginx, the integrator killed mid-stream.
 cargo nextest run -p undersign-cli --test nodes --locked --no-fail-fast --run-ignored all
+# A PostgreSQL backup (pg_dump of an exported snapshot) restored into an empty database.
+cargo nextest run -p undersign-cli --test backup --locked --no-fail-fast --run-ignored only
 # Faults survived by the real binary, alone and last: a full disk (a tmpfs,
 # so root) and the PostgreSQL server stopped and started under load (which
 # would cut every other test's connections).

@@ -28,6 +28,7 @@
 
 pub mod abuse;
 pub mod app;
+pub mod backup;
 pub mod cache;
 pub mod clock;
 pub mod config;

@@ -12,6 +12,7 @@ pub mod moderation;
 pub mod organisers;
 pub mod outbox;
 pub mod postgres;
+pub mod snapshot;
 mod sqlite;
 pub mod texts;
 pub mod transfer;

@@ -119,6 +119,26 @@ impl From<deadpool_postgres::PoolError> for StoreError {
     }
 }
 
+/// How many tables the database holds (a restore goes into an empty one only).
+pub(crate) async fn table_count(url: &str) -> Result<i64, StoreError> {
+    let connection = tls::connection(url)?;
+    let config = tokio_postgres::Config::from_str(&connection.url)
+        .map_err(|e| StoreError::Unavailable(format!("the database address is not valid: {e}")))?;
+    let client = match &connection.tls {
+        None => {
+            let (client, connection) = config.connect(NoTls).await?;
+            tokio::spawn(connection);
+            client
+        }
+        Some(settings) => {
+            let (client, connection) = config.connect(tls::connector(settings)?).await?;
+            tokio::spawn(connection);
+            client
+        }
+    };
+    Ok(client.query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &[]).await?.get(0))
+}
+
 /// The store on a PostgreSQL server.
 #[derive(Clone)]
 pub struct PostgresStore {
