@@ -401,6 +401,17 @@ fn check_record(
     Ok(())
 }
 
+/// For the fuzz target `record`: a record object (as `/log/records` serves it)
+/// checked against a leaf, as `undersign verify` checks every one. Whether
+/// it passed; never a panic, whatever the bytes.
+#[doc(hidden)]
+pub fn check_record_bytes(index: u64, leaf: &[u8], object: &[u8]) -> bool {
+    let (Ok(leaf), Ok(object)) = (Leaf::parse(leaf), serde_json::from_slice::<serde_json::Value>(object)) else {
+        return false;
+    };
+    check_record(index, &leaf, &object, &mut RecordTally::default()).is_ok()
+}
+
 /// The previous checkpoint must be signed by the same key, for the same log, no
 /// larger, and its root must be the root of the current log's prefix.
 fn check_previous(

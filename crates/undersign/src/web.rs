@@ -9,6 +9,8 @@ mod assets;
 mod client_ip;
 mod embeds;
 mod errors;
+#[doc(hidden)]
+pub mod fuzzing;
 mod lang;
 mod letter_log;
 mod markdown;

@@ -236,7 +236,10 @@ pub async fn get_openapi() -> Response {
 
 /// A signature body must be a JSON object. serde would fill the struct from an
 /// array by position, which no client means and the OpenAPI document does not allow.
-fn sign_request(body: serde_json::Value, lang: crate::i18n::Language) -> Result<SignRequest, ApiError> {
+pub(super) fn sign_request(
+    body: serde_json::Value,
+    lang: crate::i18n::Language,
+) -> Result<SignRequest, ApiError> {
     let invalid = |detail: String| {
         let mut error = ApiError::general(StatusCode::BAD_REQUEST, "invalid_body", lang);
         error.errors[0].detail = format!("{} ({detail})", error.errors[0].detail);
