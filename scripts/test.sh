@@ -4,7 +4,8 @@
 # aiosmtpd (the real SMTP server of the SMTP transport test), nginx (in front of
 # the several-node test), age (encrypted backups) and the official
 # altcha-lib from npm (the proof-of-work interoperability test), and schemathesis
-# from PyPI in a virtualenv (the API fuzzer, scripts/fuzz-api.sh). The storage
+# from PyPI in a virtualenv (the API fuzzer, scripts/fuzz-api.sh), and
+# cargo-fuzz from crates.io (the parsers' fuzz targets, scripts/fuzz-parsers.sh). The storage
 # tests of the PostgreSQL backend use a real server: UNDERSIGN_TEST_POSTGRES, by
 # default the local one on 127.0.0.1:5432 as user postgres (trust auth); each test
 # makes its own database and drops it. A local server that is down is started.
@@ -54,6 +55,8 @@ python3 scripts/module-cycles.py crates/undersign/src
 # The API against its OpenAPI document, fuzzed (bounded: a fixed seed, 100 cases
 # per operation); then every test suite.
 scripts/fuzz-api.sh
+# Every parser fuzzed for a short, bounded time (cargo-fuzz; fuzz/README.md).
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz-parsers.sh
 cargo nextest run --workspace --locked --no-fail-fast
 # The integration tests again on PostgreSQL: every page, the API, organisers,
 # moderation, mail and the log, each test on a database of its own; and the
@@ -61,8 +64,9 @@ cargo nextest run --workspace --locked --no-fail-fast
 UNDERSIGN_TEST_DATABASE=postgres cargo nextest run -p undersign --test it --locked --no-fail-fast --run-ignored all
 # Three nodes of the real binary behind nginx, the integrator killed mid-stream.
 cargo nextest run -p undersign-cli --test nodes --locked --no-fail-fast --run-ignored all
-# A PostgreSQL backup (pg_dump of an exported snapshot) restored into an empty database.
-cargo nextest run -p undersign-cli --test backup --locked --no-fail-fast --run-ignored only
+# A PostgreSQL backup (pg_dump of an exported snapshot) restored into an empty
+# database; kill -9 rounds under mixed load on PostgreSQL.
+cargo nextest run -p undersign-cli --test backup --test crash --locked --no-fail-fast --run-ignored only
 # Faults survived by the real binary, alone and last: a full disk (a tmpfs,
 # so root) and the PostgreSQL server stopped and started under load (which
 # would cut every other test's connections).

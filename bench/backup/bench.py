@@ -67,7 +67,7 @@ def main():
                 identity = os.path.join(work, "age.key")
                 if encrypted:
                     subprocess.run(["age-keygen", "-o", identity], check=True, capture_output=True)
-                    recipient = [l.split(": ")[1] for l in open(identity) if l.startswith("# public key")][0]
+                    recipient = [l.split(": ")[1].strip() for l in open(identity) if l.startswith("# public key")][0]
                     args += ["--encrypt-to", recipient]
                 took, _ = timed(args)
                 print(f"backup, {label}, server serving: {took:.1f} s, {size_of(backup) / 1e6:.0f} MB")

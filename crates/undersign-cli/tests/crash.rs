@@ -4,12 +4,13 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Server, free_port, links};
+use common::{Launch, Server, TestPostgres, cli, free_port, links, names_in_log, publish, verify_letter};
 
 use undersign::verify::{Source, verify};
 
@@ -228,4 +229,238 @@ async fn acknowledged_signatures_survive_kill_nine_rounds() {
     drop(server);
     assert!(!acknowledged.is_empty(), "the load ran");
     assert_eq!((lost, duplicated), (0, 0));
+}
+
+/// What a round of mixed load had acknowledged before its kill.
+#[derive(Default)]
+struct Acknowledged {
+    signed: HashSet<String>,
+    confirmed: HashSet<String>,
+    withdrawn: HashSet<String>,
+}
+
+/// The signer of a mailbox `m{round}-{client}-{k}@example.org` is "Mixed {round}-{client}-{k}".
+fn name_of(email: &str) -> String {
+    format!("Mixed {}", email.trim_start_matches('m').trim_end_matches("@example.org"))
+}
+
+/// One round: signers, a confirmer following the outbox and a withdrawer
+/// working at once, until the server is killed `kill_after` in.
+async fn mixed_round(
+    data: &Path,
+    port: u16,
+    launch: Launch<'_>,
+    token: &str,
+    round: usize,
+    kill_after: Duration,
+    acknowledged: &Arc<Mutex<Acknowledged>>,
+) {
+    let mut server = Server::launch(data, port, launch).await;
+    let base = server.base.clone();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut tasks = Vec::new();
+    for client_no in 0..4 {
+        let (http, base, token, acknowledged) =
+            (http.clone(), base.clone(), token.to_owned(), acknowledged.clone());
+        tasks.push(tokio::spawn(async move {
+            for k in 0.. {
+                let email = format!("m{round}-{client_no}-{k}@example.org");
+                let body = serde_json::json!({"name": name_of(&email), "email": email, "consent": true, "show_name": true});
+                let sent = http.post(format!("{base}/api/v1/letters/{MIXED}/signatures")).bearer_auth(&token).json(&body).send().await;
+                match sent {
+                    Ok(response) if response.status() == 202 => {
+                        acknowledged.lock().unwrap().signed.insert(name_of(&email));
+                    }
+                    Ok(response) => panic!("signing: unexpected {}", response.status()),
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+    // The confirmer confirms every link it finds; the withdrawer withdraws
+    // every fifth confirmed signer.
+    let outbox = data.join("outbox");
+    for withdrawing in [false, true] {
+        let (http, outbox, acknowledged, base) =
+            (http.clone(), outbox.clone(), acknowledged.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let mut acted = false;
+                for (email, link) in links(&outbox) {
+                    let name = name_of(&email);
+                    let (due, path) = {
+                        let seen = acknowledged.lock().unwrap();
+                        if withdrawing {
+                            // Every fifth signer (numbers ending in 0 or 5).
+                            let chosen = name.ends_with('0') || name.ends_with('5');
+                            let due =
+                                chosen && seen.confirmed.contains(&name) && !seen.withdrawn.contains(&name);
+                            (due, format!("{link}/withdraw"))
+                        } else {
+                            (!seen.confirmed.contains(&name), link.clone())
+                        }
+                    };
+                    if !due {
+                        continue;
+                    }
+                    match http.post(&path).form(&[("erase", "false")]).send().await {
+                        // Both answer with a redirect to the link's page once stored.
+                        Ok(response) if response.status() == 303 => {
+                            let mut seen = acknowledged.lock().unwrap();
+                            if withdrawing {
+                                seen.withdrawn.insert(name)
+                            } else {
+                                seen.confirmed.insert(name)
+                            };
+                        }
+                        Ok(response) => panic!("{path}: unexpected {}", response.status()),
+                        Err(_) => return,
+                    }
+                    acted = true;
+                }
+                if !acted {
+                    // Nothing to do yet; also notice a dead server.
+                    if http.get(format!("{base}/healthz")).send().await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(kill_after).await;
+    server.kill();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+const MIXED: &str = "mixed-crash";
+
+/// The signatures as stored: name → (rows, confirmed, withdrawn), by SQL on
+/// whichever engine the instance runs.
+async fn stored_signatures(data: &Path, database: Option<&str>) -> HashMap<String, (u32, bool, bool)> {
+    let sql = "SELECT name, seq IS NOT NULL, withdrawn_at IS NOT NULL FROM signatures";
+    let rows: Vec<(String, bool, bool)> = match database {
+        None => {
+            let db = rusqlite::Connection::open_with_flags(
+                data.join("undersign.sqlite3"),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .unwrap();
+            let mut statement = db.prepare(sql).unwrap();
+            statement
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        }
+        Some(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client.query(sql, &[]).await.unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()
+        }
+    };
+    let mut stored: HashMap<String, (u32, bool, bool)> = HashMap::new();
+    for (name, confirmed, withdrawn) in rows {
+        let entry = stored.entry(name).or_default();
+        *entry = (entry.0 + 1, confirmed, withdrawn);
+    }
+    stored
+}
+
+/// Rounds of kill -9 at varying moments under mixed load — signing,
+/// confirming, withdrawing — on `database` (SQLite when `None`). Then every
+/// acknowledged signature is stored exactly once, every acknowledged
+/// confirmation is in the log exactly once, every acknowledged withdrawal is
+/// stored, and the log verifies with the count the database implies.
+async fn mixed_load_survives_kill_nine(database: Option<&str>, rounds: usize) {
+    let data = tempfile::tempdir().unwrap();
+    publish(data.path(), MIXED, database);
+    let mut args = vec!["token", "create", "mixed-crash"];
+    args.extend(database.iter().flat_map(|url| ["--database", url]));
+    let token = cli(data.path(), &args).trim().to_owned();
+    let port = free_port();
+    // Withdrawals enter the log each second, so rounds see them integrated.
+    let env = [("UNDERSIGN_WITHDRAWAL_BATCH_SECONDS", "1")];
+    let launch = || Launch { database, env: &env, ..Launch::default() };
+    let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
+    for round in 0..rounds {
+        let kill_after = Duration::from_millis(300 + (round as u64 * 397) % 900);
+        mixed_round(data.path(), port, launch(), &token, round, kill_after, &acknowledged).await;
+        let seen = acknowledged.lock().unwrap();
+        eprintln!(
+            "round {round}: killed after {kill_after:?}; acknowledged so far: {} signed, {} confirmed, {} withdrawn",
+            seen.signed.len(),
+            seen.confirmed.len(),
+            seen.withdrawn.len()
+        );
+    }
+    let server = Server::launch(data.path(), port, launch()).await;
+    let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+    let stored = stored_signatures(data.path(), database).await;
+    let lost_signatures = acknowledged.signed.iter().filter(|n| !stored.contains_key(*n)).count();
+    let duplicated = stored.values().filter(|(rows, _, _)| *rows > 1).count();
+    let lost_confirmations =
+        acknowledged.confirmed.iter().filter(|n| !stored.get(*n).is_some_and(|s| s.1)).count();
+    let lost_withdrawals =
+        acknowledged.withdrawn.iter().filter(|n| !stored.get(*n).is_some_and(|s| s.2)).count();
+    // The log catches up: confirmed and not withdrawn is what it counts.
+    let expected =
+        stored.values().filter(|(_, confirmed, withdrawn)| *confirmed && !*withdrawn).count() as u64;
+    let mut shown = None;
+    for _ in 0..200 {
+        let json: serde_json::Value = reqwest::get(format!("{}/api/v1/letters/{MIXED}", server.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let letter = &json["letter"];
+        shown = Some((
+            letter["count"].as_u64(),
+            letter["being_added"].as_u64(),
+            letter["withdrawals_pending"].as_u64(),
+        ));
+        if shown == Some((Some(expected), Some(0), Some(0))) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let names = names_in_log(&server.base, MIXED).await;
+    let not_once = acknowledged.confirmed.iter().filter(|n| names.get(*n) != Some(&1)).count();
+    eprintln!(
+        "crash (mixed, {}): rounds {rounds}, acknowledged {} signatures, {} confirmations, {} withdrawals; \
+         lost {lost_signatures} signatures, {lost_confirmations} confirmations, {lost_withdrawals} withdrawals; \
+         duplicated {duplicated}; confirmations not in the log exactly once {not_once}",
+        if database.is_some() { "postgresql" } else { "sqlite" },
+        acknowledged.signed.len(),
+        acknowledged.confirmed.len(),
+        acknowledged.withdrawn.len()
+    );
+    assert!(!acknowledged.confirmed.is_empty() && !acknowledged.withdrawn.is_empty(), "the mixed load ran");
+    assert_eq!(
+        (lost_signatures, lost_confirmations, lost_withdrawals, duplicated, not_once),
+        (0, 0, 0, 0, 0)
+    );
+    assert!(names.values().all(|n| *n == 1), "no signer twice in the log");
+    assert_eq!(shown, Some((Some(expected), Some(0), Some(0))), "the log counts what the database holds");
+    verify_letter(&server.base, MIXED, expected).await;
+}
+
+/// Rounds: `CRASH_ROUNDS` (default 3; `bench/crash/run.sh` runs 100).
+fn crash_rounds() -> usize {
+    std::env::var("CRASH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3)
+}
+
+#[tokio::test]
+async fn mixed_load_survives_kill_nine_on_sqlite() {
+    mixed_load_survives_kill_nine(None, crash_rounds()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/test.sh runs it in the PostgreSQL pass"]
+async fn mixed_load_survives_kill_nine_on_postgresql() {
+    let postgres = TestPostgres::new("crash").await;
+    mixed_load_survives_kill_nine(Some(&postgres.url), crash_rounds()).await;
 }

@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Launch, Server, TestPostgres, cli, free_port, links, names_in_log, publish, verify_letter};
+use common::{
+    Launch, Server, TestPostgres, cli, free_port, letter_counts, links, names_in_log, publish, verify_letter,
+};
 
 const SLUG: &str = "fault-letter";
 
@@ -76,9 +78,7 @@ async fn sign(http: &reqwest::Client, base: &str, token: &str, signer: usize) ->
 }
 
 async fn count(base: &str) -> Option<(u64, u64)> {
-    let json: serde_json::Value =
-        reqwest::get(format!("{base}/api/v1/letters/{SLUG}")).await.ok()?.json().await.ok()?;
-    Some((json["letter"]["count"].as_u64()?, json["letter"]["being_added"].as_u64()?))
+    letter_counts(base, SLUG).await
 }
 
 async fn readyz(base: &str) -> Option<(u16, String)> {

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Launch, Server, TestPostgres, cli, free_port, links, publish};
+use common::{Launch, Server, TestPostgres, cli, free_port, letter_counts, links, publish};
 
 const SLUG: &str = "many-nodes";
 const SIGNERS: usize = 300;
@@ -134,9 +134,7 @@ async fn confirm(client: &reqwest::Client, link: &str, public: &str, base: &str)
 }
 
 async fn letter(base: &str) -> Option<(u64, u64)> {
-    let json: serde_json::Value =
-        reqwest::get(format!("{base}/api/v1/letters/{SLUG}")).await.ok()?.json().await.ok()?;
-    Some((json["letter"]["count"].as_u64()?, json["letter"]["being_added"].as_u64()?))
+    letter_counts(base, SLUG).await
 }
 
 #[tokio::test]

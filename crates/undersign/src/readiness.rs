@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use crate::faults::RepeatedErrors;
-use crate::state::AppState;
-use crate::storage::{LetterLogHealth, StoreError};
+use crate::storage::{LetterLogHealth, Store, StoreError};
 use time::OffsetDateTime;
 
 /// A check answered within this long is reused: load balancers probing every
@@ -51,23 +50,29 @@ pub struct ReadinessCache {
 }
 
 impl ReadinessCache {
-    /// The current readiness, checked at most once per [`REUSE_FOR`].
-    pub async fn check(&self, state: &AppState) -> Arc<Readiness> {
+    /// The readiness of the node `node` on `store` at `now`, checked at most
+    /// once per [`REUSE_FOR`].
+    pub async fn check(
+        &self,
+        store: &dyn Store,
+        node: &str,
+        now: OffsetDateTime,
+        max_lag: Duration,
+    ) -> Arc<Readiness> {
         let mut last = self.last.lock().await;
         if let Some((at, readiness)) = last.as_ref()
             && at.elapsed() < REUSE_FOR
         {
             return readiness.clone();
         }
-        let readiness = Arc::new(check(state).await);
+        let readiness = Arc::new(check(store, node, now, max_lag).await);
         *last = Some((Instant::now(), readiness.clone()));
         readiness
     }
 }
 
-async fn check(state: &AppState) -> Readiness {
-    let now = state.clock.now();
-    let probe = tokio::time::timeout(PROBE_TIMEOUT, state.store.probe_write(&state.node_id, now)).await;
+async fn check(store: &dyn Store, node: &str, now: OffsetDateTime, max_lag: Duration) -> Readiness {
+    let probe = tokio::time::timeout(PROBE_TIMEOUT, store.probe_write(node, now)).await;
     let database = match probe {
         Ok(Ok(())) => None,
         Ok(Err(error)) => {
@@ -84,8 +89,8 @@ async fn check(state: &AppState) -> Readiness {
     let log = if database.is_some() {
         LogState::Unknown
     } else {
-        match state.store.log_health().await {
-            Ok(letters) => furthest_behind(&letters, now, state.config.ready_max_lag),
+        match store.log_health().await {
+            Ok(letters) => furthest_behind(&letters, now, max_lag),
             Err(error) => {
                 log_once(&format!("not ready: the log's state could not be read: {error}"));
                 LogState::Unknown

@@ -406,7 +406,8 @@ fn check_record(
 /// it passed; never a panic, whatever the bytes.
 #[doc(hidden)]
 pub fn check_record_bytes(index: u64, leaf: &[u8], object: &[u8]) -> bool {
-    let (Ok(leaf), Ok(object)) = (Leaf::parse(leaf), serde_json::from_slice::<serde_json::Value>(object)) else {
+    let (Ok(leaf), Ok(object)) = (Leaf::parse(leaf), serde_json::from_slice::<serde_json::Value>(object))
+    else {
         return false;
     };
     check_record(index, &leaf, &object, &mut RecordTally::default()).is_ok()

@@ -17,6 +17,8 @@ pub struct Launch<'a> {
     pub client_ip_header: Option<&'a str>,
     /// Where the server's log goes (else nowhere), and at which level.
     pub log: Option<(&'a Path, &'a str)>,
+    /// More environment for the server.
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 /// A running `undersign serve`; killed (SIGKILL) when dropped.
@@ -65,6 +67,7 @@ impl Server {
         if launch.demo {
             command.arg("--demo");
         }
+        command.envs(launch.env.iter().copied());
         if let Some(header) = launch.client_ip_header {
             command.env("UNDERSIGN_CLIENT_IP_HEADER", header);
         }
@@ -106,6 +109,14 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A letter's count and "being added", as its JSON says (none if the server
+/// does not answer).
+pub async fn letter_counts(base: &str, slug: &str) -> Option<(u64, u64)> {
+    let json: serde_json::Value =
+        reqwest::get(format!("{base}/api/v1/letters/{slug}")).await.ok()?.json().await.ok()?;
+    Some((json["letter"]["count"].as_u64()?, json["letter"]["being_added"].as_u64()?))
 }
 
 /// `undersign verify` against a server: passes, and the log holds `count`.

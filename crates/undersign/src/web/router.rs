@@ -184,7 +184,8 @@ async fn healthz() -> &'static str {
 /// letters' logs are current, else 503 saying which is not (no details of
 /// the fault: those are in the server's log).
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    let readiness = state.readiness.check(&state).await;
+    let (store, now, max_lag) = (state.store.as_ref(), state.clock.now(), state.config.ready_max_lag);
+    let readiness = state.readiness.check(store, &state.node_id, now, max_lag).await;
     let mut text = String::new();
     match readiness.database {
         None => text.push_str("database: writable\n"),
