@@ -343,7 +343,8 @@ pub async fn a_probe_write_commits_for_any_node_again_and_again(store: &dyn Stor
     let two_days_ago = t0() - time::Duration::days(2);
     store.probe_write("node-a", two_days_ago).await.expect("a first probe");
     store.probe_write("node-a", two_days_ago).await.expect("the same node again");
-    // A later probe of another node clears node-a's stale row in the same write.
+    // Another node's probe also deletes node-a's day-old row in its write
+    // (what the traits can see is only that both statements run and commit).
     store.probe_write("node-b", t0()).await.expect("another node");
     store.probe_write("node-a", t0()).await.expect("node-a back");
 }
