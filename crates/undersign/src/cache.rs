@@ -11,7 +11,18 @@
 //! [`SETTLE`] after a confirmation made it stale. In the first hour of a viral
 //! letter confirmations arrive thousands a second: if each one threw the pages
 //! away, every reader would read the database. The log's count itself changes
-//! only at checkpoints, so no count shown is ever stale.
+//! only at checkpoints.
+//!
+//! A page is rendered by one reader at a time. While it renders, the readers
+//! who come meanwhile are served the page as last rendered (stale while
+//! revalidating; a render that takes longer than [`STALE_LIMIT`] is presumed
+//! stuck and readers render for themselves). Under a stream of confirmations
+//! the integrator publishes checkpoints many times a second; when each one
+//! sent every reader to render the letter's page, sixty-four readers brought
+//! it down to tens of answers a second. So under load a page may lag the
+//! newest checkpoint by the time one render takes; a reader with nobody
+//! rendering renders it anew, so after a quiet moment what this process
+//! wrote shows on the next load.
 //!
 //! Invalidation is exact for what this process writes. Whatever else writes the
 //! same database (the `undersign letter` commands beside a running server, the
@@ -40,6 +51,11 @@ pub const SETTLE: Duration = Duration::from_millis(250);
 
 /// No entry is used for longer than this, whatever the versions say.
 pub const MAX_AGE: Duration = Duration::from_secs(1);
+
+/// The oldest page served to readers while another reader renders it anew; a
+/// render that takes longer than this is presumed stuck, and readers render
+/// for themselves.
+pub const STALE_LIMIT: Duration = Duration::from_secs(5);
 
 /// The responses kept rendered: pages, a letter's JSON, its badge.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -90,6 +106,13 @@ pub struct Version {
     pub confirmations: u64,
 }
 
+impl Version {
+    /// Whether this has seen every write `other` has (both counters only grow).
+    fn at_least(self, other: Version) -> bool {
+        self.generation >= other.generation && self.confirmations >= other.confirmations
+    }
+}
+
 struct Entry<T> {
     version: Version,
     loaded: Instant,
@@ -108,12 +131,115 @@ impl<T: Clone> Entry<T> {
 
 type PageEntry = Entry<Arc<CachedPage>>;
 
+/// A page as last rendered, and the render under way for it, if any.
+#[derive(Default)]
+struct PageSlot {
+    kept: Option<PageEntry>,
+    rendering: Option<Render>,
+}
+
+/// A render under way: which one (so only it clears itself) and when it began.
+#[derive(Debug, Clone, Copy)]
+struct Render {
+    id: u64,
+    began: Instant,
+}
+
+type SlotKey = (PageKey, Language);
+
 #[derive(Default)]
 pub struct LetterCache {
     generation: AtomicU64,
     confirmations: AtomicU64,
+    renders: AtomicU64,
     letters: Mutex<HashMap<Slug, Entry<Arc<Letter>>>>,
-    pages: Mutex<HashMap<(PageKey, Language), PageEntry>>,
+    pages: Mutex<HashMap<SlotKey, PageSlot>>,
+}
+
+/// What a reader of a kept response is to do.
+pub enum PageLookup<'a> {
+    /// Serve this.
+    Serve(Arc<CachedPage>),
+    /// Render it, then hand the body to [`RenderTicket::keep`].
+    Render(RenderTicket<'a>),
+}
+
+/// The right, and the duty, to render one page: readers who come meanwhile
+/// are served the page as it was. Dropped without [`RenderTicket::keep`] (the
+/// render failed, or the client went away and the request was cancelled), it
+/// lets the next reader render.
+pub struct RenderTicket<'a> {
+    cache: &'a LetterCache,
+    key: Option<SlotKey>,
+    version: Version,
+    id: Option<u64>,
+}
+
+impl RenderTicket<'_> {
+    /// Keeps the rendered body with the version it was read at, unless a
+    /// later render was kept first; returns it either way. A body that raced
+    /// a change is kept too: it is not served as current (its generation is
+    /// behind), only to readers who come while the next render runs.
+    pub fn keep(mut self, html: Bytes) -> Arc<CachedPage> {
+        let (key, lang) = self.key.take().expect("a ticket is kept once");
+        let page = Arc::new(CachedPage::new(html, lang));
+        if let Ok(mut pages) = self.cache.pages.lock() {
+            let slot = slot_for(&mut pages, (key, lang));
+            if slot.kept.as_ref().is_none_or(|kept| self.version.at_least(kept.version)) {
+                slot.kept =
+                    Some(Entry { version: self.version, loaded: Instant::now(), value: page.clone() });
+            }
+            slot.end_render(self.id);
+        }
+        page
+    }
+}
+
+impl Drop for RenderTicket<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take()
+            && let Ok(mut pages) = self.cache.pages.lock()
+            && let Some(slot) = pages.get_mut(&key)
+        {
+            slot.end_render(self.id);
+            // Nothing rendered for it (a letter that does not exist): no slot
+            // stays behind for it.
+            if slot.kept.is_none() && slot.rendering.is_none() {
+                pages.remove(&key);
+            }
+        }
+    }
+}
+
+/// Most pages kept at once. Keys come from addresses (a slug, a translation's
+/// language tag), so a client could make up endless ones: past this many, the
+/// pages not being rendered are forgotten and rendered again when asked for.
+/// A few thousand covers every page of hundreds of letters in two languages.
+const MOST_PAGES: usize = 4_096;
+
+/// A page's slot, made if there is none (forgetting the others first when
+/// [`MOST_PAGES`] are kept).
+fn slot_for(pages: &mut HashMap<SlotKey, PageSlot>, key: SlotKey) -> &mut PageSlot {
+    if pages.len() >= MOST_PAGES && !pages.contains_key(&key) {
+        pages.retain(|_, slot| slot.rendering.is_some());
+    }
+    pages.entry(key).or_default()
+}
+
+impl PageSlot {
+    fn end_render(&mut self, id: Option<u64>) {
+        if id.is_some() && self.rendering.map(|r| r.id) == id {
+            self.rendering = None;
+        }
+    }
+
+    /// The kept page, however far behind, if another reader is rendering it
+    /// anew (and has not been at it too long).
+    fn stale_while_rendering(&self) -> Option<Arc<CachedPage>> {
+        let render = self.rendering?;
+        let kept = self.kept.as_ref()?;
+        (render.began.elapsed() < STALE_LIMIT).then(|| kept.value.clone())
+    }
 }
 
 impl LetterCache {
@@ -176,13 +302,37 @@ impl LetterCache {
     /// A response as last rendered, however old: for when the database is out
     /// of reach and it cannot be rendered anew.
     pub fn last_page(&self, key: &PageKey, lang: Language) -> Option<Arc<CachedPage>> {
-        self.pages.lock().ok()?.get(&(key.clone(), lang)).map(|entry| entry.value.clone())
+        let pages = self.pages.lock().ok()?;
+        pages.get(&(key.clone(), lang))?.kept.as_ref().map(|entry| entry.value.clone())
     }
 
-    /// A rendered response that may still be served at this freshness.
-    pub fn page(&self, key: &PageKey, lang: Language, freshness: Freshness) -> Option<Arc<CachedPage>> {
-        let pages = self.pages.lock().ok()?;
-        pages.get(&(key.clone(), lang))?.usable(self.version(), freshness)
+    /// A rendered response that may be served at this freshness, or the ticket
+    /// to render it. Exact readers render whenever the kept one is behind;
+    /// settled ones are served the kept page while somebody renders it anew.
+    pub fn page(&self, key: PageKey, lang: Language, freshness: Freshness) -> PageLookup<'_> {
+        let now = self.version();
+        let unmarked =
+            |key| PageLookup::Render(RenderTicket { cache: self, key: Some(key), version: now, id: None });
+        let slot_key = (key, lang);
+        let Ok(mut pages) = self.pages.lock() else {
+            return unmarked(slot_key);
+        };
+        if let Some(slot) = pages.get(&slot_key) {
+            if let Some(page) = slot.kept.as_ref().and_then(|entry| entry.usable(now, freshness)) {
+                return PageLookup::Serve(page);
+            }
+            if freshness == Freshness::Exact {
+                return unmarked(slot_key);
+            }
+            if let Some(page) = slot.stale_while_rendering() {
+                return PageLookup::Serve(page);
+            }
+        } else if freshness == Freshness::Exact {
+            return unmarked(slot_key);
+        }
+        let id = self.renders.fetch_add(1, Ordering::Relaxed);
+        slot_for(&mut pages, slot_key.clone()).rendering = Some(Render { id, began: Instant::now() });
+        PageLookup::Render(RenderTicket { cache: self, key: Some(slot_key), version: now, id: Some(id) })
     }
 
     /// Whether what was read at `version` may be kept: not if a change came in
@@ -193,18 +343,6 @@ impl LetterCache {
     /// between two of them was never kept, and every reader rendered it.)
     fn may_keep(&self, version: Version) -> bool {
         self.version().generation == version.generation
-    }
-
-    /// Keeps a page rendered from data read at `version` (taken before reading),
-    /// unless a change came in since; returns it either way.
-    pub fn keep_page(&self, key: PageKey, lang: Language, version: Version, html: Bytes) -> Arc<CachedPage> {
-        let page = Arc::new(CachedPage::new(html, lang));
-        if self.may_keep(version)
-            && let Ok(mut pages) = self.pages.lock()
-        {
-            pages.insert((key, lang), Entry { version, loaded: Instant::now(), value: page.clone() });
-        }
-        page
     }
 }
 
@@ -249,19 +387,124 @@ mod tests {
         assert!(entry(cache.version(), MAX_AGE / 2).usable(cache.version(), Freshness::Exact).is_some());
     }
 
+    fn render<'a>(
+        cache: &'a LetterCache,
+        key: &PageKey,
+        lang: Language,
+        freshness: Freshness,
+    ) -> RenderTicket<'a> {
+        match cache.page(key.clone(), lang, freshness) {
+            PageLookup::Render(ticket) => ticket,
+            PageLookup::Serve(_) => panic!("served, expected to render"),
+        }
+    }
+
+    fn served(cache: &LetterCache, key: &PageKey, lang: Language, freshness: Freshness) -> Option<Bytes> {
+        match cache.page(key.clone(), lang, freshness) {
+            PageLookup::Serve(page) => Some(page.body.clone()),
+            PageLookup::Render(_) => None,
+        }
+    }
+
     #[test]
-    fn a_page_rendered_while_confirmations_came_in_is_kept_to_settle_but_not_across_a_change() {
+    fn a_page_rendered_while_confirmations_came_in_settles_but_one_that_raced_a_change_is_behind() {
         let cache = LetterCache::default();
         let key = PageKey::Home;
-        let read_at = cache.version();
+        let ticket = render(&cache, &key, Language::En, Freshness::Settled);
         cache.confirmed();
-        cache.keep_page(key.clone(), Language::En, read_at, Bytes::from_static(b"1"));
-        assert!(cache.page(&key, Language::En, Freshness::Settled).is_some(), "kept, settling");
-        assert!(cache.page(&key, Language::En, Freshness::Exact).is_none(), "not for exact readers");
-        let read_at = cache.version();
+        ticket.keep(Bytes::from_static(b"1"));
+        assert!(served(&cache, &key, Language::En, Freshness::Settled).is_some(), "kept, settling");
+        assert!(served(&cache, &key, Language::En, Freshness::Exact).is_none(), "not for exact readers");
+        let ticket = render(&cache, &key, Language::Ru, Freshness::Settled);
         cache.invalidate();
-        cache.keep_page(key.clone(), Language::Ru, read_at, Bytes::from_static(b"2"));
-        assert!(cache.page(&key, Language::Ru, Freshness::Settled).is_none(), "a change came in: not kept");
+        ticket.keep(Bytes::from_static(b"2"));
+        assert!(
+            served(&cache, &key, Language::Ru, Freshness::Settled).is_none(),
+            "a change came in: render anew"
+        );
+    }
+
+    #[test]
+    fn while_one_reader_renders_the_others_get_the_page_as_it_was() {
+        let cache = LetterCache::default();
+        let key = PageKey::Letter(Slug::parse("a-letter").unwrap());
+        render(&cache, &key, Language::En, Freshness::Settled).keep(Bytes::from_static(b"old"));
+        cache.invalidate();
+        let first = render(&cache, &key, Language::En, Freshness::Settled);
+        assert_eq!(served(&cache, &key, Language::En, Freshness::Settled).as_deref(), Some(&b"old"[..]));
+        assert_eq!(
+            served(&cache, &key, Language::Ru, Freshness::Settled),
+            None,
+            "another language is its own page"
+        );
+        first.keep(Bytes::from_static(b"new"));
+        assert_eq!(served(&cache, &key, Language::En, Freshness::Settled).as_deref(), Some(&b"new"[..]));
+    }
+
+    #[test]
+    fn a_render_that_raced_a_change_is_served_only_while_the_next_one_runs() {
+        let cache = LetterCache::default();
+        let key = PageKey::Home;
+        render(&cache, &key, Language::En, Freshness::Settled).keep(Bytes::from_static(b"old"));
+        cache.invalidate();
+        let raced = render(&cache, &key, Language::En, Freshness::Settled);
+        cache.invalidate();
+        raced.keep(Bytes::from_static(b"raced"));
+        // Behind the change: the next reader renders, the ones after it get
+        // the newest kept meanwhile.
+        let next = render(&cache, &key, Language::En, Freshness::Settled);
+        assert_eq!(served(&cache, &key, Language::En, Freshness::Settled).as_deref(), Some(&b"raced"[..]));
+        next.keep(Bytes::from_static(b"current"));
+        assert_eq!(served(&cache, &key, Language::En, Freshness::Settled).as_deref(), Some(&b"current"[..]));
+    }
+
+    #[test]
+    fn an_older_render_finishing_last_does_not_replace_a_newer_one() {
+        let cache = LetterCache::default();
+        let key = PageKey::Home;
+        let older = render(&cache, &key, Language::En, Freshness::Exact);
+        cache.invalidate();
+        render(&cache, &key, Language::En, Freshness::Exact).keep(Bytes::from_static(b"newer"));
+        older.keep(Bytes::from_static(b"older"));
+        assert_eq!(served(&cache, &key, Language::En, Freshness::Exact).as_deref(), Some(&b"newer"[..]));
+    }
+
+    #[test]
+    fn a_render_dropped_unfinished_lets_the_next_reader_render() {
+        let cache = LetterCache::default();
+        let key = PageKey::Home;
+        render(&cache, &key, Language::En, Freshness::Settled).keep(Bytes::from_static(b"old"));
+        cache.invalidate();
+        drop(render(&cache, &key, Language::En, Freshness::Settled));
+        assert!(
+            served(&cache, &key, Language::En, Freshness::Settled).is_none(),
+            "nobody is rendering: render"
+        );
+    }
+
+    #[test]
+    fn made_up_addresses_neither_leave_slots_nor_grow_the_cache_without_end() {
+        let cache = LetterCache::default();
+        let missing = PageKey::Letter(Slug::parse("no-such-letter").unwrap());
+        drop(render(&cache, &missing, Language::En, Freshness::Settled));
+        assert!(cache.pages.lock().unwrap().is_empty(), "a failed render leaves nothing");
+        let kept = PageKey::Home;
+        render(&cache, &kept, Language::En, Freshness::Settled).keep(Bytes::from_static(b"home"));
+        for n in 0..MOST_PAGES + 10 {
+            let key = PageKey::LetterText(Slug::parse("a-letter").unwrap(), format!("en-x{n}"));
+            render(&cache, &key, Language::En, Freshness::Settled).keep(Bytes::from_static(b"page"));
+        }
+        assert!(cache.pages.lock().unwrap().len() <= MOST_PAGES);
+    }
+
+    #[test]
+    fn exact_readers_are_never_served_a_page_behind() {
+        let cache = LetterCache::default();
+        let key = PageKey::LetterJson(Slug::parse("a-letter").unwrap());
+        render(&cache, &key, Language::En, Freshness::Exact).keep(Bytes::from_static(b"old"));
+        cache.confirmed();
+        let _first = render(&cache, &key, Language::En, Freshness::Exact);
+        assert!(served(&cache, &key, Language::En, Freshness::Exact).is_none());
     }
 
     #[test]

@@ -58,7 +58,8 @@ impl Cached {
 
 /// A response from the cache, or rendered by `render` and kept; with its ETag,
 /// and a 304 when the client has it already. The version is taken before
-/// `render` reads anything, so a body that raced a write is not kept.
+/// `render` reads anything, so a body that raced a write is not kept; while
+/// one reader renders, the others are served what was kept (`cache.rs`).
 async fn cached_response<F, E>(
     state: &crate::state::AppState,
     headers: &axum::http::HeaderMap,
@@ -73,16 +74,15 @@ where
 {
     use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
     use axum::response::IntoResponse;
-    let page = match state.cache.page(&key, lang, kind.freshness) {
-        Some(page) => page,
-        None => {
-            let version = state.cache.version();
-            match render().await {
-                Ok(body) => state.cache.keep_page(key, lang, version, axum::body::Bytes::from(body)),
-                Err(error) if error.is_outage() => state.cache.last_page(&key, lang).ok_or(error)?,
-                Err(error) => return Err(error),
-            }
-        }
+
+    use crate::cache::PageLookup;
+    let page = match state.cache.page(key.clone(), lang, kind.freshness) {
+        PageLookup::Serve(page) => page,
+        PageLookup::Render(ticket) => match render().await {
+            Ok(body) => ticket.keep(axum::body::Bytes::from(body)),
+            Err(error) if error.is_outage() => state.cache.last_page(&key, lang).ok_or(error)?,
+            Err(error) => return Err(error),
+        },
     };
     let validators = [(ETAG, page.etag.clone()), (CACHE_CONTROL, kind.cache_control.to_owned())];
     if client_has(headers, &page.etag) {
