@@ -89,6 +89,13 @@ enum Delivery {
         at: time::OffsetDateTime,
         error: String,
     },
+    /// This machine could not hand the message over (its outbox folder is
+    /// full or unwritable): tried again later, and not counted toward giving
+    /// up, so a disk full for hours abandons no signer's link.
+    Postpone {
+        at: time::OffsetDateTime,
+        error: String,
+    },
     Abandon {
         error: String,
     },
@@ -115,10 +122,14 @@ async fn deliver(
         .iter()
         .zip(wanted)
         .map(|(&(job, attempts, kind), plan)| {
+            let mut local = false;
             let result = plan.and_then(|to_send| match (to_send, sent.next()) {
                 (false, _) => Ok(false),
                 (true, Some(Ok(()))) => Ok(true),
-                (true, Some(Err(error))) => Err(error.to_string()),
+                (true, Some(Err(error))) => {
+                    local = error.is_local();
+                    Err(error.to_string())
+                }
                 (true, None) => Err("the transport returned fewer results than messages".to_owned()),
             });
             match result {
@@ -130,7 +141,7 @@ async fn deliver(
                     Delivery::Sent
                 }
                 Ok(false) => Delivery::Skipped,
-                Err(error) if attempts >= MAX_ATTEMPTS => {
+                Err(error) if attempts >= MAX_ATTEMPTS && !local => {
                     tracing::error!(mail.job = job, mail.kind = kind, attempts, %error, "mail abandoned after repeated failures");
                     outcome = StepOutcome::Abandoned;
                     Delivery::Abandon { error }
@@ -146,7 +157,11 @@ async fn deliver(
                     if outcome != StepOutcome::Abandoned {
                         outcome = StepOutcome::WillRetry;
                     }
-                    Delivery::Retry { at: now + delay, error }
+                    if local {
+                        Delivery::Postpone { at: now + delay, error }
+                    } else {
+                        Delivery::Retry { at: now + delay, error }
+                    }
                 }
             }
         })
@@ -331,6 +346,7 @@ impl MailWorker {
                 let end = match delivery {
                     Delivery::Sent | Delivery::Skipped => JobEnd::Done,
                     Delivery::Retry { at, error } => JobEnd::Retry { at, error },
+                    Delivery::Postpone { at, error } => JobEnd::Postpone { at, error },
                     Delivery::Abandon { error } => JobEnd::Dead { error },
                 };
                 (job.id, end)

@@ -19,6 +19,14 @@ pub enum TransportError {
     Smtp(#[from] lettre::transport::smtp::Error),
 }
 
+impl TransportError {
+    /// The fault is this machine's (the outbox folder could not be written:
+    /// a full disk, a lost mount), not the recipient's or the relay's.
+    pub fn is_local(&self) -> bool {
+        matches!(self, TransportError::File(_))
+    }
+}
+
 pub enum MailTransport {
     /// The outbox folder.
     File(PathBuf),

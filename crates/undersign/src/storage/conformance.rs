@@ -236,7 +236,7 @@ pub async fn the_signer_list_pages_newest_first_by_number(store: &dyn Store) {
     assert_eq!(next.iter().map(|s| s.seq).collect::<Vec<_>>(), [3, 2, 1]);
 }
 
-pub async fn outbox_jobs_are_claimed_once_retried_and_given_up(store: &dyn Store) {
+pub async fn outbox_jobs_are_claimed_once_retried_postponed_and_given_up(store: &dyn Store) {
     let letter = publish(store, "teachers-ask").await;
     store.submit_signature(signature(letter, 1, "Anna Ivanova"), options(1), t0()).await.unwrap();
     assert_eq!(store.next_mail_due().await.unwrap(), Some(t0()));
@@ -259,6 +259,14 @@ pub async fn outbox_jobs_are_claimed_once_retried_and_given_up(store: &dyn Store
     assert!(store.claim_mail_jobs(t0(), lease, 10).await.unwrap().is_empty(), "not due before its retry");
     let again = store.claim_mail_jobs(retry_at, lease, 10).await.unwrap();
     assert_eq!((again.len(), again[0].attempts), (1, 2));
+    // A failure of this machine's own (its outbox disk full) is tried again
+    // without counting toward giving up.
+    let postponed_to = retry_at + time::Duration::minutes(1);
+    let full = JobEnd::Postpone { at: postponed_to, error: "no space left".to_owned() };
+    store.finish_mail_jobs(vec![(again[0].id, full)]).await.unwrap();
+    assert!(store.claim_mail_jobs(retry_at, lease, 10).await.unwrap().is_empty(), "not due before then");
+    let again = store.claim_mail_jobs(postponed_to, lease, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 2), "the postponed attempt was not counted");
     store.finish_mail_jobs(vec![(again[0].id, JobEnd::Dead { error: "refused".to_owned() })]).await.unwrap();
     let later = t0() + time::Duration::days(1);
     assert!(store.claim_mail_jobs(later, later, 10).await.unwrap().is_empty(), "a dead job stays dead");
@@ -529,7 +537,7 @@ macro_rules! conformance_suite {
             a_signature_withdrawn_before_confirming_leaves_nothing,
             search_folds_case_and_accents_in_any_script_and_counts_matches,
             the_signer_list_pages_newest_first_by_number,
-            outbox_jobs_are_claimed_once_retried_and_given_up,
+            outbox_jobs_are_claimed_once_retried_postponed_and_given_up,
             a_lease_that_runs_out_frees_the_job_and_done_removes_it,
             the_log_commits_only_on_the_size_it_was_built_on,
             one_node_holds_a_letters_lease_and_a_stale_holder_cannot_commit,

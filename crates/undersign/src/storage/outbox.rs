@@ -137,6 +137,9 @@ pub enum JobEnd {
     Done,
     /// Try again at this time.
     Retry { at: OffsetDateTime, error: String },
+    /// Try again at this time; this attempt does not count (the fault was this
+    /// machine's, e.g. a full disk under the outbox folder).
+    Postpone { at: OffsetDateTime, error: String },
     /// Given up: kept as dead for the operator (a removal request's address is
     /// deleted with it).
     Dead { error: String },

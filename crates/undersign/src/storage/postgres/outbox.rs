@@ -237,6 +237,16 @@ impl OutboxStore for PostgresStore {
                     )
                     .await?;
                 }
+                JobEnd::Postpone { at, error } => {
+                    // The claim counted an attempt: taken back.
+                    tx.exec(
+                        "UPDATE mail_jobs SET next_attempt_at = $2, last_error = $3,
+                                attempts = GREATEST(attempts - 1, 0)
+                         WHERE id = $1",
+                        &[job, &unix(*at), error],
+                    )
+                    .await?;
+                }
                 JobEnd::Dead { error } => {
                     tx.exec(
                         "UPDATE removal_requests SET state = 'dead', email_sealed = NULL, token_hash = NULL

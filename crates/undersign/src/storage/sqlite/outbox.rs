@@ -268,6 +268,15 @@ impl OutboxStore for SqliteStore {
                         )?
                         .execute(params![job, unix(*at), error])?;
                     }
+                    JobEnd::Postpone { at, error } => {
+                        // The claim counted an attempt: taken back.
+                        tx.prepare_cached(
+                            "UPDATE mail_jobs SET next_attempt_at = ?2, last_error = ?3,
+                                    attempts = max(attempts - 1, 0)
+                             WHERE id = ?1",
+                        )?
+                        .execute(params![job, unix(*at), error])?;
+                    }
                     JobEnd::Dead { error } => {
                         // Nobody will confirm a request whose link never left:
                         // its address goes.
