@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/crash: kill -9 the release server at varying moments under load, then
 # check that nothing acknowledged was lost or stored twice.
-#  - mixed load (signing, confirming, withdrawing), CRASH_ROUNDS rounds (default
+#  - mixed load (signing, confirming, withdrawing, striking, an organiser correcting
+#    the letter and editing its form), CRASH_ROUNDS rounds (default
 #    100) on SQLite and, with PostgreSQL reachable, on PostgreSQL: every
 #    acknowledged signature stored once, confirmation in the log once,
 #    withdrawal stored; the log verifies with the count the database implies;

@@ -10,7 +10,10 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Launch, Server, TestPostgres, cli, free_port, links, names_in_log, publish, verify_letter};
+use common::{
+    AdminBrowser, Launch, Server, TestPostgres, cli, first_column, free_port, links, names_in_log, publish,
+    values_in_log, verify_letter,
+};
 
 use undersign::verify::{Source, verify};
 
@@ -231,12 +234,27 @@ async fn acknowledged_signatures_survive_kill_nine_rounds() {
     assert_eq!((lost, duplicated), (0, 0));
 }
 
-/// What a round of mixed load had acknowledged before its kill.
+/// What the rounds of mixed load had acknowledged before their kills.
 #[derive(Default)]
 struct Acknowledged {
     signed: HashSet<String>,
     confirmed: HashSet<String>,
     withdrawn: HashSet<String>,
+    /// Signers struck by the moderator (their strike's reason names them).
+    struck: HashSet<String>,
+    /// Corrections' bodies: new versions of the letter's text.
+    corrections: Vec<String>,
+    /// Form edits answered.
+    form_edits: usize,
+    /// The verified domain the last answered form edit set, and the one sent
+    /// after it whose answer the kill cut off (either may be stored).
+    form_set: Option<String>,
+    form_unanswered: Option<String>,
+}
+
+/// A strike's public reason, naming whom it strikes (test data only).
+fn strike_reason(name: &str) -> String {
+    format!("Struck in the crash test: {name}")
 }
 
 /// The signer of a mailbox `m{round}-{client}-{k}@example.org` is "Mixed {round}-{client}-{k}".
@@ -244,8 +262,12 @@ fn name_of(email: &str) -> String {
     format!("Mixed {}", email.trim_start_matches('m').trim_end_matches("@example.org"))
 }
 
-/// One round: signers, a confirmer following the outbox and a withdrawer
-/// working at once, until the server is killed `kill_after` in.
+/// One round: signers, a confirmer following the outbox, a withdrawer, a
+/// moderator striking and an organiser editing the letter, all at once, until
+/// the server is killed `kill_after` in. The organiser (an instance admin with
+/// a second factor) signs in over HTTP in the first round; the session, kept
+/// in the database, outlasts the kills.
+#[allow(clippy::too_many_arguments)]
 async fn mixed_round(
     data: &Path,
     port: u16,
@@ -254,9 +276,16 @@ async fn mixed_round(
     round: usize,
     kill_after: Duration,
     acknowledged: &Arc<Mutex<Acknowledged>>,
+    admin: &mut Option<AdminBrowser>,
 ) {
+    let database = launch.database.map(str::to_owned);
     let mut server = Server::launch(data, port, launch).await;
     let base = server.base.clone();
+    if admin.is_none() {
+        *admin = Some(AdminBrowser::sign_in(data, database.as_deref(), &base, "organiser@example.org").await);
+    }
+    let admin = admin.clone().unwrap();
+    let csrf = admin.get(&format!("/organise/letters/{MIXED}")).await.field("csrf");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let mut tasks = Vec::new();
     for client_no in 0..4 {
@@ -328,6 +357,94 @@ async fn mixed_round(
             }
         }));
     }
+    // The moderator strikes every tenth confirmed signer (numbers ending in 3:
+    // never one the withdrawer takes), by the signature's number.
+    {
+        let (admin, csrf, acknowledged, data, database) =
+            (admin.clone(), csrf.clone(), acknowledged.clone(), data.to_owned(), database.clone());
+        tasks.push(tokio::spawn(async move {
+            let path = format!("/organise/letters/{MIXED}/moderation/strike");
+            loop {
+                let due: Vec<String> = {
+                    let seen = acknowledged.lock().unwrap();
+                    seen.confirmed
+                        .iter()
+                        .filter(|n| n.ends_with('3') && !seen.struck.contains(*n))
+                        .cloned()
+                        .collect()
+                };
+                for name in &due {
+                    let sql = format!("SELECT CAST(id AS TEXT) FROM signatures WHERE name = '{name}'");
+                    let id = first_column(&data, database.as_deref(), &sql).await.remove(0).unwrap();
+                    let reason = strike_reason(name);
+                    let form =
+                        [("csrf", csrf.as_str()), ("signature", &id), ("reason", &reason), ("sure", "yes")];
+                    match admin.post(&path, &form).await {
+                        Ok(answer) if answer.status == 303 => {
+                            acknowledged.lock().unwrap().struck.insert(name.clone());
+                        }
+                        Ok(answer) => panic!("striking: unexpected {}: {}", answer.status, answer.body),
+                        Err(_) => return,
+                    }
+                }
+                if due.is_empty() {
+                    if admin.try_get("/healthz").await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        }));
+    }
+    // The organiser publishes a correction (a new version: a text leaf, and
+    // notices to its signers) every tenth round, and edits the signature form
+    // all the time, each edit setting a verified domain of its own.
+    {
+        let (admin, csrf, acknowledged) = (admin.clone(), csrf.clone(), acknowledged.clone());
+        tasks.push(tokio::spawn(async move {
+            let manage = format!("/organise/letters/{MIXED}");
+            // (And in every round until one was answered, so that short runs have one.)
+            let none_yet = acknowledged.lock().unwrap().corrections.is_empty();
+            if round % 10 == 0 || none_yet {
+                let body = format!("We ask, as corrected in round {round}.");
+                let form = [
+                    ("csrf", csrf.as_str()),
+                    ("title", "Test letter"),
+                    ("addressee", "To the court"),
+                    ("body", &body),
+                ];
+                match admin.post(&format!("{manage}/versions"), &form).await {
+                    Ok(answer) if answer.status == 303 => acknowledged.lock().unwrap().corrections.push(body),
+                    Ok(answer) => panic!("correcting: unexpected {}: {}", answer.status, answer.body),
+                    Err(_) => return,
+                }
+            }
+            for k in 0.. {
+                let domain = format!("edit-{round}-{k}.example.net");
+                acknowledged.lock().unwrap().form_unanswered = Some(domain.clone());
+                let form = [
+                    ("csrf", csrf.as_str()),
+                    ("title", "optional"),
+                    ("affiliation", "optional"),
+                    ("city", "optional"),
+                    ("country", "optional"),
+                    ("orcid", "hidden"),
+                    ("verified_domains", &domain),
+                ];
+                match admin.post(&format!("{manage}/form"), &form).await {
+                    Ok(answer) if answer.status == 303 => {
+                        let mut seen = acknowledged.lock().unwrap();
+                        seen.form_set = Some(domain);
+                        seen.form_edits += 1;
+                        seen.form_unanswered = None;
+                    }
+                    Ok(answer) => panic!("editing the form: unexpected {}: {}", answer.status, answer.body),
+                    Err(_) => return,
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }));
+    }
     tokio::time::sleep(kill_after).await;
     server.kill();
     for task in tasks {
@@ -335,13 +452,33 @@ async fn mixed_round(
     }
 }
 
+/// Whether the letter's verified domain as stored is the one the last
+/// answered form edit set, or the one sent after it whose answer the kill cut
+/// off (`sent`: those two).
+async fn form_edit_kept(data: &Path, database: Option<&str>, sent: (Option<String>, Option<String>)) -> bool {
+    let sql = format!("SELECT verified_domains FROM letters WHERE slug = '{MIXED}'");
+    let stored = first_column(data, database, &sql).await.remove(0).unwrap_or_default();
+    let (answered, cut_off) = sent;
+    // Before any answered edit the letter may still have none.
+    (answered.is_none() && stored.trim().is_empty())
+        || [answered, cut_off].iter().flatten().any(|domain| stored.trim() == domain)
+}
+
 const MIXED: &str = "mixed-crash";
 
-/// The signatures as stored: name → (rows, confirmed, withdrawn), by SQL on
-/// whichever engine the instance runs.
-async fn stored_signatures(data: &Path, database: Option<&str>) -> HashMap<String, (u32, bool, bool)> {
-    let sql = "SELECT name, seq IS NOT NULL, withdrawn_at IS NOT NULL FROM signatures";
-    let rows: Vec<(String, bool, bool)> = match database {
+/// A signature as stored.
+#[derive(Debug, Default, Clone, Copy)]
+struct Stored {
+    rows: u32,
+    confirmed: bool,
+    withdrawn: bool,
+    struck: bool,
+}
+
+/// The signatures as stored by name, by SQL on whichever engine the instance runs.
+async fn stored_signatures(data: &Path, database: Option<&str>) -> HashMap<String, Stored> {
+    let sql = "SELECT name, seq IS NOT NULL, withdrawn_at IS NOT NULL, struck_at IS NOT NULL FROM signatures";
+    let rows: Vec<(String, bool, bool, bool)> = match database {
         None => {
             let db = rusqlite::Connection::open_with_flags(
                 data.join("undersign.sqlite3"),
@@ -350,7 +487,7 @@ async fn stored_signatures(data: &Path, database: Option<&str>) -> HashMap<Strin
             .unwrap();
             let mut statement = db.prepare(sql).unwrap();
             statement
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .unwrap()
                 .map(Result::unwrap)
                 .collect()
@@ -358,22 +495,31 @@ async fn stored_signatures(data: &Path, database: Option<&str>) -> HashMap<Strin
         Some(url) => {
             let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
             tokio::spawn(connection);
-            client.query(sql, &[]).await.unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()
+            client
+                .query(sql, &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                .collect()
         }
     };
-    let mut stored: HashMap<String, (u32, bool, bool)> = HashMap::new();
-    for (name, confirmed, withdrawn) in rows {
+    let mut stored: HashMap<String, Stored> = HashMap::new();
+    for (name, confirmed, withdrawn, struck) in rows {
         let entry = stored.entry(name).or_default();
-        *entry = (entry.0 + 1, confirmed, withdrawn);
+        *entry = Stored { rows: entry.rows + 1, confirmed, withdrawn, struck };
     }
     stored
 }
 
 /// Rounds of kill -9 at varying moments under mixed load — signing,
-/// confirming, withdrawing — on `database` (SQLite when `None`). Then every
-/// acknowledged signature is stored exactly once, every acknowledged
-/// confirmation is in the log exactly once, every acknowledged withdrawal is
-/// stored, and the log verifies with the count the database implies.
+/// confirming, withdrawing, striking, an organiser correcting the letter and
+/// editing its form — on `database` (SQLite when `None`). After every restart
+/// the form holds the last answered edit (or the one cut off). At the end
+/// every acknowledged signature is stored exactly once, every acknowledged
+/// confirmation, strike and correction is in the log exactly once, every
+/// acknowledged withdrawal is stored, and the log verifies with the count the
+/// database implies.
 async fn mixed_load_survives_kill_nine(database: Option<&str>, rounds: usize) {
     let data = tempfile::tempdir().unwrap();
     publish(data.path(), MIXED, database);
@@ -385,29 +531,44 @@ async fn mixed_load_survives_kill_nine(database: Option<&str>, rounds: usize) {
     let env = [("UNDERSIGN_WITHDRAWAL_BATCH_SECONDS", "1")];
     let launch = || Launch { database, env: &env, ..Launch::default() };
     let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
+    let mut admin = None;
+    let mut form_edits_lost = 0;
     for round in 0..rounds {
         let kill_after = Duration::from_millis(300 + (round as u64 * 397) % 900);
-        mixed_round(data.path(), port, launch(), &token, round, kill_after, &acknowledged).await;
+        mixed_round(data.path(), port, launch(), &token, round, kill_after, &acknowledged, &mut admin).await;
+        let form = {
+            let seen = acknowledged.lock().unwrap();
+            (seen.form_set.clone(), seen.form_unanswered.clone())
+        };
+        if !form_edit_kept(data.path(), database, form).await {
+            form_edits_lost += 1;
+        }
         let seen = acknowledged.lock().unwrap();
         eprintln!(
-            "round {round}: killed after {kill_after:?}; acknowledged so far: {} signed, {} confirmed, {} withdrawn",
+            "round {round}: killed after {kill_after:?}; acknowledged so far: {} signed, {} confirmed, \
+             {} withdrawn, {} struck, {} corrections, {} form edits; the last form edit kept: {}",
             seen.signed.len(),
             seen.confirmed.len(),
-            seen.withdrawn.len()
+            seen.withdrawn.len(),
+            seen.struck.len(),
+            seen.corrections.len(),
+            seen.form_edits,
+            form_edits_lost == 0,
         );
     }
     let server = Server::launch(data.path(), port, launch()).await;
     let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
     let stored = stored_signatures(data.path(), database).await;
     let lost_signatures = acknowledged.signed.iter().filter(|n| !stored.contains_key(*n)).count();
-    let duplicated = stored.values().filter(|(rows, _, _)| *rows > 1).count();
-    let lost_confirmations =
-        acknowledged.confirmed.iter().filter(|n| !stored.get(*n).is_some_and(|s| s.1)).count();
-    let lost_withdrawals =
-        acknowledged.withdrawn.iter().filter(|n| !stored.get(*n).is_some_and(|s| s.2)).count();
-    // The log catches up: confirmed and not withdrawn is what it counts.
-    let expected =
-        stored.values().filter(|(_, confirmed, withdrawn)| *confirmed && !*withdrawn).count() as u64;
+    let duplicated = stored.values().filter(|s| s.rows > 1).count();
+    let lost = |names: &HashSet<String>, kept: fn(&Stored) -> bool| {
+        names.iter().filter(|n| !stored.get(*n).is_some_and(kept)).count()
+    };
+    let lost_confirmations = lost(&acknowledged.confirmed, |s| s.confirmed);
+    let lost_withdrawals = lost(&acknowledged.withdrawn, |s| s.withdrawn);
+    let lost_strikes = lost(&acknowledged.struck, |s| s.struck);
+    // The log catches up: confirmed, not withdrawn, not struck is what it counts.
+    let expected = stored.values().filter(|s| s.confirmed && !s.withdrawn && !s.struck).count() as u64;
     let mut shown = None;
     for _ in 0..200 {
         let json: serde_json::Value = reqwest::get(format!("{}/api/v1/letters/{MIXED}", server.base))
@@ -429,20 +590,37 @@ async fn mixed_load_survives_kill_nine(database: Option<&str>, rounds: usize) {
     }
     let names = names_in_log(&server.base, MIXED).await;
     let not_once = acknowledged.confirmed.iter().filter(|n| names.get(*n) != Some(&1)).count();
+    let reasons = values_in_log(&server.base, MIXED, "reason").await;
+    let strikes_not_once =
+        acknowledged.struck.iter().filter(|n| reasons.get(&strike_reason(n)) != Some(&1)).count();
+    let bodies = values_in_log(&server.base, MIXED, "body").await;
+    let corrections_not_once = acknowledged.corrections.iter().filter(|b| bodies.get(*b) != Some(&1)).count();
     eprintln!(
-        "crash (mixed, {}): rounds {rounds}, acknowledged {} signatures, {} confirmations, {} withdrawals; \
-         lost {lost_signatures} signatures, {lost_confirmations} confirmations, {lost_withdrawals} withdrawals; \
-         duplicated {duplicated}; confirmations not in the log exactly once {not_once}",
+        "crash (mixed, {}): rounds {rounds}, acknowledged {} signatures, {} confirmations, {} withdrawals, \
+         {} strikes, {} corrections, {} form edits; lost {lost_signatures} signatures, {lost_confirmations} confirmations, \
+         {lost_withdrawals} withdrawals, {lost_strikes} strikes, {form_edits_lost} form edits; duplicated \
+         {duplicated}; not in the log exactly once: {not_once} confirmations, {strikes_not_once} strikes, \
+         {corrections_not_once} corrections",
         if database.is_some() { "postgresql" } else { "sqlite" },
         acknowledged.signed.len(),
         acknowledged.confirmed.len(),
-        acknowledged.withdrawn.len()
+        acknowledged.withdrawn.len(),
+        acknowledged.struck.len(),
+        acknowledged.corrections.len(),
+        acknowledged.form_edits,
     );
-    assert!(!acknowledged.confirmed.is_empty() && !acknowledged.withdrawn.is_empty(), "the mixed load ran");
+    assert!(
+        !acknowledged.confirmed.is_empty()
+            && !acknowledged.withdrawn.is_empty()
+            && !acknowledged.struck.is_empty(),
+        "the mixed load ran"
+    );
+    assert!(acknowledged.form_set.is_some() && !acknowledged.corrections.is_empty(), "the organiser edited");
     assert_eq!(
-        (lost_signatures, lost_confirmations, lost_withdrawals, duplicated, not_once),
-        (0, 0, 0, 0, 0)
+        (lost_signatures, lost_confirmations, lost_withdrawals, lost_strikes, form_edits_lost, duplicated),
+        (0, 0, 0, 0, 0, 0)
     );
+    assert_eq!((not_once, strikes_not_once, corrections_not_once), (0, 0, 0));
     assert!(names.values().all(|n| *n == 1), "no signer twice in the log");
     assert_eq!(shown, Some((Some(expected), Some(0), Some(0))), "the log counts what the database holds");
     verify_letter(&server.base, MIXED, expected).await;

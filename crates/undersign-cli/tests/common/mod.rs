@@ -131,10 +131,9 @@ pub async fn verify_letter(base: &str, slug: &str, count: u64) {
     assert!(printed.contains(&format!("count         {count} ")), "{printed}");
 }
 
-/// The names in a letter's log records (after its text, at index 0), with
-/// how often each appears.
-pub async fn names_in_log(base: &str, slug: &str) -> HashMap<String, usize> {
-    let mut names = HashMap::new();
+/// A letter's log records (after its text, at index 0), parsed.
+pub async fn log_records(base: &str, slug: &str) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
     let mut from = 1;
     loop {
         let records: Vec<serde_json::Value> =
@@ -145,15 +144,48 @@ pub async fn names_in_log(base: &str, slug: &str) -> HashMap<String, usize> {
                 .await
                 .unwrap();
         if records.is_empty() {
-            return names;
-        }
-        for record in &records {
-            let record: serde_json::Value = serde_json::from_str(record["record"].as_str().unwrap()).unwrap();
-            if let Some(name) = record["name"].as_str() {
-                *names.entry(name.to_owned()).or_insert(0) += 1;
-            }
+            return all;
         }
         from += records.len() as u64;
+        all.extend(records.iter().map(|r| serde_json::from_str(r["record"].as_str().unwrap()).unwrap()));
+    }
+}
+
+/// How often each value of the field `key` appears in a letter's log records
+/// (`name` for signatures, `reason` for strikes, `body` for texts).
+pub async fn values_in_log(base: &str, slug: &str, key: &str) -> HashMap<String, usize> {
+    let mut values = HashMap::new();
+    for record in log_records(base, slug).await {
+        if let Some(value) = record[key].as_str() {
+            *values.entry(value.to_owned()).or_insert(0) += 1;
+        }
+    }
+    values
+}
+
+/// The signers' names in a letter's log records, with how often each appears.
+pub async fn names_in_log(base: &str, slug: &str) -> HashMap<String, usize> {
+    values_in_log(base, slug, "name").await
+}
+
+/// The first column of a query's rows as text, on whichever engine the
+/// instance runs (its SQLite file, read-only, or its PostgreSQL database).
+pub async fn first_column(data: &Path, database: Option<&str>, sql: &str) -> Vec<Option<String>> {
+    match database {
+        None => {
+            let db = rusqlite::Connection::open_with_flags(
+                data.join("undersign.sqlite3"),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .unwrap();
+            let mut statement = db.prepare(sql).unwrap();
+            statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        }
+        Some(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client.query(sql, &[]).await.unwrap().iter().map(|r| r.get(0)).collect()
+        }
     }
 }
 
@@ -263,4 +295,112 @@ fn rand_suffix() -> u32 {
 fn with_database(url: &str, name: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("a postgres:// address with a database");
     format!("{base}/{name}")
+}
+
+/// A browser of an instance admin, signed in over HTTP like a person would:
+/// the CLI makes the account and hands out a sign-in link, the link's button
+/// is pressed and a second factor set up. Its cookies are kept by hand (the
+/// session lives in the database, so it outlasts restarts of the server).
+#[derive(Clone)]
+pub struct AdminBrowser {
+    http: reqwest::Client,
+    pub base: String,
+    cookies: std::sync::Arc<std::sync::Mutex<HashMap<String, String>>>,
+}
+
+/// What a page answered: status, redirect target, body.
+pub struct Answer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    /// The value of the form field `name` on the page.
+    pub fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker).unwrap_or_else(|| panic!("no field {name} in {}", self.body))
+            + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_owned()
+    }
+
+    /// The text of the element with this id.
+    pub fn text_of(&self, id: &str) -> String {
+        let marker = format!("id=\"{id}\">");
+        let start =
+            self.body.find(&marker).unwrap_or_else(|| panic!("no #{id} in {}", self.body)) + marker.len();
+        let end = self.body[start..].find('<').unwrap() + start;
+        self.body[start..end].to_owned()
+    }
+}
+
+impl AdminBrowser {
+    /// Makes `email` an admin with the CLI (of the server's data folder and
+    /// database), signs in with a link the CLI prints, and enrols a second factor.
+    pub async fn sign_in(data: &Path, database: Option<&str>, base: &str, email: &str) -> AdminBrowser {
+        let run = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(database.iter().flat_map(|url| ["--database", url]));
+            cli(data, &all)
+        };
+        run(&["admin", "create", "--email", email]);
+        let printed = run(&["admin", "sign-in-link", "--email", email]);
+        let path =
+            printed.trim().split_once("/sign-in/").map(|(_, token)| format!("/sign-in/{token}")).unwrap();
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let browser = AdminBrowser { http, base: base.to_owned(), cookies: Default::default() };
+        let button = browser.get(&path).await;
+        assert_eq!(button.status, 200, "{}", button.body);
+        let landed = browser.post(&path, &[("nonce", &button.field("nonce"))]).await.unwrap();
+        assert_eq!(landed.location.as_deref(), Some("/organise/two-factor"), "admins set up a second factor");
+        let csrf = browser.get("/organise/two-factor").await.field("csrf");
+        assert_eq!(browser.post("/organise/two-factor/start", &[("csrf", &csrf)]).await.unwrap().status, 303);
+        let secret = browser.get("/organise/two-factor").await.text_of("totp-secret");
+        let secret = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let code = undersign::organisers::totp::TotpSecret::from_bytes(secret).code_at(now);
+        let enrolled =
+            browser.post("/organise/two-factor", &[("csrf", &csrf), ("code", &code)]).await.unwrap();
+        assert_eq!(enrolled.status, 200, "{}", enrolled.body);
+        let kept = browser
+            .post("/organise/two-factor/kept", &[("csrf", &enrolled.field("csrf")), ("kept", "yes")])
+            .await
+            .unwrap();
+        assert_eq!(kept.location.as_deref(), Some("/organise"));
+        browser
+    }
+
+    fn cookie_header(&self) -> String {
+        let cookies = self.cookies.lock().unwrap();
+        cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn answer(&self, sent: reqwest::RequestBuilder) -> Result<Answer, reqwest::Error> {
+        let response = sent.header("cookie", self.cookie_header()).send().await?;
+        for set in response.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            if let Some((name, value)) = pair.split_once('=') {
+                self.cookies.lock().unwrap().insert(name.trim().to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status().as_u16();
+        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+        Ok(Answer { status, location, body: response.text().await? })
+    }
+
+    /// A page; panics if the server does not answer.
+    pub async fn get(&self, path: &str) -> Answer {
+        self.try_get(path).await.unwrap()
+    }
+
+    /// A page; an error if the server did not answer.
+    pub async fn try_get(&self, path: &str) -> Result<Answer, reqwest::Error> {
+        self.answer(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    /// A form posted; an error if the server did not answer (it was killed).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Result<Answer, reqwest::Error> {
+        self.answer(self.http.post(format!("{}{path}", self.base)).form(form)).await
+    }
 }
