@@ -137,6 +137,7 @@ def main():
     def sample():
         status = open(f"/proc/{server.pid}/status").read()
         rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+        threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))
         fds = len(os.listdir(f"/proc/{server.pid}/fd"))
         if admin:
             size = float(subprocess.run(["psql", "-X", "-tA", "-d", admin, "-c",
@@ -144,20 +145,22 @@ def main():
                                         capture_output=True, text=True).stdout.strip() or 0)
         else:
             size = size_of(data)
-        return rss, fds, size / 1e6
+        return rss, fds, size / 1e6, threads
 
-    print(f"soak: {MINUTES:g} minutes on {'postgresql' if admin else 'sqlite'}; minute, RSS MB, open fds, "
-          "database MB, signed, confirmed, withdrawn, reads, errors")
+    arenas = os.environ.get("MALLOC_ARENA_MAX")
+    print(f"soak: {MINUTES:g} minutes on {'postgresql' if admin else 'sqlite'}"
+          f"{f', MALLOC_ARENA_MAX={arenas}' if arenas else ''}; minute, RSS MB, open fds, "
+          "database MB, threads, signed, confirmed, withdrawn, reads, errors")
     samples, started = [], time.monotonic()
     try:
         while time.monotonic() - started < MINUTES * 60:
             time.sleep(30)
-            rss, fds, size = sample()
+            rss, fds, size, threads = sample()
             minute = (time.monotonic() - started) / 60
             samples.append((minute, rss, fds, size))
             with lock:
                 c = dict(counts)
-            print(f"{minute:5.1f}  {rss:7.1f}  {fds:4d}  {size:8.1f}  {c['signed']:7d} {c['confirmed']:7d} "
+            print(f"{minute:5.1f}  {rss:7.1f}  {fds:4d}  {size:8.1f}  {threads:4d}  {c['signed']:7d} {c['confirmed']:7d} "
                   f"{c['withdrawn']:5d} {c['reads']:8d} {c['errors']:4d}", flush=True)
     finally:
         stop.set()

@@ -477,37 +477,25 @@ struct Stored {
 
 /// The signatures as stored by name, by SQL on whichever engine the instance runs.
 async fn stored_signatures(data: &Path, database: Option<&str>) -> HashMap<String, Stored> {
-    let sql = "SELECT name, seq IS NOT NULL, withdrawn_at IS NOT NULL, struck_at IS NOT NULL FROM signatures";
-    let rows: Vec<(String, bool, bool, bool)> = match database {
-        None => {
-            let db = rusqlite::Connection::open_with_flags(
-                data.join("undersign.sqlite3"),
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-            )
-            .unwrap();
-            let mut statement = db.prepare(sql).unwrap();
-            statement
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect()
-        }
-        Some(url) => {
-            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
-            tokio::spawn(connection);
-            client
-                .query(sql, &[])
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-                .collect()
-        }
-    };
+    // One text column that reads the same on both engines: the three facts, then the name.
+    let flag = |condition: &str| format!("CASE WHEN {condition} THEN '1' ELSE '0' END");
+    let sql = format!(
+        "SELECT {} || {} || {} || name FROM signatures",
+        flag("seq IS NOT NULL"),
+        flag("withdrawn_at IS NOT NULL"),
+        flag("struck_at IS NOT NULL")
+    );
     let mut stored: HashMap<String, Stored> = HashMap::new();
-    for (name, confirmed, withdrawn, struck) in rows {
-        let entry = stored.entry(name).or_default();
-        *entry = Stored { rows: entry.rows + 1, confirmed, withdrawn, struck };
+    for row in first_column(data, database, &sql).await {
+        let row = row.unwrap();
+        let (flags, name) = row.split_at(3);
+        let entry = stored.entry(name.to_owned()).or_default();
+        *entry = Stored {
+            rows: entry.rows + 1,
+            confirmed: &flags[0..1] == "1",
+            withdrawn: &flags[1..2] == "1",
+            struck: &flags[2..3] == "1",
+        };
     }
     stored
 }
