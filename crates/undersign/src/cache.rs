@@ -335,12 +335,11 @@ impl LetterCache {
         PageLookup::Render(RenderTicket { cache: self, key: Some(slot_key), version: now, id: Some(id) })
     }
 
-    /// Whether what was read at `version` may be kept: not if a change came in
+    /// Whether a letter read at `version` may be kept: not if a change came in
     /// meanwhile (the read may have raced it). Confirmations may have: the
     /// entry keeps the confirmations it saw, so exact readers pass it by and
-    /// others use it only while it settles. (Refusing those too meant that
-    /// under a stream of confirmations a page slower to render than the gap
-    /// between two of them was never kept, and every reader rendered it.)
+    /// others use it only while it settles. (Pages are kept by
+    /// [`RenderTicket::keep`], which keeps a raced page as behind instead.)
     fn may_keep(&self, version: Version) -> bool {
         self.version().generation == version.generation
     }
